@@ -1,0 +1,60 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// The module map follows the data flow in DESIGN.md:
+//   SimulationKernel  – virtual clock, event set, random streams (knows nothing about clusters)
+//   ClusterModel      – nodes, replicas, services, routing, workload, faults; emits Telemetry
+//   Telemetry         – the observation/heartbeat/action vocabulary shared by both sides
+//   ControlPlane      – predictor, autoscaler, self-healer, incidents: imports Telemetry only
+//   ScenarioKit       – the Swift DSL, validation, and the run loop that wires the two sides
+//   Recorder          – SQLite (GRDB) results store
+//   Charts            – gnuplot charts drawn from the store
+let package = Package(
+    name: "Stormglass",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "stormglass", targets: ["stormglass"]),
+        .library(name: "ScenarioKit", targets: ["ScenarioKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+    ],
+    targets: [
+        .target(name: "SimulationKernel"),
+        .target(name: "Telemetry"),
+        .target(
+            name: "ClusterModel",
+            dependencies: [
+                "SimulationKernel", "Telemetry",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        .target(name: "ControlPlane", dependencies: ["Telemetry"]),
+        .target(name: "ScenarioKit", dependencies: ["ClusterModel", "ControlPlane", "Telemetry", "SimulationKernel"]),
+        .target(
+            name: "Recorder",
+            dependencies: ["Telemetry", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(name: "Charts", dependencies: ["Recorder", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Scenarios", dependencies: ["ScenarioKit"], path: "scenarios"),
+        .target(
+            name: "StormglassCLI",
+            dependencies: [
+                "ScenarioKit", "Scenarios", "Recorder", "Charts", "ControlPlane",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "stormglass", dependencies: ["StormglassCLI"]),
+        .testTarget(name: "SimulationKernelTests", dependencies: ["SimulationKernel"]),
+        .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "SimulationKernel", "Telemetry"]),
+        .testTarget(
+            name: "StormglassTests",
+            dependencies: ["ScenarioKit", "Scenarios", "Recorder", "StormglassCLI", "ControlPlane"]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

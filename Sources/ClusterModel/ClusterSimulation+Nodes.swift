@@ -1,0 +1,133 @@
+import SimulationKernel
+
+/// Nodes: provisioning, crashes, drains and reachability.
+extension ClusterSimulation {
+    @discardableResult
+    mutating func addNode(pool p: Int, ordinal: Int, phase: NodePhase) -> Int {
+        let pool = spec.pools[p]
+        let zone = pool.zones.isEmpty ? "zone-a" : pool.zones[ordinal % pool.zones.count]
+        nodes.append(NodeState(name: "\(pool.name)-\(ordinal)", pool: p, zone: zone, cpuCapacity: pool.cpuMillicores,
+                               memoryCapacity: pool.memoryMiB, phase: phase))
+        return nodes.count - 1
+    }
+
+    /// Orders a new node in `pool`; it joins after the pool's node start-up latency. Returns its index.
+    @discardableResult
+    public mutating func provisionNode(pool: Int) -> Int {
+        accountNodes()
+        let ordinal = nodes.filter { $0.pool == pool }.count
+        let n = addNode(pool: pool, ordinal: ordinal, phase: .provisioning)
+        let delay = spec.pools[pool].startup.sample(&nodeStartupRng)
+        events.schedule(.nodeReady(node: Int32(n), incarnation: 0), after: .seconds(delay))
+        log("node-provisioning", nodes[n].name, "ready in \(SimDuration.seconds(delay))")
+        return n
+    }
+
+    mutating func nodeReady(_ n: Int32, _ inc: UInt32) {
+        let ni = Int(n)
+        guard nodes[ni].incarnation == inc, nodes[ni].phase == .provisioning else { return }
+        accountNodes()
+        nodes[ni].phase = .up
+        log("node-ready", nodes[ni].name, "")
+        placeUnplaced()
+    }
+
+    /// An unexpected node failure: every replica on it dies with its requests; the deployments
+    /// recreate them elsewhere (pending until a node has room).
+    public mutating func crashNode(_ n: Int) {
+        guard nodes[n].phase == .up || nodes[n].phase == .provisioning else { return }
+        accountNodes()
+        nodes[n].phase = .down
+        nodes[n].incarnation &+= 1
+        log("node-down", nodes[n].name, "crashed")
+        removeReplicas(onNode: n, reason: "node \(nodes[n].name) crashed")
+    }
+
+    /// A graceful drain: replicas are moved off (recreated elsewhere, old ones drain), then the node leaves.
+    public mutating func drainNode(_ n: Int) {
+        guard nodes[n].phase == .up else { return }
+        accountNodes()
+        nodes[n].phase = .removed
+        log("node-drained", nodes[n].name, "expected termination")
+        for si in services.indices {
+            var touched = false
+            for ri in services[si].replicas.indices where services[si].replicas[ri].node == Int32(n) {
+                switch services[si].replicas[ri].phase {
+                case .ready:
+                    // Start the replacement first, then drain: the count of live replicas holds.
+                    drainReplica(Int32(si), Int32(ri)); touched = true
+                case .starting:
+                    terminateReplica(Int32(si), Int32(ri), reason: "node drained"); touched = true
+                default: break
+                }
+            }
+            if touched { reconcile(Int32(si)) }
+        }
+    }
+
+    /// Removes a node for good (e.g. a cluster autoscaler scale-in); replicas on it are killed.
+    public mutating func removeNode(_ n: Int) {
+        guard nodes[n].phase != .removed else { return }
+        accountNodes()
+        nodes[n].phase = .removed
+        nodes[n].incarnation &+= 1
+        log("node-removed", nodes[n].name, "")
+        removeReplicas(onNode: n, reason: "node \(nodes[n].name) removed")
+    }
+
+    /// Brings a crashed node back (e.g. the end of a zone outage).
+    public mutating func restoreNode(_ n: Int) {
+        guard nodes[n].phase == .down else { return }
+        accountNodes()
+        nodes[n].phase = .up
+        log("node-up", nodes[n].name, "restored")
+        placeUnplaced()
+    }
+
+    /// A partition: the node is alive but unreachable, so its replicas get no traffic (and, for
+    /// the self-healer, its heartbeats stop). Restoring reachability re-adds them.
+    public mutating func setNodeReachable(_ n: Int, _ reachable: Bool) {
+        guard nodes[n].reachable != reachable else { return }
+        nodes[n].reachable = reachable
+        log(reachable ? "node-reachable" : "node-unreachable", nodes[n].name, "")
+        for si in services.indices {
+            for ri in services[si].replicas.indices
+            where services[si].replicas[ri].node == Int32(n) && services[si].replicas[ri].phase == .ready {
+                if reachable { makeRoutable(Int32(si), Int32(ri)) } else { makeUnroutable(Int32(si), Int32(ri)) }
+            }
+        }
+    }
+
+    mutating func removeReplicas(onNode n: Int, reason: String) {
+        for si in services.indices {
+            var touched = false
+            for ri in services[si].replicas.indices where services[si].replicas[ri].node == Int32(n) {
+                terminateReplica(Int32(si), Int32(ri), reason: reason)
+                touched = true
+            }
+            if touched { reconcile(Int32(si)) }
+        }
+    }
+
+    /// Node-seconds per pool, for cost: a node costs from provisioning until it is removed or down.
+    mutating func accountNodes() {
+        let now = events.now.nanoseconds
+        let d = Double(now - lastNodeAccount) / 1e9
+        if d > 0 {
+            for node in nodes where node.phase == .up || node.phase == .provisioning {
+                nodeSecondsByPool[node.pool] += d
+            }
+        }
+        lastNodeAccount = now
+    }
+
+    // MARK: Read-only views
+
+    public var nodeCount: Int { nodes.count }
+    public func nodeName(_ n: Int) -> String { nodes[n].name }
+    public func nodeZone(_ n: Int) -> String { nodes[n].zone }
+    public func nodePool(_ n: Int) -> Int { nodes[n].pool }
+    public func nodeIsUp(_ n: Int) -> Bool { nodes[n].phase == .up }
+    public func nodeIsReachable(_ n: Int) -> Bool { nodes[n].reachable }
+    public func nodeIndex(named name: String) -> Int? { nodes.firstIndex { $0.name == name } }
+}

@@ -1,0 +1,90 @@
+import SimulationKernel
+import Telemetry
+
+/// Observations: what a metrics scrape returns, interval by interval.
+extension ClusterSimulation {
+    /// Samples every service and node for the interval since the previous scrape, then resets the
+    /// interval counters. Call at the end of each scrape interval.
+    public mutating func scrape() -> Scrape {
+        let now = events.now.nanoseconds
+        let t = Double(now) / 1e9
+        let interval = Double(now - lastScrape) / 1e9
+        lastScrape = now
+        accountNodes()
+        var samples: [ServiceSample] = []
+        samples.reserveCapacity(services.count)
+        for si in services.indices {
+            account(si, now)
+            let s = services[si]
+            var o = ServiceSample(time: t, interval: interval, service: s.spec.name)
+            o.arrivals = s.interval.arrivals
+            o.completed = s.interval.completed
+            o.failed = s.interval.failed
+            o.rejected = s.interval.rejected
+            o.timedOut = s.interval.timedOut
+            if s.latencies.totalCount > 0 {
+                o.p50 = Double(s.latencies.valueAtPercentile(50)) / 1e6
+                o.p95 = Double(s.latencies.valueAtPercentile(95)) / 1e6
+                o.p99 = Double(s.latencies.valueAtPercentile(99)) / 1e6
+            }
+            o.meanQueueWait = s.interval.waitCount > 0 ? s.interval.waitSum / Double(s.interval.waitCount) : 0
+            o.queueDepth = s.queuedTotal
+            o.inFlight = s.busyTotal
+            o.cpuUtilization = s.interval.slotArea > 0 ? min(1, s.interval.busyArea / s.interval.slotArea) : (s.busyTotal > 0 ? 1 : 0)
+            let held = s.readyCount + s.startingCount + s.drainingCount
+            // An idle replica uses half its memory request; each in-flight request adds its own.
+            o.memoryMiB = Double(held * s.spec.memoryMiB) * 0.5 + Double(s.busyTotal) * s.spec.memoryPerRequestMiB
+            o.memoryUtilization = held > 0 ? o.memoryMiB / Double(held * s.spec.memoryMiB) : 0
+            o.readyReplicas = s.readyCount
+            o.startingReplicas = s.startingCount
+            o.pendingReplicas = s.pendingCount
+            o.desiredReplicas = s.desired
+            o.concurrencyPerReplica = Int(s.concurrency)
+            o.replicaSeconds = s.interval.replicaArea
+            services[si].totals.replicaSeconds += s.interval.replicaArea
+            services[si].runLatencies.add(s.latencies)
+            services[si].latencies.reset()
+            services[si].interval = IntervalCounters()
+            samples.append(o)
+        }
+        let nodeSamples = nodes.map { n in
+            NodeSample(time: t, node: n.name, pool: spec.pools[n.pool].name, zone: n.zone, state: n.phase.rawValue,
+                       reachable: n.reachable,
+                       cpuAllocated: n.cpuCapacity > 0 ? Double(n.cpuUsed) / Double(n.cpuCapacity) : 0,
+                       memoryAllocated: n.memoryCapacity > 0 ? Double(n.memoryUsed) / Double(n.memoryCapacity) : 0,
+                       replicas: n.replicas)
+        }
+        return Scrape(time: t, interval: interval, services: samples, nodes: nodeSamples)
+    }
+
+    /// Whole-run totals for a service (counts up to the last scrape for the histogram-based figures).
+    public func totals(_ service: Int) -> ServiceTotals { services[service].totals }
+
+    /// Requests of `service` waiting or in service right now.
+    public func inSystem(_ service: Int) -> Int { services[service].inSystem }
+
+    /// The run-wide latency histogram so far as (upper edge in µs, count) buckets, ascending.
+    /// Percentiles are read from these buckets the same way in Swift and in SQL.
+    public func runLatencyBuckets(_ service: Int) -> [(upperMicros: UInt64, count: UInt64)] {
+        let h = services[service].runLatencies
+        return h.recordedValues().map { (upperMicros: h.highestEquivalentForValue($0.value), count: UInt64($0.count)) }
+    }
+
+    /// Node-seconds per pool up to the last scrape.
+    public var nodeSeconds: [Double] { nodeSecondsByPool }
+
+    public var serviceCount: Int { services.count }
+    public func serviceName(_ i: Int) -> String { services[i].spec.name }
+}
+
+/// Injected fault effects on a service (used by the chaos layer).
+extension ClusterSimulation {
+    /// Multiplies service times (CPU stress); 1 = healthy.
+    public mutating func setSlowdown(service: Int, factor: Double) { services[service].slowdown = factor }
+    /// Adds latency to every request's own work (latency injection); nil = none.
+    public mutating func setExtraLatency(service: Int, _ d: Distribution?) { services[service].extraLatency = d }
+    /// Fails this fraction of requests after their work (error injection); 0 = none.
+    public mutating func setErrorFraction(service: Int, _ f: Double) { services[service].errorFraction = f }
+    /// Multiplies replica start-up latency (slow start, cold image cache); 1 = normal.
+    public mutating func setStartupMultiplier(service: Int, _ m: Double) { services[service].startupMultiplier = m }
+}

@@ -1,0 +1,430 @@
+import DequeModule
+import Histogram
+import SimulationKernel
+import Telemetry
+
+/// One scheduled happening in the world. A flat 24-byte struct rather than an enum with payloads:
+/// the event heap moves these on every push and pop, and size is speed there.
+struct WorldEvent {
+    enum Kind: UInt8 {
+        /// The next external arrival of traffic stream `target`.
+        case arrival
+        /// A worker slot finished the request's own work.
+        case workDone
+        /// The head of a queue reached its deadline. replica == -1 is the shared queue.
+        case queueDeadline
+        case replicaReady
+        /// `target` is the node.
+        case nodeReady
+    }
+    var jobArrival: Int64 = 0
+    var jobParent: Int32 = -1
+    var replica: Int32 = -1
+    var incarnation: UInt32 = 0
+    var target: Int16
+    var kind: Kind
+
+    var job: Job { Job(arrival: jobArrival, parent: jobParent) }
+
+    static func arrival(traffic: Int32) -> WorldEvent { WorldEvent(target: Int16(traffic), kind: .arrival) }
+    static func workDone(service: Int32, replica: Int32, incarnation: UInt32, job: Job) -> WorldEvent {
+        WorldEvent(jobArrival: job.arrival, jobParent: job.parent, replica: replica, incarnation: incarnation,
+                   target: Int16(service), kind: .workDone)
+    }
+    static func queueDeadline(service: Int32, replica: Int32, incarnation: UInt32) -> WorldEvent {
+        WorldEvent(replica: replica, incarnation: incarnation, target: Int16(service), kind: .queueDeadline)
+    }
+    static func replicaReady(service: Int32, replica: Int32, incarnation: UInt32) -> WorldEvent {
+        WorldEvent(replica: replica, incarnation: incarnation, target: Int16(service), kind: .replicaReady)
+    }
+    static func nodeReady(node: Int32, incarnation: UInt32) -> WorldEvent {
+        WorldEvent(incarnation: incarnation, target: Int16(node), kind: .nodeReady)
+    }
+}
+
+/// The modelled cluster on a virtual clock: nodes, replicas, services, queues, load balancing
+/// and the traffic that hits them.
+///
+/// Driven in steps (`run(until:)`); between steps a driver scrapes observations (`scrape()`) and
+/// applies control actions (`setDesiredReplicas`, `provisionNode` …). Everything is single-threaded
+/// and deterministic for a given spec and seed.
+public struct ClusterSimulation {
+    public let spec: ClusterSpec
+    public let seed: UInt64
+    var events = EventQueue<WorldEvent>()
+    var services: [ServiceState]
+    var nodes: [NodeState] = []
+    var arrivalProcesses: [ArrivalProcess]
+    var trafficTargets: [Int32]
+    /// Requests waiting for downstream calls: a slab with a free list.
+    var parents: [ParentRecord] = []
+    var freeParents: [Int32] = []
+    /// Replicas waiting for a node with room, in creation order.
+    var unplaced = Deque<(service: Int32, replica: Int32, incarnation: UInt32)>()
+    var nodeStartupRng: RandomStream
+    var horizon: Double = .infinity
+    var lastScrape: Int64 = 0
+    var nodeSecondsByPool: [Double]
+    var lastNodeAccount: Int64 = 0
+    /// Called for every replica and node lifecycle change (for the event log).
+    public var lifecycleHook: ((TimelineEvent) -> Void)?
+
+    public let serviceIndex: [String: Int]
+
+    /// Builds the cluster at time 0: nodes up, initial replicas already ready (a warm start).
+    public init(spec: ClusterSpec, seed: UInt64) {
+        self.spec = spec
+        self.seed = seed
+        services = spec.services.map { ServiceState(spec: $0, seed: seed) }
+        var index: [String: Int] = [:]
+        for (i, s) in spec.services.enumerated() { index[s.name] = i }
+        serviceIndex = index
+        for i in services.indices {
+            services[i].callTargets = services[i].spec.calls.compactMap { index[$0].map(Int32.init) }
+        }
+        arrivalProcesses = spec.traffic.map { ArrivalProcess(traffic: $0, seed: seed) }
+        trafficTargets = spec.traffic.map { Int32(index[$0.service] ?? 0) }
+        nodeStartupRng = RandomStream(seed: seed, name: "node-startup")
+        nodeSecondsByPool = Array(repeating: 0, count: spec.pools.count)
+        for (p, pool) in spec.pools.enumerated() {
+            for k in 0..<pool.count { addNode(pool: p, ordinal: k, phase: .up) }
+        }
+        for s in services.indices {
+            for _ in 0..<services[s].desired { createReplica(Int32(s), warm: true) }
+        }
+        for t in arrivalProcesses.indices { scheduleNextArrival(Int32(t)) }
+    }
+
+    public var now: SimTime { events.now }
+    public var eventsProcessed: UInt64 { events.processed }
+
+    /// Stops generating external arrivals after `end` (so a run ends at its horizon).
+    public mutating func setHorizon(_ end: SimTime) { horizon = end.seconds }
+
+    /// Processes every event up to and including `time`.
+    public mutating func run(until time: SimTime) {
+        while let e = events.next(notAfter: time) { handle(e) }
+        if events.now < time { events.advance(to: time) }
+    }
+
+    @inline(__always)
+    mutating func handle(_ e: WorldEvent) {
+        let target = Int32(e.target)
+        switch e.kind {
+        case .arrival:
+            let s = trafficTargets[Int(target)]
+            let n = arrivalProcesses[Int(target)].batchSize()
+            let job = Job(arrival: events.now.nanoseconds, parent: -1)
+            for _ in 0..<n { route(s, job) }
+            scheduleNextArrival(target)
+        case .workDone:
+            workDone(target, e.replica, e.incarnation, e.job)
+        case .queueDeadline:
+            queueDeadline(target, e.replica, e.incarnation)
+        case .replicaReady:
+            replicaReady(target, e.replica, e.incarnation)
+        case .nodeReady:
+            nodeReady(target, e.incarnation)
+        }
+    }
+
+    mutating func scheduleNextArrival(_ t: Int32) {
+        if let at = arrivalProcesses[Int(t)].next(horizon: horizon) {
+            events.schedule(.arrival(traffic: t), at: SimTime(nanoseconds: Int64(at * 1e9)))
+        }
+    }
+
+    // MARK: Requests
+
+    /// Admits a request to service `s`: start it, queue it, or turn it away.
+    mutating func route(_ s: Int32, _ job: Job) {
+        let si = Int(s)
+        services[si].interval.arrivals += 1
+        services[si].totals.arrivals += 1
+        if services[si].sharedQueueMode {
+            if let r = services[si].withFreeSlot.last {
+                startJob(s, r, job)
+            } else if services[si].sharedQueue.count < services[si].queueCapacity {
+                services[si].sharedQueue.append(job)
+                services[si].queuedTotal += 1
+                armDeadline(s, -1)
+            } else {
+                reject(s, job)
+            }
+            return
+        }
+        guard let r = pickReplica(si) else { reject(s, job); return }
+        let ri = Int(r)
+        if services[si].replicas[ri].busy < services[si].concurrency {
+            startJob(s, r, job)
+        } else if services[si].replicas[ri].queue.count < services[si].queueCapacity {
+            services[si].replicas[ri].queue.append(job)
+            services[si].queuedTotal += 1
+            armDeadline(s, r)
+        } else {
+            reject(s, job)
+        }
+    }
+
+    mutating func pickReplica(_ si: Int) -> Int32? {
+        let n = services[si].ready.count
+        if n == 0 { return nil }
+        switch services[si].spec.routing {
+        case .roundRobin, .sharedQueue:
+            services[si].rrCursor = (services[si].rrCursor + 1) % n
+            return services[si].ready[services[si].rrCursor]
+        case .random:
+            let k = Int(services[si].routeRng.next() % UInt64(n))
+            return services[si].ready[k]
+        case .leastOutstanding:
+            // Scan from a rotating start so ties spread evenly instead of piling on replica 0.
+            let start = services[si].rrCursor
+            services[si].rrCursor = start + 1 >= n ? 0 : start + 1
+            return services[si].replicas.withUnsafeBufferPointer { reps in
+                services[si].ready.withUnsafeBufferPointer { ready in
+                    var best = ready[start]
+                    var bestLoad = Int(reps[Int(best)].busy) + reps[Int(best)].queue.count
+                    if bestLoad == 0 { return best }
+                    var i = start + 1
+                    for _ in 1..<n {
+                        if i == n { i = 0 }
+                        let r = ready[i]
+                        let load = Int(reps[Int(r)].busy) + reps[Int(r)].queue.count
+                        if load < bestLoad {
+                            best = r; bestLoad = load
+                            if load == 0 { break }
+                        }
+                        i += 1
+                    }
+                    return best
+                }
+            }
+        }
+    }
+
+    mutating func startJob(_ s: Int32, _ r: Int32, _ job: Job) {
+        let si = Int(s), ri = Int(r)
+        let now = events.now.nanoseconds
+        account(si, now)
+        services[si].replicas[ri].busy += 1
+        services[si].busyTotal += 1
+        if services[si].sharedQueueMode, services[si].replicas[ri].busy == services[si].concurrency {
+            removeFromFreeList(si, r)
+        }
+        let wait = Double(now - job.arrival) / 1e9
+        services[si].interval.waitSum += wait
+        services[si].interval.waitCount += 1
+        services[si].totals.waitSum += wait
+        services[si].totals.started += 1
+        var work = services[si].spec.serviceTime.sample(&services[si].serviceRng)
+        if services[si].slowdown != 1 { work *= services[si].slowdown }
+        if let extra = services[si].extraLatency { work += extra.sample(&services[si].faultRng) }
+        let done = now + Int64(work * 1e9)
+        events.schedule(.workDone(service: s, replica: r, incarnation: services[si].replicas[ri].incarnation, job: job),
+                        at: SimTime(nanoseconds: done))
+    }
+
+    mutating func workDone(_ s: Int32, _ r: Int32, _ inc: UInt32, _ job: Job) {
+        let si = Int(s), ri = Int(r)
+        guard services[si].replicas[ri].incarnation == inc else {
+            // The replica died with this request in flight; it was counted as failed then.
+            // The caller learns of it now, when the response would have come.
+            if job.parent >= 0 { childFinished(job.parent, ok: false) }
+            return
+        }
+        if services[si].errorFraction > 0, services[si].faultRng.uniform() < services[si].errorFraction {
+            finishJob(s, r, job, ok: false)
+            return
+        }
+        if !services[si].callTargets.isEmpty {
+            let id = allocateParent(ParentRecord(service: s, replica: r, incarnation: inc, job: job, nextCall: 0))
+            callDownstream(id)
+            return
+        }
+        finishJob(s, r, job, ok: true)
+    }
+
+    /// Ends a request that holds a worker slot on replica r, and frees the slot.
+    mutating func finishJob(_ s: Int32, _ r: Int32, _ job: Job, ok: Bool) {
+        let si = Int(s)
+        let now = events.now.nanoseconds
+        let latencyNs = now - job.arrival
+        if !ok {
+            services[si].interval.failed += 1
+            services[si].totals.failed += 1
+            if job.parent >= 0 { childFinished(job.parent, ok: false) }
+        } else if let timeout = services[si].timeoutNs, latencyNs > timeout {
+            services[si].interval.timedOut += 1
+            services[si].totals.timedOut += 1
+            if job.parent >= 0 { childFinished(job.parent, ok: false) }
+        } else {
+            services[si].interval.completed += 1
+            services[si].totals.completed += 1
+            services[si].totals.latencySum += Double(latencyNs) / 1e9
+            let us = UInt64(max(1, min(latencyNs / 1000, 3_600_000_000)))
+            services[si].latencies.record(us)
+            if job.parent >= 0 { childFinished(job.parent, ok: true) }
+        }
+        releaseSlot(s, r)
+    }
+
+    mutating func releaseSlot(_ s: Int32, _ r: Int32) {
+        let si = Int(s), ri = Int(r)
+        account(si, events.now.nanoseconds)
+        services[si].replicas[ri].busy -= 1
+        services[si].busyTotal -= 1
+        let phase = services[si].replicas[ri].phase
+        if services[si].sharedQueueMode {
+            if phase == .ready, let job = popLive(si, -1) {
+                startJob(s, r, job)
+            } else if phase == .ready, services[si].replicas[ri].freePosition < 0, services[si].replicas[ri].readyPosition >= 0 {
+                addToFreeList(si, r)
+            }
+        } else if let job = popLive(si, r) {
+            startJob(s, r, job)
+        }
+        if phase == .draining, services[si].replicas[ri].busy == 0, services[si].replicas[ri].queue.isEmpty {
+            terminateReplica(s, r, reason: "drained")
+        }
+    }
+
+    mutating func reject(_ s: Int32, _ job: Job) {
+        let si = Int(s)
+        services[si].interval.rejected += 1
+        services[si].totals.rejected += 1
+        if job.parent >= 0 { childFinished(job.parent, ok: false) }
+    }
+
+    // MARK: Queue deadlines
+
+    /// Pops the next request whose client is still waiting; expired ones are counted as timed out.
+    mutating func popLive(_ si: Int, _ r: Int32) -> Job? {
+        let now = events.now.nanoseconds
+        while true {
+            let job: Job?
+            if r < 0 { job = services[si].sharedQueue.popFirst() } else { job = services[si].replicas[Int(r)].queue.popFirst() }
+            guard let job else { return nil }
+            services[si].queuedTotal -= 1
+            if let timeout = services[si].timeoutNs, now - job.arrival >= timeout {
+                timeOutQueued(si, job)
+                continue
+            }
+            return job
+        }
+    }
+
+    mutating func timeOutQueued(_ si: Int, _ job: Job) {
+        services[si].interval.timedOut += 1
+        services[si].totals.timedOut += 1
+        if job.parent >= 0 { childFinished(job.parent, ok: false) }
+    }
+
+    /// Ensures one deadline event is pending for a non-empty queue (FIFO + one timeout per service
+    /// means the head always expires first, so one timer per queue is enough).
+    mutating func armDeadline(_ s: Int32, _ r: Int32) {
+        let si = Int(s)
+        guard let timeout = services[si].timeoutNs else { return }
+        let head: Job?
+        let inc: UInt32
+        if r < 0 {
+            if services[si].sharedTimerArmed { return }
+            head = services[si].sharedQueue.first; inc = 0
+            services[si].sharedTimerArmed = head != nil
+        } else {
+            let ri = Int(r)
+            if services[si].replicas[ri].timerArmed { return }
+            head = services[si].replicas[ri].queue.first; inc = services[si].replicas[ri].incarnation
+            services[si].replicas[ri].timerArmed = head != nil
+        }
+        if let head {
+            events.schedule(.queueDeadline(service: s, replica: r, incarnation: inc),
+                            at: SimTime(nanoseconds: max(events.now.nanoseconds, head.arrival + timeout)))
+        }
+    }
+
+    mutating func queueDeadline(_ s: Int32, _ r: Int32, _ inc: UInt32) {
+        let si = Int(s)
+        guard let timeout = services[si].timeoutNs else { return }
+        let now = events.now.nanoseconds
+        if r < 0 {
+            services[si].sharedTimerArmed = false
+            while let head = services[si].sharedQueue.first, now - head.arrival >= timeout {
+                services[si].sharedQueue.removeFirst()
+                services[si].queuedTotal -= 1
+                timeOutQueued(si, head)
+            }
+        } else {
+            let ri = Int(r)
+            guard services[si].replicas[ri].incarnation == inc else { return }
+            services[si].replicas[ri].timerArmed = false
+            while let head = services[si].replicas[ri].queue.first, now - head.arrival >= timeout {
+                services[si].replicas[ri].queue.removeFirst()
+                services[si].queuedTotal -= 1
+                timeOutQueued(si, head)
+            }
+            if services[si].replicas[ri].phase == .draining, services[si].replicas[ri].busy == 0,
+               services[si].replicas[ri].queue.isEmpty {
+                terminateReplica(s, r, reason: "drained")
+                return
+            }
+        }
+        armDeadline(s, r)
+    }
+
+    // MARK: Service-to-service calls
+
+    struct ParentRecord {
+        var service: Int32
+        var replica: Int32
+        var incarnation: UInt32
+        var job: Job
+        var nextCall: Int32
+    }
+
+    mutating func allocateParent(_ rec: ParentRecord) -> Int32 {
+        if let id = freeParents.popLast() { parents[Int(id)] = rec; return id }
+        parents.append(rec)
+        return Int32(parents.count - 1)
+    }
+
+    mutating func callDownstream(_ id: Int32) {
+        let rec = parents[Int(id)]
+        let target = services[Int(rec.service)].callTargets[Int(rec.nextCall)]
+        route(target, Job(arrival: events.now.nanoseconds, parent: id))
+    }
+
+    /// A downstream call made by parent `id` finished.
+    mutating func childFinished(_ id: Int32, ok: Bool) {
+        var rec = parents[Int(id)]
+        let si = Int(rec.service)
+        if services[si].replicas[Int(rec.replica)].incarnation != rec.incarnation {
+            // The caller's replica died meanwhile (counted then); pass the failure further up.
+            freeParents.append(id)
+            if rec.job.parent >= 0 { childFinished(rec.job.parent, ok: false) }
+            return
+        }
+        rec.nextCall += 1
+        if ok, Int(rec.nextCall) < services[si].callTargets.count {
+            parents[Int(id)] = rec
+            callDownstream(id)
+            return
+        }
+        freeParents.append(id)
+        finishJob(rec.service, rec.replica, rec.job, ok: ok)
+    }
+
+    // MARK: Accounting
+
+    /// Integrates busy slots, ready slots and held replicas over time up to `now`.
+    @inline(__always)
+    mutating func account(_ si: Int, _ now: Int64) {
+        let dt = now - services[si].lastAccount
+        if dt == 0 { return }
+        let d = Double(dt) / 1e9
+        services[si].interval.busyArea += Double(services[si].busyTotal) * d
+        services[si].interval.slotArea += Double(services[si].readySlots) * d
+        services[si].interval.replicaArea += Double(services[si].readyCount + services[si].startingCount + services[si].drainingCount) * d
+        services[si].lastAccount = now
+    }
+}
+

@@ -1,0 +1,134 @@
+import DequeModule
+import Histogram
+import SimulationKernel
+
+/// A request waiting or in service. `parent` links a downstream call to the request that made it.
+struct Job {
+    var arrival: Int64
+    var parent: Int32
+}
+
+/// Where a replica is in its life.
+public enum ReplicaPhase: String, Sendable {
+    /// No node has room for it yet.
+    case pending
+    /// Placed on a node; start-up latency running.
+    case starting
+    case ready
+    /// Finishing its work; receives no new requests.
+    case draining
+    case terminated
+}
+
+struct ReplicaState {
+    /// Bumped whenever the slot is reused or the replica dies, so stale events are recognised.
+    var incarnation: UInt32 = 0
+    var phase: ReplicaPhase = .terminated
+    var node: Int32 = -1
+    var busy: Int32 = 0
+    /// Waiting requests (load-balanced routing only).
+    var queue = Deque<Job>()
+    var timerArmed = false
+    /// Index in the service's `ready` list, or -1.
+    var readyPosition: Int32 = -1
+    /// Index in the service's `withFreeSlot` list (shared queue only), or -1.
+    var freePosition: Int32 = -1
+}
+
+enum NodePhase: String { case provisioning, up, down, removed }
+
+struct NodeState {
+    var name: String
+    var pool: Int
+    var zone: String
+    var cpuCapacity: Int
+    var memoryCapacity: Int
+    var cpuUsed = 0
+    var memoryUsed = 0
+    var replicas = 0
+    var phase: NodePhase
+    var reachable = true
+    var incarnation: UInt32 = 0
+}
+
+/// Interval counters, reset at every scrape.
+struct IntervalCounters {
+    var arrivals = 0, completed = 0, failed = 0, rejected = 0, timedOut = 0
+    var waitSum = 0.0
+    var waitCount = 0
+    var busyArea = 0.0
+    var slotArea = 0.0
+    var replicaArea = 0.0
+}
+
+/// Whole-run totals, for the summary and the conservation check.
+public struct ServiceTotals: Sendable, Equatable {
+    public var arrivals = 0, completed = 0, failed = 0, rejected = 0, timedOut = 0
+    public var waitSum = 0.0
+    public var started = 0
+    public var latencySum = 0.0
+    public var replicaSeconds = 0.0
+    public var errors: Int { failed + rejected + timedOut }
+}
+
+struct ServiceState {
+    let spec: ServiceSpec
+    let sharedQueueMode: Bool
+    let concurrency: Int32
+    let queueCapacity: Int
+    let timeoutNs: Int64?
+    var callTargets: [Int32] = []
+
+    var replicas: [ReplicaState] = []
+    var unusedSlots: [Int32] = []
+    var ready: [Int32] = []
+    var withFreeSlot: [Int32] = []
+    var sharedQueue = Deque<Job>()
+    var sharedTimerArmed = false
+
+    var desired: Int
+    var pendingCount = 0
+    var startingCount = 0
+    var drainingCount = 0
+    var busyTotal = 0
+    var queuedTotal = 0
+    var readySlots = 0
+    var rrCursor = 0
+    var lastAccount: Int64 = 0
+
+    var serviceRng: RandomStream
+    var startupRng: RandomStream
+    var routeRng: RandomStream
+    /// Extra work factor and latency for injected faults (1 and 0 when healthy).
+    var slowdown = 1.0
+    var extraLatency: Distribution? = nil
+    var errorFraction = 0.0
+    var startupMultiplier = 1.0
+    var faultRng: RandomStream
+
+    var interval = IntervalCounters()
+    var totals = ServiceTotals()
+    var latencies: Histogram<UInt64>
+    var runLatencies: Histogram<UInt64>
+
+    init(spec: ServiceSpec, seed: UInt64) {
+        self.spec = spec
+        sharedQueueMode = spec.routing == .sharedQueue
+        concurrency = Int32(max(1, spec.concurrency))
+        queueCapacity = spec.queueCapacity ?? Int.max
+        timeoutNs = spec.timeout?.nanoseconds
+        desired = spec.replicas
+        serviceRng = RandomStream(seed: seed, name: "service-time/\(spec.name)")
+        startupRng = RandomStream(seed: seed, name: "startup/\(spec.name)")
+        routeRng = RandomStream(seed: seed, name: "routing/\(spec.name)")
+        faultRng = RandomStream(seed: seed, name: "fault-effects/\(spec.name)")
+        // Microseconds, 1 µs … 1 h, 2 significant digits (±1 %): plenty to compare with an SLO, and
+        // a tenth of the buckets to scan and clear at every scrape compared with 3 digits.
+        latencies = Histogram(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .two)
+        runLatencies = latencies
+    }
+
+    var readyCount = 0
+    var activeCount: Int { pendingCount + startingCount + readyCount }
+    var inSystem: Int { busyTotal + queuedTotal }
+}

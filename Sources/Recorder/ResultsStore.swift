@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+import Telemetry
+
+/// A results database: one SQLite file holding any number of runs (a single run, a comparison or
+/// a sweep). Opening it migrates the schema forward.
+public final class ResultsStore {
+    public let path: String
+    let db: DatabaseQueue
+
+    /// Opens (creating if needed) the database at `path`.
+    /// Errors are `StoreError`s in words: unwritable folder, locked, not a database.
+    public init(path: String) throws {
+        self.path = path
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
+            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                throw StoreError.unwritable(path: path, reason: "cannot create folder \(dir)")
+            }
+        }
+        var config = Configuration()
+        // Another process writing (a second run on the same file) is waited for, not failed at once.
+        config.busyMode = .timeout(10)
+        do {
+            db = try DatabaseQueue(path: path, configuration: config)
+            try ResultsStore.migrator.migrate(db)
+        } catch let e as DatabaseError {
+            throw StoreError(path: path, e)
+        } catch {
+            throw StoreError.unwritable(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Opens an existing database for reading; a missing file is an error rather than a new file.
+    public static func open(existing path: String) throws -> ResultsStore {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missing(path: path) }
+        return try ResultsStore(path: path)
+    }
+
+    /// Runs `body` in one transaction; `StoreError` in words on failure.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try db.write(body) } catch let e as DatabaseError { throw StoreError(path: path, e) }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try db.read(body) } catch let e as DatabaseError { throw StoreError(path: path, e) }
+    }
+}
+
+/// A results-database problem, in one line.
+public struct StoreError: Error, CustomStringConvertible {
+    public var description: String
+
+    static func unwritable(path: String, reason: String) -> StoreError {
+        StoreError(description: "cannot write results to \(path): \(reason)")
+    }
+    static func missing(path: String) -> StoreError {
+        StoreError(description: "no results database at \(path) (run a scenario first, or pass --db)")
+    }
+
+    init(description: String) { self.description = description }
+
+    init(path: String, _ e: DatabaseError) {
+        switch e.resultCode {
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            description = "the results database \(path) is locked by another process; try again when it finishes, or use --db for another file"
+        case .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM:
+            description = "cannot write results to \(path): permission denied or read-only location"
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            description = "\(path) is not a Stormglass results database (or is damaged)"
+        case .SQLITE_FULL:
+            description = "cannot write results to \(path): the disk is full"
+        default:
+            description = "results database \(path): \(e.message ?? "\(e.resultCode)")"
+        }
+    }
+}

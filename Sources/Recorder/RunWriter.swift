@@ -1,0 +1,165 @@
+import Foundation
+import GRDB
+import Telemetry
+
+/// What identifies a run and what is needed to interpret its samples later.
+public struct RunMetadata: Sendable {
+    public struct Service: Sendable {
+        public var name: String, sloP95Seconds: Double, sloErrorRate: Double, pricePerReplicaHour: Double, policy: String
+        public var capacityPerReplica: Double
+        public init(name: String, sloP95Seconds: Double, sloErrorRate: Double, pricePerReplicaHour: Double, policy: String,
+                    capacityPerReplica: Double) {
+            self.name = name; self.sloP95Seconds = sloP95Seconds; self.sloErrorRate = sloErrorRate
+            self.pricePerReplicaHour = pricePerReplicaHour; self.policy = policy; self.capacityPerReplica = capacityPerReplica
+        }
+    }
+    public var scenario: String
+    public var seed: UInt64
+    public var parameters: [String: String]
+    public var label: String
+    public var replication: Int
+    public var toolVersion: String
+    public var simulatedSeconds: Double
+    public var scrapeSeconds: Double
+    public var services: [Service]
+    public var pools: [(name: String, pricePerHour: Double)]
+
+    public init(scenario: String, seed: UInt64, parameters: [String: String], label: String, replication: Int,
+                toolVersion: String, simulatedSeconds: Double, scrapeSeconds: Double, services: [Service],
+                pools: [(name: String, pricePerHour: Double)]) {
+        self.scenario = scenario; self.seed = seed; self.parameters = parameters; self.label = label
+        self.replication = replication; self.toolVersion = toolVersion; self.simulatedSeconds = simulatedSeconds
+        self.scrapeSeconds = scrapeSeconds; self.services = services; self.pools = pools
+    }
+}
+
+/// Streams one run's samples and events into the store in batched transactions, so memory stays
+/// flat however long the run. The run row is written first with status `running`; an interrupted
+/// run keeps everything flushed so far and is marked `aborted` by `finish`.
+public final class RunWriter {
+    public let runID: Int64
+    let store: ResultsStore
+    var scrapes: [Scrape] = []
+    var events: [TimelineEvent] = []
+    var predictions: [PredictionRow] = []
+    /// Flush after this many buffered scrapes (one simulated hour at the default 15 s scrape).
+    public var batchScrapes = 240
+
+    init(store: ResultsStore, runID: Int64) { self.store = store; self.runID = runID }
+
+    public func append(_ scrape: Scrape) throws {
+        scrapes.append(scrape)
+        if scrapes.count >= batchScrapes { try flush() }
+    }
+
+    public func append(_ new: [TimelineEvent]) throws {
+        events += new
+        if events.count >= 10_000 { try flush() }
+    }
+
+    public func append(_ new: [PredictionRow]) throws {
+        predictions += new
+        if predictions.count >= 20_000 { try flush() }
+    }
+
+    /// Writes everything buffered in one transaction.
+    public func flush() throws {
+        guard !scrapes.isEmpty || !events.isEmpty || !predictions.isEmpty else { return }
+        let (scrapes, events, predictions) = (self.scrapes, self.events, self.predictions)
+        let id = runID
+        try store.write { db in
+            let s = try db.cachedStatement(sql: """
+                INSERT INTO service_samples VALUES (?,?,?,?, ?,?,?,?,?, ?,?,?,?, ?,?,?, ?,?,?, ?,?,?,?, ?,?)
+                """)
+            let n = try db.cachedStatement(sql: "INSERT INTO node_samples VALUES (?,?,?,?,?,?,?,?,?,?)")
+            for scrape in scrapes {
+                for o in scrape.services {
+                    try s.execute(arguments: [id, o.time, o.interval, o.service,
+                                              o.arrivals, o.completed, o.failed, o.rejected, o.timedOut,
+                                              o.errorRate, o.p50, o.p95, o.p99,
+                                              o.meanQueueWait, o.queueDepth, o.inFlight,
+                                              o.cpuUtilization, o.memoryMiB, o.memoryUtilization,
+                                              o.readyReplicas, o.startingReplicas, o.pendingReplicas, o.desiredReplicas,
+                                              o.concurrencyPerReplica, o.replicaSeconds])
+                }
+                for x in scrape.nodes {
+                    try n.execute(arguments: [id, x.time, x.node, x.pool, x.zone, x.state, x.reachable,
+                                              x.cpuAllocated, x.memoryAllocated, x.replicas])
+                }
+            }
+            let e = try db.cachedStatement(sql: "INSERT INTO events VALUES (?,?,?,?,?)")
+            for ev in events { try e.execute(arguments: [id, ev.time, ev.kind, ev.subject, ev.detail]) }
+            let p = try db.cachedStatement(sql: "INSERT INTO predictions VALUES (?,?,?,?,?,?,?,?,?,?)")
+            for r in predictions {
+                try p.execute(arguments: [id, r.service, r.metric, r.model, r.madeAt, r.horizon, r.value, r.lower, r.upper, r.actual])
+            }
+        }
+        self.scrapes.removeAll(keepingCapacity: true)
+        self.events.removeAll(keepingCapacity: true)
+        self.predictions.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes what is left and records the outcome and summary figures.
+    public func finish(status: String, wallSeconds: Double, events eventCount: UInt64,
+                       figures: [(service: String, metric: String, value: Double)],
+                       latencyHistogram: [String: [(upperMicros: UInt64, count: UInt64)]]) throws {
+        try flush()
+        let id = runID
+        try store.write { db in
+            try db.execute(sql: "UPDATE runs SET status = ?, wall_seconds = ?, events = ? WHERE id = ?",
+                           arguments: [status, wallSeconds, Int64(eventCount), id])
+            let f = try db.cachedStatement(sql: "INSERT OR REPLACE INTO summaries VALUES (?,?,?,?)")
+            for x in figures { try f.execute(arguments: [id, x.service, x.metric, x.value.isFinite ? x.value : nil]) }
+            let h = try db.cachedStatement(sql: "INSERT INTO latency_histogram VALUES (?,?,?,?)")
+            for (service, buckets) in latencyHistogram.sorted(by: { $0.key < $1.key }) {
+                for b in buckets { try h.execute(arguments: [id, service, Int64(b.upperMicros), Int64(b.count)]) }
+            }
+        }
+    }
+
+    /// Marks the run failed or aborted after an error, keeping what was flushed. Never throws.
+    public func abandon(status: String) {
+        try? flush()
+        let id = runID
+        try? store.write { db in try db.execute(sql: "UPDATE runs SET status = ? WHERE id = ?", arguments: [status, id]) }
+    }
+}
+
+/// One forecast as stored: made at `madeAt` for `madeAt + horizon`.
+public struct PredictionRow: Sendable {
+    public var service: String, metric: String, model: String
+    public var madeAt: Double, horizon: Double, value: Double
+    public var lower: Double?, upper: Double?, actual: Double?
+    public init(service: String, metric: String, model: String, madeAt: Double, horizon: Double, value: Double,
+                lower: Double?, upper: Double?, actual: Double?) {
+        self.service = service; self.metric = metric; self.model = model; self.madeAt = madeAt; self.horizon = horizon
+        self.value = value; self.lower = lower; self.upper = upper; self.actual = actual
+    }
+}
+
+extension ResultsStore {
+    /// Inserts the run row (status `running`) and its service and pool descriptions.
+    public func beginRun(_ meta: RunMetadata) throws -> RunWriter {
+        let params = (try? String(data: JSONSerialization.data(withJSONObject: meta.parameters, options: [.sortedKeys]), encoding: .utf8)) ?? "{}"
+        let started = ISO8601DateFormatter().string(from: Date())
+        let id: Int64 = try write { db in
+            try db.execute(sql: """
+                INSERT INTO runs (scenario, seed, parameters, label, replication, tool_version, started_at,
+                                  simulated_seconds, scrape_seconds, status)
+                VALUES (?,?,?,?,?,?,?,?,?,'running')
+                """, arguments: [meta.scenario, Int64(bitPattern: meta.seed), params, meta.label, meta.replication,
+                                 meta.toolVersion, started, meta.simulatedSeconds, meta.scrapeSeconds])
+            let id = db.lastInsertedRowID
+            for s in meta.services {
+                try db.execute(sql: "INSERT INTO services VALUES (?,?,?,?,?,?,?)",
+                               arguments: [id, s.name, s.sloP95Seconds, s.sloErrorRate, s.pricePerReplicaHour, s.policy,
+                                           s.capacityPerReplica])
+            }
+            for p in meta.pools {
+                try db.execute(sql: "INSERT INTO pools VALUES (?,?,?)", arguments: [id, p.name, p.pricePerHour])
+            }
+            return id
+        }
+        return RunWriter(store: self, runID: id)
+    }
+}

@@ -1,0 +1,100 @@
+import GRDB
+
+extension ResultsStore {
+    /// Schema migrations, applied in order when a database is opened. Never edit a shipped
+    /// migration: add a new one (GRDB records which have run).
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+            CREATE TABLE runs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                scenario TEXT NOT NULL,
+                seed INTEGER NOT NULL,
+                parameters TEXT NOT NULL DEFAULT '{}',   -- JSON object of --set overrides
+                label TEXT NOT NULL DEFAULT '',          -- policy or sweep point, for grouping
+                replication INTEGER NOT NULL DEFAULT 0,
+                tool_version TEXT NOT NULL,
+                started_at TEXT NOT NULL,                -- ISO 8601, UTC
+                wall_seconds REAL,
+                simulated_seconds REAL NOT NULL,         -- the planned duration
+                scrape_seconds REAL NOT NULL,
+                events INTEGER,
+                status TEXT NOT NULL DEFAULT 'running'   -- running | finished | aborted | failed
+            );
+            CREATE TABLE services (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                service TEXT NOT NULL,
+                slo_p95_seconds REAL NOT NULL,
+                slo_error_rate REAL NOT NULL,
+                price_per_replica_hour REAL NOT NULL,
+                policy TEXT NOT NULL,
+                capacity_per_replica REAL NOT NULL,      -- nominal requests/s one replica serves (slots ÷ mean work incl. calls)
+                PRIMARY KEY (run_id, service)
+            );
+            CREATE TABLE pools (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                pool TEXT NOT NULL,
+                price_per_hour REAL NOT NULL,
+                PRIMARY KEY (run_id, pool)
+            );
+            CREATE TABLE service_samples (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                t REAL NOT NULL,                 -- seconds since run start, end of the interval
+                interval REAL NOT NULL,
+                service TEXT NOT NULL,
+                arrivals INTEGER NOT NULL, completed INTEGER NOT NULL, failed INTEGER NOT NULL,
+                rejected INTEGER NOT NULL, timed_out INTEGER NOT NULL,
+                error_rate REAL NOT NULL,
+                p50 REAL NOT NULL, p95 REAL NOT NULL, p99 REAL NOT NULL,   -- seconds
+                mean_queue_wait REAL NOT NULL,
+                queue_depth INTEGER NOT NULL, in_flight INTEGER NOT NULL,
+                cpu_utilization REAL NOT NULL, memory_mib REAL NOT NULL, memory_utilization REAL NOT NULL,
+                ready INTEGER NOT NULL, starting INTEGER NOT NULL, pending INTEGER NOT NULL, desired INTEGER NOT NULL,
+                concurrency INTEGER NOT NULL,
+                replica_seconds REAL NOT NULL
+            );
+            CREATE INDEX service_samples_by_run ON service_samples(run_id, service, t);
+            CREATE TABLE node_samples (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                t REAL NOT NULL,
+                node TEXT NOT NULL, pool TEXT NOT NULL, zone TEXT NOT NULL,
+                state TEXT NOT NULL,             -- up | provisioning | down | removed
+                reachable INTEGER NOT NULL,
+                cpu_allocated REAL NOT NULL, memory_allocated REAL NOT NULL,
+                replicas INTEGER NOT NULL
+            );
+            CREATE INDEX node_samples_by_run ON node_samples(run_id, t);
+            CREATE TABLE events (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                t REAL NOT NULL,
+                kind TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL
+            );
+            CREATE INDEX events_by_run ON events(run_id, kind, t);
+            CREATE TABLE predictions (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                service TEXT NOT NULL, metric TEXT NOT NULL, model TEXT NOT NULL,
+                made_at REAL NOT NULL, horizon REAL NOT NULL,   -- seconds; target time = made_at + horizon
+                value REAL NOT NULL, lower REAL, upper REAL,
+                actual REAL                                     -- filled in when the target time is observed
+            );
+            CREATE INDEX predictions_by_run ON predictions(run_id, service, metric, horizon, made_at);
+            CREATE TABLE latency_histogram (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                service TEXT NOT NULL,
+                upper_us INTEGER NOT NULL,       -- bucket's highest equivalent value, microseconds
+                count INTEGER NOT NULL
+            );
+            CREATE INDEX latency_histogram_by_run ON latency_histogram(run_id, service, upper_us);
+            CREATE TABLE summaries (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                service TEXT NOT NULL,           -- '*' for whole-run figures
+                metric TEXT NOT NULL,
+                value REAL,
+                PRIMARY KEY (run_id, service, metric)
+            );
+            """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,75 @@
+/// A piece of a scenario: a node pool, a service, a traffic stream, a setting …
+///
+/// Every DSL node is a small value that knows how to apply itself to the spec being built, the way
+/// each RegexBuilder component contributes to a regex.
+public protocol ScenarioComponent: Sendable {
+    func apply(to spec: inout ScenarioSpec)
+}
+
+@resultBuilder
+public enum ScenarioBuilder {
+    public static func buildExpression(_ c: some ScenarioComponent) -> [any ScenarioComponent] { [c] }
+    public static func buildExpression(_ cs: [any ScenarioComponent]) -> [any ScenarioComponent] { cs }
+    public static func buildBlock(_ parts: [any ScenarioComponent]...) -> [any ScenarioComponent] { parts.flatMap { $0 } }
+    public static func buildOptional(_ part: [any ScenarioComponent]?) -> [any ScenarioComponent] { part ?? [] }
+    public static func buildEither(first: [any ScenarioComponent]) -> [any ScenarioComponent] { first }
+    public static func buildEither(second: [any ScenarioComponent]) -> [any ScenarioComponent] { second }
+    public static func buildArray(_ parts: [[any ScenarioComponent]]) -> [any ScenarioComponent] { parts.flatMap { $0 } }
+}
+
+/// A named, described scenario written in Swift.
+///
+/// ```swift
+/// let scenario = Scenario("black-friday", "A daily cycle with an 8× evening surge") {
+///     RunFor(.hours(24))
+///     NodePool("general", count: 8)
+///     Service("checkout") { Replicas(6, min: 2, max: 40); SLO(p95: .milliseconds(300)) }
+///     Traffic(to: "checkout", rate: 120) { DailyCycle(amplitude: 0.6, peakAt: .hours(20)) }
+/// }
+/// ```
+public struct Scenario: Sendable {
+    public let name: String
+    public let summary: String
+    private let components: [any ScenarioComponent]
+
+    public init(_ name: String, _ summary: String, @ScenarioBuilder _ body: () -> [any ScenarioComponent]) {
+        self.name = name
+        self.summary = summary
+        self.components = body()
+    }
+
+    /// The resolved spec with every default filled in.
+    public var spec: ScenarioSpec {
+        var spec = ScenarioSpec(name: name, summary: summary)
+        for c in components { c.apply(to: &spec) }
+        return spec
+    }
+}
+
+/// Run settings.
+public struct RunFor: ScenarioComponent {
+    let duration: SimDuration
+    public init(_ duration: SimDuration) { self.duration = duration }
+    public func apply(to spec: inout ScenarioSpec) { spec.duration = duration }
+}
+
+public struct Seed: ScenarioComponent {
+    let seed: UInt64
+    public init(_ seed: UInt64) { self.seed = seed }
+    public func apply(to spec: inout ScenarioSpec) { spec.seed = seed }
+}
+
+public struct ScrapeEvery: ScenarioComponent {
+    let interval: SimDuration
+    public init(_ interval: SimDuration) { self.interval = interval }
+    public func apply(to spec: inout ScenarioSpec) { spec.scrapeInterval = interval }
+}
+
+/// How long the SLO must hold continuously after a fault to count as recovered (default 2 minutes).
+public struct StabilityWindow: ScenarioComponent {
+    let window: SimDuration
+    public init(_ window: SimDuration) { self.window = window }
+    public func apply(to spec: inout ScenarioSpec) { spec.stabilityWindow = window }
+}
+
+import SimulationKernel

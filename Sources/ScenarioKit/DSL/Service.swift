@@ -1,0 +1,122 @@
+import ClusterModel
+import ControlPlane
+import SimulationKernel
+
+/// A setting inside a `Service { … }` block.
+public protocol ServiceComponent: Sendable {
+    func apply(to service: inout ServiceDefinition)
+}
+
+@resultBuilder
+public enum ServiceBuilder {
+    public static func buildExpression(_ c: some ServiceComponent) -> [any ServiceComponent] { [c] }
+    public static func buildBlock(_ parts: [any ServiceComponent]...) -> [any ServiceComponent] { parts.flatMap { $0 } }
+    public static func buildOptional(_ part: [any ServiceComponent]?) -> [any ServiceComponent] { part ?? [] }
+    public static func buildEither(first: [any ServiceComponent]) -> [any ServiceComponent] { first }
+    public static func buildEither(second: [any ServiceComponent]) -> [any ServiceComponent] { second }
+    public static func buildArray(_ parts: [[any ServiceComponent]]) -> [any ServiceComponent] { parts.flatMap { $0 } }
+}
+
+/// A service of the modelled system. Every setting has a default (see `ServiceSpec`).
+public struct Service: ScenarioComponent {
+    let name: String
+    let settings: [any ServiceComponent]
+    public init(_ name: String, @ServiceBuilder _ body: () -> [any ServiceComponent] = { [] }) {
+        self.name = name
+        self.settings = body()
+    }
+    public func apply(to spec: inout ScenarioSpec) {
+        var def = ServiceDefinition(name: name)
+        for s in settings { s.apply(to: &def) }
+        spec.services.append(def)
+    }
+}
+
+/// Initial replicas and the bounds an autoscaler must respect.
+public struct Replicas: ServiceComponent {
+    let initial: Int, min: Int?, max: Int?
+    public init(_ initial: Int, min: Int? = nil, max: Int? = nil) { self.initial = initial; self.min = min; self.max = max }
+    public func apply(to s: inout ServiceDefinition) {
+        s.model.replicas = initial
+        s.minReplicas = min ?? Swift.min(initial, s.minReplicas)
+        s.maxReplicas = max ?? Swift.max(initial, s.maxReplicas)
+    }
+}
+
+/// Worker slots per replica.
+public struct Concurrency: ServiceComponent {
+    let slots: Int
+    public init(_ slots: Int) { self.slots = slots }
+    public func apply(to s: inout ServiceDefinition) { s.model.concurrency = slots }
+}
+
+/// Resource requests per replica, used for placement on nodes.
+public struct Resources: ServiceComponent {
+    let cpu: Int?, memory: Int?, perRequest: Double?
+    public init(cpuMillicores: Int? = nil, memoryMiB: Int? = nil, memoryPerRequestMiB: Double? = nil) {
+        cpu = cpuMillicores; memory = memoryMiB; perRequest = memoryPerRequestMiB
+    }
+    public func apply(to s: inout ServiceDefinition) {
+        if let cpu { s.model.cpuMillicores = cpu }
+        if let memory { s.model.memoryMiB = memory }
+        if let perRequest { s.model.memoryPerRequestMiB = perRequest }
+    }
+}
+
+/// Own work per request, in seconds.
+public struct ServiceTime: ServiceComponent {
+    let d: Distribution
+    public init(_ d: Distribution) { self.d = d }
+    public func apply(to s: inout ServiceDefinition) { s.model.serviceTime = d }
+}
+
+/// Replica start-up latency (scheduled → ready), in seconds.
+public struct Startup: ServiceComponent {
+    let d: Distribution
+    public init(_ d: Distribution) { self.d = d }
+    public func apply(to s: inout ServiceDefinition) { s.model.startup = d }
+}
+
+/// Waiting room: per replica (load-balanced) or in total (shared queue). `nil` = unbounded.
+public struct QueueCapacity: ServiceComponent {
+    let capacity: Int?
+    public init(_ capacity: Int?) { self.capacity = capacity }
+    public func apply(to s: inout ServiceDefinition) { s.model.queueCapacity = capacity }
+}
+
+/// Client timeout; `nil` = clients wait forever.
+public struct Timeout: ServiceComponent {
+    let timeout: SimDuration?
+    public init(_ timeout: SimDuration?) { self.timeout = timeout }
+    public func apply(to s: inout ServiceDefinition) { s.model.timeout = timeout }
+}
+
+public struct LoadBalancing: ServiceComponent {
+    let routing: Routing
+    public init(_ routing: Routing) { self.routing = routing }
+    public func apply(to s: inout ServiceDefinition) { s.model.routing = routing }
+}
+
+public struct Price: ServiceComponent {
+    let perReplicaHour: Double
+    public init(perReplicaHour: Double) { self.perReplicaHour = perReplicaHour }
+    public func apply(to s: inout ServiceDefinition) { s.model.pricePerReplicaHour = perReplicaHour }
+}
+
+/// Downstream services called in order after this service's own work (synchronously).
+public struct Calls: ServiceComponent {
+    let targets: [String]
+    public init(_ targets: String...) { self.targets = targets }
+    public func apply(to s: inout ServiceDefinition) { s.model.calls += targets }
+}
+
+extension SLO: ServiceComponent {
+    public func apply(to s: inout ServiceDefinition) { s.slo = self }
+}
+
+/// The scaling policy for this service.
+public struct Autoscale: ServiceComponent {
+    let policy: ScalingPolicy
+    public init(_ policy: ScalingPolicy) { self.policy = policy }
+    public func apply(to s: inout ServiceDefinition) { s.policy = policy }
+}

@@ -1,0 +1,129 @@
+import ClusterModel
+import ControlPlane
+import Foundation
+import SimulationKernel
+import Telemetry
+
+/// Receives what a run produces, as it is produced (so nothing accumulates in memory).
+/// Every requirement has a default that does nothing: implement what you need.
+public protocol RunObserver: AnyObject {
+    /// One scrape: every service and node sample for the interval just ended.
+    func observe(_ scrape: Scrape) throws
+    /// Lifecycle changes, scaling decisions, faults …, in time order, delivered at each scrape.
+    func observe(_ events: [TimelineEvent]) throws
+    /// Called after each scrape, for progress displays.
+    func progress(_ progress: RunProgress)
+}
+
+extension RunObserver {
+    public func observe(_ scrape: Scrape) throws {}
+    public func observe(_ events: [TimelineEvent]) throws {}
+    public func progress(_ progress: RunProgress) {}
+}
+
+public struct RunProgress: Sendable {
+    public var simulated: SimDuration
+    public var total: SimDuration
+    public var events: UInt64
+    public var wallSeconds: Double
+    public var fraction: Double { total.nanoseconds > 0 ? Double(simulated.nanoseconds) / Double(total.nanoseconds) : 1 }
+    public var eventsPerSecond: Double { wallSeconds > 0 ? Double(events) / wallSeconds : 0 }
+    public var etaSeconds: Double { fraction > 0 ? wallSeconds * (1 - fraction) / fraction : .infinity }
+}
+
+public enum RunStatus: String, Sendable {
+    case finished, aborted, failed
+}
+
+public struct RunResult: Sendable {
+    public var status: RunStatus
+    public var summary: RunSummary
+    public var events: UInt64
+    public var wallSeconds: Double
+    /// Run-wide latency histogram per service: (bucket upper edge µs, count).
+    public var latencyBuckets: [String: [(upperMicros: UInt64, count: UInt64)]]
+}
+
+/// Runs one validated scenario with one seed: simulation ⇄ control plane, scrape by scrape.
+public struct ScenarioRunner {
+    public let spec: ScenarioSpec
+    public let seed: UInt64
+
+    public init(spec: ScenarioSpec, seed: UInt64? = nil) throws {
+        self.spec = try spec.validated()
+        self.seed = seed ?? spec.seed
+    }
+
+    /// - Parameters:
+    ///   - observer: gets scrapes and events as they happen.
+    ///   - shouldStop: polled after every scrape; returning true ends the run as `aborted`.
+    public func run(observer: RunObserver? = nil, shouldStop: () -> Bool = { false }) throws -> RunResult {
+        let started = Date()
+        var world = ClusterSimulation(spec: spec.clusterSpec, seed: seed)
+        let log = TimelineBuffer()
+        world.lifecycleHook = { log.events.append($0) }
+        var control = spec.controlPlane
+        var summary = SummaryAccumulator(spec: spec)
+        let end = SimTime.zero + spec.duration
+        world.setHorizon(end)
+        var faults = FaultInjector(faults: spec.faults, seed: seed)
+        var faultTimes = faults.boundaries[...]
+        var status = RunStatus.finished
+        var t = SimTime.zero
+        while t < end {
+            t = min(t + spec.scrapeInterval, end)
+            // Faults strike at their exact instants, between scrapes if need be.
+            while let f = faultTimes.first, f <= t {
+                world.run(until: f)
+                faults.apply(at: f, to: &world, log: log)
+                faultTimes.removeFirst()
+            }
+            world.run(until: t)
+            let scrape = world.scrape()
+            summary.add(scrape)
+            for action in control.observe(scrape) { apply(action, to: &world, log: log) }
+            try observer?.observe(scrape)
+            if !log.events.isEmpty {
+                try observer?.observe(log.events)
+                log.events.removeAll(keepingCapacity: true)
+            }
+            observer?.progress(RunProgress(simulated: t - .zero, total: spec.duration, events: world.eventsProcessed,
+                                           wallSeconds: Date().timeIntervalSince(started)))
+            if t < end, shouldStop() { status = .aborted; break }
+        }
+        var buckets: [String: [(upperMicros: UInt64, count: UInt64)]] = [:]
+        for i in 0..<world.serviceCount { buckets[world.serviceName(i)] = world.runLatencyBuckets(i) }
+        return RunResult(status: status, summary: summary.summary(latencyBuckets: buckets), events: world.eventsProcessed,
+                         wallSeconds: Date().timeIntervalSince(started), latencyBuckets: buckets)
+    }
+
+    func apply(_ action: ControlAction, to world: inout ClusterSimulation, log: TimelineBuffer) {
+        let now = world.now.seconds
+        switch action {
+        case .setReplicas(let service, let count, let reason):
+            guard let i = world.serviceIndex[service] else { return }
+            let before = world.desiredReplicas(i)
+            guard before != count else { return }
+            world.setDesiredReplicas(i, count)
+            log.events.append(TimelineEvent(time: now, kind: "scale", subject: service, detail: "\(before) → \(count): \(reason)"))
+        case .provisionNode(let pool, let reason):
+            guard let p = spec.pools.firstIndex(where: { $0.name == pool }) else { return }
+            let n = world.provisionNode(pool: p)
+            log.events.append(TimelineEvent(time: now, kind: "provision", subject: world.nodeName(n), detail: reason))
+        case .replaceNode(let node, let reason):
+            guard let n = world.nodeIndex(named: node) else { return }
+            world.removeNode(n)
+            let fresh = world.provisionNode(pool: world.nodePool(n))
+            log.events.append(TimelineEvent(time: now, kind: "replace", subject: node, detail: "→ \(world.nodeName(fresh)): \(reason)"))
+        case .removeNode(let node, let reason):
+            guard let n = world.nodeIndex(named: node) else { return }
+            world.removeNode(n)
+            log.events.append(TimelineEvent(time: now, kind: "remove-node", subject: node, detail: reason))
+        }
+    }
+}
+
+/// Collects timeline events between scrapes (a class so the world's hook can append to it).
+final class TimelineBuffer {
+    var events: [TimelineEvent] = []
+}

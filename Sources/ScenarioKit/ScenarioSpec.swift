@@ -1,0 +1,99 @@
+import ClusterModel
+import ControlPlane
+import SimulationKernel
+
+/// A service's objective: DESIGN.md's SLO breach interval is one where p95 exceeds `p95` or the
+/// error rate exceeds `errorRate`.
+public struct SLO: Sendable, Equatable {
+    public var p95: SimDuration
+    public var errorRate: Double
+    public init(p95: SimDuration = .milliseconds(500), errorRate: Double = 0.01) {
+        self.p95 = p95; self.errorRate = errorRate
+    }
+}
+
+/// A service as a scenario declares it: the model, its objective and how it is scaled.
+public struct ServiceDefinition: Sendable, Equatable {
+    public var model: ServiceSpec
+    public var slo = SLO()
+    public var minReplicas: Int
+    public var maxReplicas: Int
+    public var policy: ScalingPolicy = .fixed
+
+    public init(name: String) {
+        model = ServiceSpec(name: name)
+        minReplicas = 1
+        maxReplicas = 50
+    }
+    public var name: String { model.name }
+}
+
+/// A traffic stream with named shapes, so parameters can address them (`surge.multiplier`).
+public struct TrafficDefinition: Sendable, Equatable {
+    public struct NamedShape: Sendable, Equatable {
+        public var name: String
+        public var shape: LoadShape
+        public init(name: String, shape: LoadShape) { self.name = name; self.shape = shape }
+    }
+    public var service: String
+    public var source: RateSource
+    public var shapes: [NamedShape] = []
+    public var batchSize: Distribution = .constant(1)
+
+    public init(service: String, source: RateSource, shapes: [NamedShape] = [], batchSize: Distribution = .constant(1)) {
+        self.service = service; self.source = source; self.shapes = shapes; self.batchSize = batchSize
+    }
+}
+
+/// A scenario with every knob resolved: what the DSL builds, `--set` edits, validation checks and
+/// the runner runs.
+public struct ScenarioSpec: Sendable, Equatable {
+    public var name: String
+    public var summary: String
+    public var duration: SimDuration = .hours(24)
+    public var seed: UInt64 = 1
+    public var scrapeInterval: SimDuration = .seconds(15)
+    /// How long the SLO must hold continuously to count as recovered (DESIGN.md).
+    public var stabilityWindow: SimDuration = .minutes(2)
+    public var pools: [NodePoolSpec] = []
+    public var services: [ServiceDefinition] = []
+    public var traffic: [TrafficDefinition] = []
+    public var faults: [FaultSpec] = []
+    /// Inputs that could not be resolved while building (e.g. an unreadable trace file), reported by validation.
+    public var buildProblems: [ValidationProblem] = []
+
+    public init(name: String, summary: String) { self.name = name; self.summary = summary }
+
+    public func serviceIndex(_ name: String) -> Int? { services.firstIndex { $0.name == name } }
+
+    /// The world model for the simulation.
+    public var clusterSpec: ClusterSpec {
+        ClusterSpec(pools: pools, services: services.map(\.model),
+                    traffic: traffic.map { TrafficSpec(service: $0.service, source: $0.source,
+                                                       shapes: $0.shapes.map(\.shape), batchSize: $0.batchSize) },
+                    scrapeInterval: scrapeInterval)
+    }
+
+    /// The control plane configuration.
+    public var controlPlane: ControlPlane {
+        ControlPlane(services: services.map {
+            .init(service: $0.name, policy: $0.policy, bounds: ScalingBounds(minReplicas: $0.minReplicas, maxReplicas: $0.maxReplicas))
+        })
+    }
+}
+
+extension ScenarioSpec {
+    /// Mean time one request holds a worker slot of `service`: its own work plus, for each call,
+    /// the callee's own holding time (ignoring queueing downstream).
+    public func meanSlotTime(_ service: String) -> Double {
+        guard let s = services.first(where: { $0.name == service }) else { return 0 }
+        return s.model.serviceTime.mean + s.model.calls.reduce(0) { $0 + meanSlotTime($1) }
+    }
+
+    /// Requests per second one replica can serve when nothing queues: slots ÷ mean slot time.
+    public func nominalCapacityPerReplica(_ service: String) -> Double {
+        guard let s = services.first(where: { $0.name == service }) else { return 0 }
+        let t = meanSlotTime(service)
+        return t > 0 ? Double(s.model.concurrency) / t : 0
+    }
+}

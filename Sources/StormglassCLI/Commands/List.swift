@@ -1,0 +1,29 @@
+import ArgumentParser
+import Scenarios
+import ScenarioKit
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the built-in scenarios, or one scenario's parameters.")
+
+    @Option(name: .customLong("parameters"), help: "Show the parameters of this scenario (for --set and sweeps).")
+    var parametersOf: String?
+
+    func run() throws {
+        if let name = parametersOf {
+            guard let s = Scenarios.named(name) else {
+                throw InputError("unknown scenario \"\(name)\"; built-in: \(Scenarios.all.map(\.name).joined(separator: ", "))")
+            }
+            let spec = s.spec
+            var t = TextTable(["parameter", "value", "meaning"])
+            for p in spec.parameters { t.add([p.key, p.value(in: spec), p.help]) }
+            print(t.rendered)
+            return
+        }
+        var t = TextTable(["scenario", "duration", "services", "faults", "description"])
+        for s in Scenarios.all {
+            let spec = s.spec
+            t.add([s.name, "\(spec.duration)", spec.services.map(\.name).joined(separator: ","), "\(spec.faults.count)", s.summary])
+        }
+        print(t.rendered)
+    }
+}

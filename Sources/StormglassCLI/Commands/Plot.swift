@@ -1,0 +1,58 @@
+import ArgumentParser
+import Charts
+import Foundation
+import Recorder
+
+/// Chart options shared by `run`, `plot` (and later `compare` and `sweep`).
+struct ChartOptions: ParsableArguments {
+    @Flag(help: "Draw charts with gnuplot after the run.")
+    var plots = false
+
+    @Flag(help: "Charts as SVG instead of PNG.")
+    var svg = false
+
+    @Option(help: "Folder for charts.")
+    var plotsDir: String = "plots"
+
+    var format: ChartFormat { svg ? .svg : .png }
+
+    /// Draws the run's charts; a missing gnuplot is one line on stderr, never a failure of the run.
+    func draw(database: String, run id: Int64, prefix: String? = nil) {
+        do {
+            let files = try RunCharts(databasePath: database, outputDirectory: plotsDir, format: format).render(run: id, prefix: prefix)
+            print("charts: " + (files.count > 4 ? "\(files.count) files in \(plotsDir)/ (\((files.first as NSString?)?.lastPathComponent ?? "") …)" : files.joined(separator: ", ")))
+        } catch {
+            FileHandle.standardError.write(Data("warning: \(error)\n".utf8))
+        }
+    }
+}
+
+struct Plot: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Draw charts of a recorded run with gnuplot.")
+
+    @Argument(help: "Results database.")
+    var file: String = "results/stormglass.sqlite"
+
+    @Option(name: .customLong("run"), help: "Run id (default: the latest run).")
+    var runID: Int64?
+
+    @Option(help: "File name prefix (default: run<ID>).")
+    var prefix: String?
+
+    @Flag(help: "Charts as SVG instead of PNG.")
+    var svg = false
+
+    @Option(help: "Folder for charts.")
+    var plotsDir: String = "plots"
+
+    func run() throws {
+        let store = try ResultsStore.open(existing: file)
+        guard let id = try runID ?? store.runs().last?.id else { throw InputError("\(file) holds no runs yet") }
+        do {
+            let files = try RunCharts(databasePath: file, outputDirectory: plotsDir, format: svg ? .svg : .png).render(run: id, prefix: prefix)
+            files.forEach { print($0) }
+        } catch let e as ChartError {
+            throw InputError(e.description)
+        }
+    }
+}

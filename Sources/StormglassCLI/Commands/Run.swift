@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Recorder
+import ScenarioKit
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a scenario and record it to SQLite.",
+        discussion: "Example: stormglass run black-friday --seed 7 --set surge.multiplier=6 --duration 12h")
+
+    @Argument(help: "Scenario name (see `stormglass list`).")
+    var scenario: String
+
+    @OptionGroup var options: ScenarioOptions
+    @OptionGroup var database: DatabaseOption
+
+    @Option(help: "Independent replications (seeds seed, seed+1, …), run in parallel.")
+    var replications: Int = 1
+
+    @Option(help: "A label stored with the run (e.g. the change under test).")
+    var label: String = ""
+
+    @Flag(help: "No progress display.")
+    var quiet = false
+
+    @OptionGroup var charts: ChartOptions
+
+    func run() throws {
+        guard replications >= 1 else { throw InputError("--replications must be ≥ 1") }
+        let (spec, params) = try options.resolve(scenario)
+        let store = try ResultsStore(path: database.db)
+        let jobs = (0..<replications).map {
+            RunJob(spec: spec, seed: spec.seed + UInt64($0), label: label, replication: $0, parameters: params)
+        }
+        let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
+        for c in done where replications == 1 {
+            print("run \(c.runID): \(spec.name), seed \(c.job.seed), \(spec.duration) simulated in "
+                  + String(format: "%.2fs", c.result.wallSeconds) + " (\(c.result.events) events, "
+                  + String(format: "%.1fM events/s", Double(c.result.events) / max(c.result.wallSeconds, 1e-9) / 1e6)
+                  + ") — \(c.result.status.rawValue)")
+            print(try SummaryReport.run(store, c.runID))
+        }
+        if replications > 1 {
+            print("runs \(done.map { String($0.runID) }.joined(separator: ", ")): \(spec.name), seeds \(spec.seed)…\(spec.seed + UInt64(replications - 1))")
+            print(try SummaryReport.replications(store, done.map(\.runID)))
+        }
+        if charts.plots, let last = done.last { charts.draw(database: database.db, run: last.runID) }
+        print("\nresults: \(database.db)")
+        if Interrupt.isRequested || done.contains(where: { $0.result.status == .aborted }) {
+            print("interrupted: the run is recorded as aborted; everything up to the last scrape is in the database")
+            throw ExitCode(Exit.interrupted)
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import Recorder
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Summarise recorded runs: SLO-violation minutes, availability, latency, cost.")
+
+    @Argument(help: "Results database.")
+    var file: String = "results/stormglass.sqlite"
+
+    @Option(name: .customLong("run"), help: "Run id (default: the latest run).")
+    var runID: Int64?
+
+    func run() throws {
+        let store = try ResultsStore.open(existing: file)
+        let runs = try store.runs()
+        guard let latest = runs.last else { throw InputError("\(file) holds no runs yet") }
+        let id = runID ?? latest.id
+        guard let r = runs.first(where: { $0.id == id }) else {
+            throw InputError("no run \(id) in \(file) (runs \(runs.first!.id)…\(latest.id))")
+        }
+        if runID == nil, runs.count > 1 {
+            var t = TextTable(["run", "scenario", "seed", "label", "status", "simulated", "wall"])
+            for x in runs.suffix(10) {
+                t.add([String(x.id), x.scenario, String(x.seed), x.label, x.status,
+                       String(format: "%.0fs", x.simulatedSeconds), x.wallSeconds.map { String(format: "%.2fs", $0) } ?? "–"])
+            }
+            print("\(runs.count) runs in \(file)\(runs.count > 10 ? " (last 10)" : ""):")
+            print(t.rendered)
+            print("")
+        }
+        print("run \(r.id): \(r.scenario), seed \(r.seed)\(r.label.isEmpty ? "" : ", \(r.label)"), \(r.status)"
+              + (r.parameters == "{}" ? "" : ", parameters \(r.parameters)"))
+        print(try SummaryReport.run(store, id))
+    }
+}

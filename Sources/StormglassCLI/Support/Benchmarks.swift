@@ -1,0 +1,118 @@
+import ClusterModel
+import Foundation
+import Recorder
+import Scenarios
+import ScenarioKit
+import SimulationKernel
+
+/// The figures `stormglass bench` prints, one `name: value unit` line each.
+enum Benchmarks {
+    struct Figure {
+        var name: String
+        var value: Double
+        var unit: String
+        var line: String {
+            let v = abs(value) >= 1000 ? String(format: "%.0f", value) : String(format: "%.3g", value)
+            return "\(name): \(v) \(unit)"
+        }
+    }
+
+    static func wallClock() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// M/M/c, λ = 45/s, μ = 1/s, c = 50 (50 single-slot replicas pulling from one queue), 1,000,000
+    /// customers. Events = arrivals + service completions, about two per customer.
+    static func mmc(customers: Int = 1_000_000) -> [Figure] {
+        let service = ServiceSpec(name: "mmc", replicas: 50, concurrency: 1, cpuMillicores: 100, memoryMiB: 64,
+                                  serviceTime: .exponential(mean: 1), queueCapacity: nil, timeout: nil, routing: .sharedQueue)
+        let spec = ClusterSpec(pools: [NodePoolSpec(name: "pool", count: 1, cpuMillicores: 1_000_000, memoryMiB: 1_000_000)],
+                               services: [service], traffic: [TrafficSpec(service: "mmc", source: .constant(45))])
+        var sim = ClusterSimulation(spec: spec, seed: 1)
+        let horizon = SimTime.seconds(Double(customers) / 45)
+        sim.setHorizon(horizon)
+        let start = wallClock()
+        sim.run(until: horizon + .seconds(3600))  // let the last customers finish
+        let elapsed = wallClock() - start
+        return [Figure(name: "mmc_events_per_second", value: Double(sim.eventsProcessed) / elapsed, unit: "events/s")]
+    }
+
+    /// 24 simulated hours of one load-balanced service at a mean of 1,000 requests/s with a daily
+    /// cycle (±50 %), scraped every 15 s, no recording.
+    static func dailyCycle(hours: Double = 24) -> [Figure] {
+        let service = ServiceSpec(name: "web", replicas: 12, concurrency: 8,
+                                  serviceTime: .lognormal(median: 0.020, p99: 0.100), queueCapacity: 100)
+        let spec = ClusterSpec(pools: [NodePoolSpec(name: "pool", count: 4)], services: [service],
+                               traffic: [TrafficSpec(service: "web", source: .constant(1000),
+                                                     shapes: [.cycle(period: .hours(24), amplitude: 0.5, peakAt: .hours(14))])])
+        var sim = ClusterSimulation(spec: spec, seed: 1)
+        let end = SimTime.zero + .hours(hours)
+        sim.setHorizon(end)
+        let start = wallClock()
+        var t = SimTime.zero
+        while t < end {
+            t = t + .seconds(15)
+            sim.run(until: t)
+            _ = sim.scrape()
+        }
+        let elapsed = wallClock() - start
+        return [Figure(name: "daily_cycle_24h_1000rps_wall_seconds", value: elapsed, unit: "s"),
+                Figure(name: "daily_cycle_24h_1000rps_events_per_second", value: Double(sim.eventsProcessed) / elapsed, unit: "events/s"),
+                Figure(name: "daily_cycle_24h_1000rps_requests", value: Double(sim.totals(0).arrivals), unit: "requests")]
+    }
+
+    /// black-friday with and without recording to SQLite (best of `repeats` each).
+    static func recordingOverhead(repeats: Int = 3) throws -> [Figure] {
+        let spec = Scenarios.blackFriday.spec
+        var bare = Double.infinity, recorded = Double.infinity
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stormglass-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for i in 0..<repeats {
+            let runner = try ScenarioRunner(spec: spec)
+            var t0 = wallClock()
+            _ = try runner.run()
+            bare = min(bare, wallClock() - t0)
+
+            let store = try ResultsStore(path: dir.appendingPathComponent("bench-\(i).sqlite").path)
+            t0 = wallClock()
+            let executor = RunExecutor(store: store, progress: ProgressLine(quiet: true))
+            _ = try executor.runOne(RunJob(spec: spec, seed: spec.seed, label: "", replication: 0, parameters: [:]), showRunProgress: false)
+            recorded = min(recorded, wallClock() - t0)
+        }
+        return [Figure(name: "black_friday_wall_seconds_without_recording", value: bare, unit: "s"),
+                Figure(name: "black_friday_wall_seconds_with_recording", value: recorded, unit: "s"),
+                Figure(name: "recording_overhead_percent", value: (recorded - bare) / bare * 100, unit: "%")]
+    }
+
+    /// Peak resident memory of a recorded run of `days` simulated days (in a fresh process).
+    static func peakMemoryOfRun(days: Double) throws -> Double {
+        let service = ServiceSpec(name: "web", replicas: 4, concurrency: 8, serviceTime: .lognormal(median: 0.020, p99: 0.100))
+        var spec = ScenarioSpec(name: "memory-probe", summary: "")
+        spec.duration = .days(days)
+        spec.pools = [NodePoolSpec(name: "pool", count: 2)]
+        var def = ServiceDefinition(name: "web")
+        def.model = service
+        spec.services = [def]
+        spec.traffic = [TrafficDefinition(service: "web", source: .constant(50),
+                                          shapes: [.init(name: "daily", shape: .cycle(period: .hours(24), amplitude: 0.5, peakAt: .hours(14)))])]
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("stormglass-mem-\(getpid()).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try ResultsStore(path: path)
+        _ = try RunExecutor(store: store, progress: ProgressLine(quiet: true))
+            .runOne(RunJob(spec: spec, seed: 1, label: "", replication: 0, parameters: [:]), showRunProgress: false)
+        return peakResidentMiB()
+    }
+
+    /// VmHWM from /proc/self/status, in MiB.
+    static func peakResidentMiB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return .nan }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? .nan
+            return kb / 1024
+        }
+        return .nan
+    }
+}

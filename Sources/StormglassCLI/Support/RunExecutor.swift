@@ -1,0 +1,104 @@
+import Foundation
+import Recorder
+import ScenarioKit
+import Telemetry
+
+let toolVersion = "0.1.0"
+
+/// One run to execute: a validated spec, a seed, and how to label it in the database.
+struct RunJob: Sendable {
+    var spec: ScenarioSpec
+    var seed: UInt64
+    var label: String
+    var replication: Int
+    var parameters: [String: String]
+}
+
+struct CompletedRun: Sendable {
+    var job: RunJob
+    var runID: Int64
+    var result: RunResult
+}
+
+/// Streams a run into a `RunWriter` and reports progress.
+final class RecordingObserver: RunObserver {
+    let writer: RunWriter
+    let onProgress: (RunProgress) -> Void
+    init(writer: RunWriter, onProgress: @escaping (RunProgress) -> Void) { self.writer = writer; self.onProgress = onProgress }
+    func observe(_ scrape: Scrape) throws { try writer.append(scrape) }
+    func observe(_ events: [TimelineEvent]) throws { try writer.append(events) }
+    func progress(_ p: RunProgress) { onProgress(p) }
+}
+
+/// Runs jobs on all cores (each run single-threaded), recording each into the store.
+struct RunExecutor {
+    let store: ResultsStore
+    let progress: ProgressLine
+    var parallelism = ProcessInfo.processInfo.activeProcessorCount
+
+    func run(_ jobs: [RunJob]) throws -> [CompletedRun] {
+        let started = Date()
+        let lock = NSLock()
+        var completed: [CompletedRun?] = Array(repeating: nil, count: jobs.count)
+        var firstError: Error?
+        var done = 0
+        let next = Counter()
+        let workers = max(1, min(parallelism, jobs.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let i = next.take()
+                guard i < jobs.count, !Interrupt.isRequested else { return }
+                lock.lock(); let failed = firstError != nil; lock.unlock()
+                if failed { return }
+                do {
+                    let c = try runOne(jobs[i], showRunProgress: jobs.count == 1)
+                    lock.lock()
+                    completed[i] = c
+                    done += 1
+                    let d = done
+                    lock.unlock()
+                    if jobs.count > 1 { progress.update(done: d, of: jobs.count, started: started) }
+                } catch {
+                    lock.lock(); if firstError == nil { firstError = error }; lock.unlock()
+                }
+            }
+        }
+        progress.finish()
+        if let firstError { throw firstError }
+        return completed.compactMap { $0 }
+    }
+
+    func runOne(_ job: RunJob, showRunProgress: Bool) throws -> CompletedRun {
+        let runner = try ScenarioRunner(spec: job.spec, seed: job.seed)
+        let writer = try store.beginRun(RunMetadata(
+            scenario: job.spec.name, seed: job.seed, parameters: job.parameters, label: job.label,
+            replication: job.replication, toolVersion: toolVersion, simulatedSeconds: job.spec.duration.seconds,
+            scrapeSeconds: job.spec.scrapeInterval.seconds,
+            services: job.spec.services.map {
+                .init(name: $0.name, sloP95Seconds: $0.slo.p95.seconds, sloErrorRate: $0.slo.errorRate,
+                      pricePerReplicaHour: $0.model.pricePerReplicaHour, policy: $0.policy.name,
+                      capacityPerReplica: job.spec.nominalCapacityPerReplica($0.name))
+            },
+            pools: job.spec.pools.map { (name: $0.name, pricePerHour: $0.pricePerHour) }))
+        let label = job.spec.name
+        let observer = RecordingObserver(writer: writer) { p in
+            if showRunProgress { progress.update(label: label, p) }
+        }
+        do {
+            let result = try runner.run(observer: observer, shouldStop: { Interrupt.isRequested })
+            try writer.finish(status: result.status.rawValue, wallSeconds: result.wallSeconds, events: result.events,
+                              figures: result.summary.figures, latencyHistogram: result.latencyBuckets)
+            return CompletedRun(job: job, runID: writer.runID, result: result)
+        } catch {
+            writer.abandon(status: "failed")
+            throw error
+        }
+    }
+}
+
+/// A shared index for worker threads.
+final class Counter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func take() -> Int { lock.lock(); defer { value += 1; lock.unlock() }; return value }
+}

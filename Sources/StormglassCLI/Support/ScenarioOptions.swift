@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Scenarios
+import ScenarioKit
+import SimulationKernel
+
+/// Options shared by every command that runs a scenario.
+struct ScenarioOptions: ParsableArguments {
+    @Option(help: "Random seed (default: the scenario's).")
+    var seed: UInt64?
+
+    @Option(help: "Simulated duration, e.g. 90s, 15m, 24h (default: the scenario's).")
+    var duration: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: key=value (repeatable). `stormglass list --parameters SCENARIO` lists them.", valueName: "key=value"))
+    var overrides: [String] = []
+
+    /// The scenario by name, with overrides applied and validated.
+    func resolve(_ name: String) throws -> (spec: ScenarioSpec, parameters: [String: String]) {
+        guard let scenario = Scenarios.named(name) else {
+            throw InputError("unknown scenario \"\(name)\"; built-in: \(Scenarios.all.map(\.name).joined(separator: ", "))")
+        }
+        var spec = scenario.spec
+        var params: [String: String] = [:]
+        for o in overrides {
+            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
+                throw InputError("--set \(o): expected key=value")
+            }
+            let key = String(o[..<eq]), value = String(o[o.index(after: eq)...])
+            do { try spec.set(key, value) } catch let e as ParameterError { throw InputError(e.description) }
+            params[key] = value
+        }
+        if let duration {
+            guard let d = SimDuration(parsing: duration), d > .zero else {
+                throw InputError("--duration \(duration): not a duration (try 90s, 15m, 24h)")
+            }
+            spec.duration = d
+            params["duration"] = duration
+        }
+        if let seed { spec.seed = seed }
+        let problems = spec.validate()
+        if !problems.isEmpty { throw InputError(InvalidScenario(scenario: spec.name, problems: problems).description) }
+        return (spec, params)
+    }
+}
+
+/// `--db FILE`: where results go.
+struct DatabaseOption: ParsableArguments {
+    @Option(help: "Results database (SQLite).")
+    var db: String = "results/stormglass.sqlite"
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Recorder
+
+/// The summary tables `run` and `show` print, read back from the database so both always agree.
+enum SummaryReport {
+    static func format(_ v: Double?, _ style: Style) -> String {
+        guard let v, v.isFinite else { return "–" }
+        switch style {
+        case .count: return String(Int(v.rounded()))
+        case .percent: return String(format: "%.3f%%", v * 100)
+        case .millis: return String(format: "%.0f ms", v * 1000)
+        case .minutes: return String(format: "%.2f", v)
+        case .money: return String(format: "$%.2f", v)
+        case .plain: return String(format: "%.2f", v)
+        }
+    }
+    enum Style { case count, percent, millis, minutes, money, plain }
+
+    /// One run: a row per service plus the whole-run line.
+    static func run(_ store: ResultsStore, _ id: Int64) throws -> String {
+        let figures = try store.summary(run: id)
+        let services = try store.services(run: id)
+        var t = TextTable(["service", "requests", "availability", "p50", "p95", "p99", "SLO-violation min", "replica cost", "mean replicas"])
+        for s in services {
+            let f = figures[s] ?? [:]
+            t.add([s, format(f["requests"], .count), format(f["availability"], .percent), format(f["p50_s"], .millis),
+                   format(f["p95_s"], .millis), format(f["p99_s"], .millis), format(f["slo_violation_minutes"], .minutes),
+                   format(f["replica_cost"], .money), format(f["mean_replicas"], .plain)])
+        }
+        let all = figures["*"] ?? [:]
+        var out = t.rendered
+        out += "\n\nSLO-violation minutes: \(format(all["slo_violation_minutes"], .minutes))"
+        out += "   availability: \(format(all["availability"], .percent))"
+        out += "   cost: \(format(all["cost"], .money)) (nodes \(format(all["node_cost"], .money)))"
+        return out
+    }
+
+    /// Several runs of one kind (replications): each figure as mean ± 95 % CI half-width.
+    static func replications(_ store: ResultsStore, _ ids: [Int64]) throws -> String {
+        let all = try ids.map { try store.summary(run: $0) }
+        guard let first = ids.first else { return "" }
+        let services = try store.services(run: first)
+        func stat(_ service: String, _ metric: String) -> (Double, Double)? {
+            let xs = all.compactMap { $0[service]?[metric] }
+            guard !xs.isEmpty else { return nil }
+            return Statistics.meanAndHalfWidth95(xs)
+        }
+        func cell(_ service: String, _ metric: String, _ style: Style) -> String {
+            guard let (m, h) = stat(service, metric) else { return "–" }
+            return ids.count > 1 ? "\(format(m, style)) ±\(format(h, style))" : format(m, style)
+        }
+        var t = TextTable(["service", "availability", "p95", "p99", "SLO-violation min", "replica cost"])
+        for s in services {
+            t.add([s, cell(s, "availability", .percent), cell(s, "p95_s", .millis), cell(s, "p99_s", .millis),
+                   cell(s, "slo_violation_minutes", .minutes), cell(s, "replica_cost", .money)])
+        }
+        t.add(["(run)", cell("*", "availability", .percent), "", "", cell("*", "slo_violation_minutes", .minutes), cell("*", "cost", .money)])
+        return "\(ids.count) replications (mean ± 95% CI half-width):\n" + t.rendered
+    }
+}
+
+/// Small statistics used by reports and gates.
+enum Statistics {
+    /// Mean and the 95 % Student-t half-width (0 for one value).
+    static func meanAndHalfWidth95(_ xs: [Double]) -> (Double, Double) {
+        let n = Double(xs.count)
+        let mean = xs.reduce(0, +) / n
+        guard xs.count > 1 else { return (mean, 0) }
+        let variance = xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+        return (mean, tQuantile975(df: xs.count - 1) * (variance / n).squareRoot())
+    }
+
+    /// Two-sided 95 % Student-t quantile.
+    static func tQuantile975(df: Int) -> Double {
+        let table: [Double] = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                               2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                               2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+        if df >= 1 && df <= table.count { return table[df - 1] }
+        return df > 120 ? 1.96 : 2.0
+    }
+}

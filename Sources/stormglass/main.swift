@@ -1,0 +1,3 @@
+import StormglassCLI
+
+Stormglass.runMain()
