@@ -50,7 +50,7 @@ public struct RunCharts {
                 set y2label 'replicas'
                 set y2tics
                 set yrange [0:*]
-                set y2range [0:\(Double(rows.map { max(r: $0) }.max() ?? 1) * 1.15 + 1)]
+                set y2range [0:\(Double(rows.map { peakReplicas($0) }.max() ?? 1) * 1.15 + 1)]
                 plot $d using 1:2 with lines lw 1.5 lc rgb '#1f77b4' title 'arrival rate', \\
                      $d using 1:3 with lines lw 2 lc rgb '#2ca02c' title 'capacity (ready × per-replica)', \\
                      $d using 1:4 axes x1y2 with steps lw 1 dt 2 lc rgb '#ff7f0e' title 'desired replicas', \\
@@ -118,7 +118,7 @@ public struct RunCharts {
         return written
     }
 
-    private func max(r: Row) -> Int { Swift.max(r["desired"] as Int, r["ready"] as Int) }
+    private func peakReplicas(_ r: Row) -> Int { Swift.max(r["desired"] as Int, r["ready"] as Int) }
 
     /// Faults (and later incidents) as shaded time spans.
     func faultShades(_ db: Database, _ id: Int64, end: Double) throws -> [Shade] {
@@ -131,7 +131,7 @@ public struct RunCharts {
             }
         }
         // A permanent fault is shaded from its start for a visible sliver, then marked by a line.
-        for (subject, s) in open { shades.append(Shade(from: s / 3600, to: min(end, s + max(60, end / 200)) / 3600, label: subject, color: "#ff9896")) }
+        for (subject, s) in open { shades.append(Shade(from: s / 3600, to: Swift.min(end, s + Swift.max(60, end / 200)) / 3600, label: subject, color: "#ff9896")) }
         return shades.sorted { $0.from < $1.from }
     }
 
