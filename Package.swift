@@ -53,7 +53,8 @@ let package = Package(
         .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "SimulationKernel", "Telemetry"]),
         .testTarget(
             name: "StormglassTests",
-            dependencies: ["ScenarioKit", "Scenarios", "Recorder", "StormglassCLI", "ControlPlane"]
+            dependencies: ["ScenarioKit", "Scenarios", "Recorder", "StormglassCLI", "ControlPlane", "Charts",
+                           "Telemetry", "ClusterModel", "SimulationKernel", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -136,6 +136,12 @@ public struct ClusterSimulation {
 
     // MARK: Requests
 
+    /// Sends `count` requests to a service right now, as external traffic would (for harnesses and
+    /// hand-built test cases that need exact arrival instants).
+    public mutating func inject(service: Int, count: Int = 1) {
+        for _ in 0..<count { route(Int32(service), Job(arrival: events.now.nanoseconds, parent: -1)) }
+    }
+
     /// Admits a request to service `s`: start it, queue it, or turn it away.
     mutating func route(_ s: Int32, _ job: Job) {
         let si = Int(s)

@@ -10,7 +10,7 @@ public final class ResultsStore {
 
     /// Opens (creating if needed) the database at `path`.
     /// Errors are `StoreError`s in words: unwritable folder, locked, not a database.
-    public init(path: String) throws {
+    public init(path: String, busyTimeout: Double = 10) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
@@ -20,7 +20,7 @@ public final class ResultsStore {
         }
         var config = Configuration()
         // Another process writing (a second run on the same file) is waited for, not failed at once.
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(busyTimeout)
         do {
             db = try DatabaseQueue(path: path, configuration: config)
             try ResultsStore.migrator.migrate(db)

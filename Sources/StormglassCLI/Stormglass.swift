@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Recorder
 
 /// The `stormglass` command.
 public struct Stormglass: ParsableCommand {
@@ -14,24 +15,33 @@ public struct Stormglass: ParsableCommand {
     /// Entry point with Stormglass's exit codes: 0 ok, 1 a gate failed, 2 bad input, 130 interrupted.
     public static func runMain(_ arguments: [String]? = nil) -> Never {
         Interrupt.install()
+        Foundation.exit(execute(arguments))
+    }
+
+    /// Parses and runs a command, returning its exit code instead of exiting (so tests can call it).
+    public static func execute(_ arguments: [String]?) -> Int32 {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
-            Foundation.exit(Interrupt.isRequested ? Exit.interrupted : Exit.ok)
+            return Interrupt.isRequested ? Exit.interrupted : Exit.ok
         } catch let e as InputError {
             FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
-            Foundation.exit(Exit.badInput)
+            return Exit.badInput
+        } catch let e as StoreError {
+            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            return Exit.badInput
         } catch let e as ExitCode {
-            Foundation.exit(e.rawValue)
+            return e.rawValue
         } catch {
             let code = exitCode(for: error)
-            if code == .success || code.rawValue == 0 {
-                // --help / --version
-                exit(withError: error)
+            if code.rawValue == 0 {
+                print(fullMessage(for: error))  // --help, --version
+                return Exit.ok
             }
             let message = fullMessage(for: error)
-            FileHandle.standardError.write(Data("\(message.hasPrefix("Error") || message.hasPrefix("error") ? "" : "error: ")\(message)\n".utf8))
-            Foundation.exit(code == .validationFailure || code.rawValue == 64 ? Exit.badInput : Exit.badInput)
+            FileHandle.standardError.write(Data("\(message.lowercased().hasPrefix("error") ? "" : "error: ")\(message)\n".utf8))
+            // Usage errors (unknown option, missing argument …) are bad input too.
+            return Exit.badInput
         }
     }
 }
