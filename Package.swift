@@ -50,6 +50,7 @@ let package = Package(
         ),
         .executableTarget(name: "stormglass", dependencies: ["StormglassCLI"]),
         .testTarget(name: "SimulationKernelTests", dependencies: ["SimulationKernel"]),
+        .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Telemetry"]),
         .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "SimulationKernel", "Telemetry"]),
         .testTarget(
             name: "StormglassTests",

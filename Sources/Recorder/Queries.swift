@@ -63,3 +63,19 @@ extension ResultsStore {
         }
     }
 }
+
+extension ResultsStore {
+    /// Forecast accuracy of a run, per service, metric, model and horizon.
+    public func accuracy(run: Int64) throws -> [AccuracyRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM forecast_accuracy WHERE run_id = ? ORDER BY service, metric, model, horizon", arguments: [run]).map { r in
+                func v(_ c: String) -> Double { (r[c] as Double?) ?? .nan }
+                return AccuracyRecord(service: r["service"], metric: r["metric"], model: r["model"], horizon: r["horizon"],
+                                      count: r["forecasts"], mape: v("mape"), accuracy: v("accuracy"), smape: v("smape"),
+                                      mase: v("mase"), hitRate: v("hit_rate"), coverage: v("coverage"), scale: v("mase_scale"))
+            }
+        }
+    }
+}
+
+import Telemetry

@@ -41,7 +41,7 @@ public final class RunWriter {
     let store: ResultsStore
     var scrapes: [Scrape] = []
     var events: [TimelineEvent] = []
-    var predictions: [PredictionRow] = []
+    var predictions: [PredictionRecord] = []
     /// Flush after this many buffered scrapes (one simulated hour at the default 15 s scrape).
     public var batchScrapes = 240
 
@@ -57,7 +57,7 @@ public final class RunWriter {
         if events.count >= 10_000 { try flush() }
     }
 
-    public func append(_ new: [PredictionRow]) throws {
+    public func append(_ new: [PredictionRecord]) throws {
         predictions += new
         if predictions.count >= 20_000 { try flush() }
     }
@@ -102,7 +102,8 @@ public final class RunWriter {
     /// Flushes what is left and records the outcome and summary figures.
     public func finish(status: String, wallSeconds: Double, events eventCount: UInt64,
                        figures: [(service: String, metric: String, value: Double)],
-                       latencyHistogram: [String: [(upperMicros: UInt64, count: UInt64)]]) throws {
+                       latencyHistogram: [String: [(upperMicros: UInt64, count: UInt64)]],
+                       accuracy: [AccuracyRecord] = []) throws {
         try flush()
         let id = runID
         try store.write { db in
@@ -110,6 +111,12 @@ public final class RunWriter {
                            arguments: [status, wallSeconds, Int64(eventCount), id])
             let f = try db.cachedStatement(sql: "INSERT OR REPLACE INTO summaries VALUES (?,?,?,?)")
             for x in figures { try f.execute(arguments: [id, x.service, x.metric, x.value.isFinite ? x.value : nil]) }
+            let a = try db.cachedStatement(sql: "INSERT INTO forecast_accuracy VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+            for x in accuracy {
+                let finite = { (v: Double) -> Double? in v.isFinite ? v : nil }
+                try a.execute(arguments: [id, x.service, x.metric, x.model, x.horizon, x.count, finite(x.mape), finite(x.accuracy),
+                                          finite(x.smape), finite(x.mase), finite(x.hitRate), finite(x.coverage), finite(x.scale)])
+            }
             let h = try db.cachedStatement(sql: "INSERT INTO latency_histogram VALUES (?,?,?,?)")
             for (service, buckets) in latencyHistogram.sorted(by: { $0.key < $1.key }) {
                 for b in buckets { try h.execute(arguments: [id, service, Int64(b.upperMicros), Int64(b.count)]) }
@@ -122,18 +129,6 @@ public final class RunWriter {
         try? flush()
         let id = runID
         try? store.write { db in try db.execute(sql: "UPDATE runs SET status = ? WHERE id = ?", arguments: [status, id]) }
-    }
-}
-
-/// One forecast as stored: made at `madeAt` for `madeAt + horizon`.
-public struct PredictionRow: Sendable {
-    public var service: String, metric: String, model: String
-    public var madeAt: Double, horizon: Double, value: Double
-    public var lower: Double?, upper: Double?, actual: Double?
-    public init(service: String, metric: String, model: String, madeAt: Double, horizon: Double, value: Double,
-                lower: Double?, upper: Double?, actual: Double?) {
-        self.service = service; self.metric = metric; self.model = model; self.madeAt = madeAt; self.horizon = horizon
-        self.value = value; self.lower = lower; self.upper = upper; self.actual = actual
     }
 }
 

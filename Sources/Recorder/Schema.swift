@@ -95,6 +95,19 @@ extension ResultsStore {
             );
             """)
         }
+        m.registerMigration("v2-forecast-accuracy") { db in
+            try db.execute(sql: """
+            CREATE TABLE forecast_accuracy (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                service TEXT NOT NULL, metric TEXT NOT NULL, model TEXT NOT NULL,
+                horizon REAL NOT NULL,                  -- seconds
+                forecasts INTEGER NOT NULL,             -- scored against an actual
+                mape REAL, accuracy REAL, smape REAL, mase REAL, hit_rate REAL, coverage REAL,
+                mase_scale REAL,                        -- in-sample seasonal-naive MAE
+                PRIMARY KEY (run_id, service, metric, model, horizon)
+            );
+            """)
+        }
         return m
     }
 }

@@ -11,6 +11,8 @@ public protocol RunObserver: AnyObject {
     func observe(_ scrape: Scrape) throws
     /// Lifecycle changes, scaling decisions, faults …, in time order, delivered at each scrape.
     func observe(_ events: [TimelineEvent]) throws
+    /// Forecasts, delivered once their actual is known (or at the end of the run, without one).
+    func observe(_ predictions: [PredictionRecord]) throws
     /// Called after each scrape, for progress displays.
     func progress(_ progress: RunProgress)
 }
@@ -18,6 +20,7 @@ public protocol RunObserver: AnyObject {
 extension RunObserver {
     public func observe(_ scrape: Scrape) throws {}
     public func observe(_ events: [TimelineEvent]) throws {}
+    public func observe(_ predictions: [PredictionRecord]) throws {}
     public func progress(_ progress: RunProgress) {}
 }
 
@@ -42,6 +45,8 @@ public struct RunResult: Sendable {
     public var wallSeconds: Double
     /// Run-wide latency histogram per service: (bucket upper edge µs, count).
     public var latencyBuckets: [String: [(upperMicros: UInt64, count: UInt64)]]
+    /// Forecast accuracy per service, model and horizon.
+    public var accuracy: [AccuracyRecord]
 }
 
 /// Runs one validated scenario with one seed: simulation ⇄ control plane, scrape by scrape.
@@ -81,8 +86,11 @@ public struct ScenarioRunner {
             world.run(until: t)
             let scrape = world.scrape()
             summary.add(scrape)
-            for action in control.observe(scrape) { apply(action, to: &world, log: log) }
+            let decision = control.observe(scrape)
+            log.events += decision.events
+            for action in decision.actions { apply(action, to: &world, log: log) }
             try observer?.observe(scrape)
+            if !decision.predictions.isEmpty { try observer?.observe(decision.predictions) }
             if !log.events.isEmpty {
                 try observer?.observe(log.events)
                 log.events.removeAll(keepingCapacity: true)
@@ -91,10 +99,12 @@ public struct ScenarioRunner {
                                            wallSeconds: Date().timeIntervalSince(started)))
             if t < end, shouldStop() { status = .aborted; break }
         }
+        let (pending, accuracy) = control.finish()
+        try observer?.observe(pending)
         var buckets: [String: [(upperMicros: UInt64, count: UInt64)]] = [:]
         for i in 0..<world.serviceCount { buckets[world.serviceName(i)] = world.runLatencyBuckets(i) }
         return RunResult(status: status, summary: summary.summary(latencyBuckets: buckets), events: world.eventsProcessed,
-                         wallSeconds: Date().timeIntervalSince(started), latencyBuckets: buckets)
+                         wallSeconds: Date().timeIntervalSince(started), latencyBuckets: buckets, accuracy: accuracy)
     }
 
     func apply(_ action: ControlAction, to world: inout ClusterSimulation, log: TimelineBuffer) {

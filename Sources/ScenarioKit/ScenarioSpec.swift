@@ -59,6 +59,7 @@ public struct ScenarioSpec: Sendable, Equatable {
     public var services: [ServiceDefinition] = []
     public var traffic: [TrafficDefinition] = []
     public var faults: [FaultSpec] = []
+    public var predictor = PredictorSettings()
     /// Inputs that could not be resolved while building (e.g. an unreadable trace file), reported by validation.
     public var buildProblems: [ValidationProblem] = []
 
@@ -78,7 +79,7 @@ public struct ScenarioSpec: Sendable, Equatable {
     public var controlPlane: ControlPlane {
         ControlPlane(services: services.map {
             .init(service: $0.name, policy: $0.policy, bounds: ScalingBounds(minReplicas: $0.minReplicas, maxReplicas: $0.maxReplicas))
-        })
+        }, predictor: predictor)
     }
 }
 

@@ -54,7 +54,7 @@ import Scenarios
         })
         #expect(result.status == .aborted)
         try writer.finish(status: result.status.rawValue, wallSeconds: result.wallSeconds, events: result.events,
-                          figures: result.summary.figures, latencyHistogram: result.latencyBuckets)
+                          figures: result.summary.figures, latencyHistogram: result.latencyBuckets, accuracy: result.accuracy)
         let status: String = try rows(path, "SELECT status FROM runs")[0]["status"]
         #expect(status == "aborted")
         let n: Int = try rows(path, "SELECT COUNT(*) AS n FROM service_samples")[0]["n"]

@@ -73,3 +73,14 @@ public struct StabilityWindow: ScenarioComponent {
 }
 
 import SimulationKernel
+
+/// What the predictor forecasts during the run (arrival rate per service) and how far ahead.
+public struct Predict: ScenarioComponent {
+    let settings: PredictorSettings
+    public init(horizons: [SimDuration] = [.minutes(1), .minutes(5), .minutes(15)], enabled: Bool = true) {
+        settings = PredictorSettings(horizons: horizons.map(\.seconds), enabled: enabled)
+    }
+    public func apply(to spec: inout ScenarioSpec) { spec.predictor = settings }
+}
+
+import ControlPlane

@@ -7,7 +7,7 @@ struct Bench: ParsableCommand {
         discussion: "Build in release mode first: swift build -c release && .build/release/stormglass bench")
 
     enum Case: String, ExpressibleByArgument, CaseIterable {
-        case mmc, daily, recording, memory
+        case mmc, daily, predictor, recording, memory
     }
 
     @Option(help: "Only these benchmarks (\(Case.allCases.map(\.rawValue).joined(separator: ", "))); repeatable.")
@@ -22,6 +22,7 @@ struct Bench: ParsableCommand {
             switch c {
             case .mmc: Benchmarks.mmc().forEach { print($0.line) }
             case .daily: Benchmarks.dailyCycle().forEach { print($0.line) }
+            case .predictor: Benchmarks.predictor().forEach { print($0.line) }
             case .recording: try Benchmarks.recordingOverhead().forEach { print($0.line) }
             case .memory:
                 let one = try probe(days: 1), seven = try probe(days: 7)

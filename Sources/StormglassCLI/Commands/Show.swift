@@ -11,6 +11,9 @@ struct Show: ParsableCommand {
     @Option(name: .customLong("run"), help: "Run id (default: the latest run).")
     var runID: Int64?
 
+    @Flag(help: "Prediction accuracy of every model, not only the auto ensemble.")
+    var models = false
+
     func run() throws {
         let store = try ResultsStore.open(existing: file)
         let runs = try store.runs()
@@ -31,6 +34,6 @@ struct Show: ParsableCommand {
         }
         print("run \(r.id): \(r.scenario), seed \(r.seed)\(r.label.isEmpty ? "" : ", \(r.label)"), \(r.status)"
               + (r.parameters == "{}" ? "" : ", parameters \(r.parameters)"))
-        print(try SummaryReport.run(store, id))
+        print(try SummaryReport.run(store, id, allModels: models))
     }
 }

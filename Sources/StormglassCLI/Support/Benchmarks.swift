@@ -1,4 +1,5 @@
 import ClusterModel
+import ControlPlane
 import Foundation
 import Recorder
 import Scenarios
@@ -104,6 +105,34 @@ enum Benchmarks {
         _ = try RunExecutor(store: store, progress: ProgressLine(quiet: true))
             .runOne(RunJob(spec: spec, seed: 1, label: "", replication: 0, parameters: [:]), showRunProgress: false)
         return peakResidentMiB()
+    }
+
+    /// One observation plus a forecast at each of 3 horizons, for the auto ensemble and each model,
+    /// on a daily series at 5-minute resolution (a one-day season window), after 3 days of warm-up.
+    static func predictor(days: Int = 10) -> [Figure] {
+        let step = 300.0, perDay = 288
+        let n = days * perDay
+        var rng = RandomStream(seed: 1, name: "bench-series")
+        let series = (0..<n).map { i -> Double in
+            let t = Double(i) * step
+            return 1000 * (1 + 0.5 * cos(2 * .pi * (t - 50_400) / 86_400)) * (1 + 0.05 * (rng.uniform() - 0.5))
+        }
+        var out: [Figure] = []
+        for model in ForecastModel.allCases {
+            var f = model.make(step: step, horizons: [2, 6, 24])
+            let warm = 3 * perDay
+            for i in 0..<warm { f.observe(series[i], at: Double(i) * step) }
+            var sink = 0.0
+            let start = wallClock()
+            for i in warm..<n {
+                f.observe(series[i], at: Double(i) * step)
+                for h in [2, 6, 24] { sink += f.forecast(stepsAhead: h)?.value ?? 0 }
+            }
+            let perUpdate = (wallClock() - start) / Double(n - warm) * 1e6
+            if sink == .infinity { print("") }  // keep the work observable
+            out.append(Figure(name: "predictor_\(model.rawValue.replacingOccurrences(of: "-", with: "_"))_update_and_forecast_us", value: perUpdate, unit: "µs"))
+        }
+        return out
     }
 
     /// VmHWM from /proc/self/status, in MiB.

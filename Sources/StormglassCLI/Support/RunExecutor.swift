@@ -27,6 +27,7 @@ final class RecordingObserver: RunObserver {
     init(writer: RunWriter, onProgress: @escaping (RunProgress) -> Void) { self.writer = writer; self.onProgress = onProgress }
     func observe(_ scrape: Scrape) throws { try writer.append(scrape) }
     func observe(_ events: [TimelineEvent]) throws { try writer.append(events) }
+    func observe(_ predictions: [PredictionRecord]) throws { try writer.append(predictions) }
     func progress(_ p: RunProgress) { onProgress(p) }
 }
 
@@ -87,7 +88,8 @@ struct RunExecutor {
         do {
             let result = try runner.run(observer: observer, shouldStop: { Interrupt.isRequested })
             try writer.finish(status: result.status.rawValue, wallSeconds: result.wallSeconds, events: result.events,
-                              figures: result.summary.figures, latencyHistogram: result.latencyBuckets)
+                              figures: result.summary.figures, latencyHistogram: result.latencyBuckets,
+                              accuracy: result.accuracy)
             return CompletedRun(job: job, runID: writer.runID, result: result)
         } catch {
             writer.abandon(status: "failed")

@@ -1,5 +1,7 @@
 import Foundation
 import Recorder
+import SimulationKernel
+import Telemetry
 
 /// The summary tables `run` and `show` print, read back from the database so both always agree.
 enum SummaryReport {
@@ -12,12 +14,14 @@ enum SummaryReport {
         case .minutes: return String(format: "%.2f", v)
         case .money: return String(format: "$%.2f", v)
         case .plain: return String(format: "%.2f", v)
+        case .plain3: return String(format: "%.3f", v)
+        case .percent1: return String(format: "%.1f%%", v * 100)
         }
     }
-    enum Style { case count, percent, millis, minutes, money, plain }
+    enum Style { case count, percent, percent1, millis, minutes, money, plain, plain3 }
 
     /// One run: a row per service plus the whole-run line.
-    static func run(_ store: ResultsStore, _ id: Int64) throws -> String {
+    static func run(_ store: ResultsStore, _ id: Int64, allModels: Bool = false) throws -> String {
         let figures = try store.summary(run: id)
         let services = try store.services(run: id)
         var t = TextTable(["service", "requests", "availability", "p50", "p95", "p99", "SLO-violation min", "replica cost", "mean replicas"])
@@ -32,7 +36,20 @@ enum SummaryReport {
         out += "\n\nSLO-violation minutes: \(format(all["slo_violation_minutes"], .minutes))"
         out += "   availability: \(format(all["availability"], .percent))"
         out += "   cost: \(format(all["cost"], .money)) (nodes \(format(all["node_cost"], .money)))"
+        let accuracy = try store.accuracy(run: id)
+        if !accuracy.isEmpty { out += "\n\n" + accuracyTable(accuracy, models: allModels ? nil : ["auto"]) }
         return out
+    }
+
+    /// Prediction accuracy per service and horizon (DESIGN.md's definitions).
+    static func accuracyTable(_ records: [AccuracyRecord], models: Set<String>?) -> String {
+        var t = TextTable(["service", "metric", "model", "horizon", "forecasts", "accuracy", "MAPE", "sMAPE", "MASE", "hit ±10%", "coverage"])
+        for r in records where models?.contains(r.model) ?? true {
+            t.add([r.service, r.metric, r.model, "\(SimDuration.seconds(r.horizon))", String(r.count), format(r.accuracy, .percent1),
+                   format(r.mape, .percent1), format(r.smape, .percent1), format(r.mase, .plain3), format(r.hitRate, .percent1),
+                   format(r.coverage, .percent1)])
+        }
+        return "Prediction accuracy\(models == nil ? "" : " (auto model; --models for every model)"):\n" + t.rendered
     }
 
     /// Several runs of one kind (replications): each figure as mean ± 95 % CI half-width.

@@ -1,0 +1,147 @@
+import Foundation
+
+/// What kind of metric a stream is, for its default thresholds.
+public enum MetricKind: String, Sendable, CaseIterable {
+    case cpu, memory, queueDepth = "queue-depth", responseTime = "response-time", errorRate = "error-rate", requestRate = "request-rate"
+
+    /// Warning threshold in standard deviations (critical is 1.5× this): the common starting points.
+    public var threshold: Double {
+        switch self {
+        case .cpu: return 2.5
+        case .memory: return 2.0
+        case .queueDepth: return 3.0
+        case .responseTime: return 2.5
+        case .errorRate: return 4.0
+        case .requestRate: return 3.0
+        }
+    }
+}
+
+public enum AnomalySeverity: String, Sendable, Comparable {
+    case warning, critical
+    public static func < (a: Self, b: Self) -> Bool { a == .warning && b == .critical }
+}
+
+/// One anomalous observation.
+public struct Anomaly: Sendable, Equatable {
+    public var time: Double
+    public var value: Double
+    /// What the detector expected (baseline mean, median or forecast).
+    public var expected: Double
+    /// Deviation in (robust) standard deviations; signed.
+    public var score: Double
+    public var severity: AnomalySeverity
+}
+
+/// How a detector scores each observation.
+public enum DetectionMethod: String, Sendable, CaseIterable {
+    /// (x − mean) / sd over a baseline window of recent values.
+    case zscore
+    /// 0.6745 (x − median) / MAD over the baseline window: resists the outliers it is looking for.
+    case robust
+    /// The residual against a seasonal forecast, scored against recent residuals: a normal daily
+    /// peak is expected, so it is not an anomaly.
+    case seasonal
+}
+
+/// Rolling anomaly detection on one metric stream.
+///
+/// The baseline holds the last `baseline` values, anomalies winsorised to the threshold before they
+/// enter it: one spike does not inflate the spread, yet a lasting level shift is learned after a
+/// while instead of being flagged forever. Nothing is reported until the baseline has
+/// `minimumBaseline` values.
+public struct AnomalyDetector: Sendable {
+    public let method: DetectionMethod
+    public let threshold: Double
+    public var critical: Double { threshold * 1.5 }
+    let baselineSize: Int
+    let minimumBaseline: Int
+    var baseline: [Double] = []
+    var seasonalModel: SeasonalDecompositionForecaster?
+    var lastForecast: Double?
+
+    public init(kind: MetricKind, method: DetectionMethod = .robust, threshold: Double? = nil, step: Double,
+                baseline: Int = 60, minimumBaseline: Int = 20) {
+        self.method = method
+        self.threshold = threshold ?? kind.threshold
+        self.baselineSize = baseline
+        self.minimumBaseline = minimumBaseline
+        if method == .seasonal { seasonalModel = SeasonalDecompositionForecaster(step: step) }
+    }
+
+    /// Scores `value`; returns an anomaly when it crosses the threshold.
+    public mutating func observe(_ value: Double, at time: Double) -> Anomaly? {
+        var result: Anomaly?
+        let x: Double, expectedBase: Double
+        switch method {
+        case .seasonal:
+            if let f = lastForecast { x = value - f; expectedBase = f } else { x = .nan; expectedBase = value }
+        default:
+            x = value; expectedBase = 0
+        }
+        var clipped = x
+        if x.isFinite, baseline.count >= minimumBaseline {
+            let (center, spread) = method == .zscore ? meanAndSD(baseline) : medianAndRobustSD(baseline)
+            clipped = min(max(x, center - threshold * spread), center + threshold * spread)
+            let score = spread > 1e-12 ? (x - center) / spread : (abs(x - center) > 1e-9 * max(1, abs(center)) ? .infinity * (x - center).sign.multiplier : 0)
+            if abs(score) >= threshold {
+                result = Anomaly(time: time, value: value, expected: method == .seasonal ? expectedBase + center : center, score: score,
+                                 severity: abs(score) >= critical ? .critical : .warning)
+            }
+        }
+        if x.isFinite {
+            baseline.append(clipped)
+            if baseline.count > baselineSize { baseline.removeFirst(baseline.count - baselineSize) }
+        }
+        if var model = seasonalModel {
+            model.observe(value, at: time)
+            lastForecast = model.forecast(stepsAhead: 1)?.value
+            seasonalModel = model
+        }
+        return result
+    }
+
+    func meanAndSD(_ xs: [Double]) -> (Double, Double) {
+        let m = xs.reduce(0, +) / Double(xs.count)
+        let v = xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(1, xs.count - 1))
+        return (m, v.squareRoot())
+    }
+
+    func medianAndRobustSD(_ xs: [Double]) -> (Double, Double) {
+        let s = xs.sorted()
+        let med = median(s)
+        let mad = median(s.map { abs($0 - med) }.sorted())
+        return (med, mad / 0.6745)
+    }
+
+    func median(_ sorted: [Double]) -> Double {
+        let n = sorted.count
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+    }
+}
+
+extension FloatingPointSign {
+    var multiplier: Double { self == .minus ? -1 : 1 }
+}
+
+/// Direction of a queue's depth over a recent window, from the slope of a least-squares line.
+public enum QueueTrend: String, Sendable {
+    case growingFast = "growing fast", growingSlowly = "growing slowly", stable, shrinking
+
+    /// - Parameters:
+    ///   - depths: recent queue depths, oldest first, one per `step` seconds.
+    ///   - capacity: requests per second the service drains at full speed (scales "fast").
+    public static func of(_ depths: [Double], step: Double, capacity: Double) -> QueueTrend {
+        guard depths.count >= 3 else { return .stable }
+        let n = Double(depths.count)
+        let mx = (n - 1) / 2, my = depths.reduce(0, +) / n
+        var sxy = 0.0, sxx = 0.0
+        for (i, d) in depths.enumerated() { sxy += (Double(i) - mx) * (d - my); sxx += (Double(i) - mx) * (Double(i) - mx) }
+        let slope = sxy / sxx / step  // requests per second
+        let scale = max(capacity, 1)
+        if slope > 0.05 * scale { return .growingFast }
+        if slope > 0.005 * scale { return .growingSlowly }
+        if slope < -0.005 * scale { return .shrinking }
+        return .stable
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Telemetry
+
+/// Accuracy of one model at one horizon, as DESIGN.md defines it.
+public struct AccuracyFigures: Sendable, Equatable {
+    public var model: String
+    public var horizon: Double
+    /// Forecasts scored against an observed actual.
+    public var count = 0
+    var apeSum = 0.0, apeCount = 0
+    var smapeSum = 0.0
+    var absoluteErrorSum = 0.0
+    var hits = 0
+    var covered = 0, intervals = 0
+    /// In-sample seasonal-naive mean absolute error (the MASE scale), filled in by the tracker.
+    public var scale = 0.0
+
+    /// Mean absolute percentage error over pairs whose actual is not 0.
+    public var mape: Double { apeCount > 0 ? apeSum / Double(apeCount) : .nan }
+    /// max(0, 1 − MAPE).
+    public var accuracy: Double { mape.isNaN ? .nan : max(0, 1 - mape) }
+    public var smape: Double { count > 0 ? smapeSum / Double(count) : .nan }
+    public var mae: Double { count > 0 ? absoluteErrorSum / Double(count) : .nan }
+    /// MAE ÷ the in-sample seasonal-naive MAE (< 1 beats seasonal-naive).
+    public var mase: Double { scale > 0 ? mae / scale : .nan }
+    /// Share of forecasts within ±10 % of the actual.
+    public var hitRate: Double { count > 0 ? Double(hits) / Double(count) : .nan }
+    /// Share of actuals inside the prediction interval.
+    public var coverage: Double { intervals > 0 ? Double(covered) / Double(intervals) : .nan }
+
+    mutating func add(forecast f: Double, lower: Double?, upper: Double?, actual a: Double) {
+        count += 1
+        let e = abs(a - f)
+        absoluteErrorSum += e
+        if a != 0 { apeSum += e / abs(a); apeCount += 1 }
+        let denominator = abs(a) + abs(f)
+        smapeSum += denominator > 0 ? 2 * e / denominator : 0
+        if e <= 0.1 * abs(a) { hits += 1 }
+        if let lower, let upper {
+            intervals += 1
+            if a >= lower && a <= upper { covered += 1 }
+        }
+    }
+}
+
+/// Keeps every forecast until its target time, scores it against the observed value there, and
+/// accumulates per-(model, horizon) figures. Forecasts whose target is never observed (a gap in the
+/// data, or the end of the run) are dropped unscored.
+public struct AccuracyTracker: Sendable {
+    struct Pending: Sendable {
+        var model: String, horizon: Double, madeAt: Double, value: Double, lower: Double?, upper: Double?
+    }
+    /// A forecast scored (or expired), for recording.
+    public struct Scored: Sendable {
+        public var model: String, horizon: Double, madeAt: Double, value: Double, lower: Double?, upper: Double?, actual: Double?
+    }
+
+    let step: Double
+    let seasonSteps: Int
+    var pending: [Int64: [Pending]] = [:]
+    var figures: [String: AccuracyFigures] = [:]
+    var order: [String] = []
+    var history: RecentValues
+    var seasonalErrorSum = 0.0, seasonalErrorCount = 0
+    var naiveErrorSum = 0.0, naiveErrorCount = 0
+
+    /// - Parameters:
+    ///   - step: sampling interval (seconds), to match targets to observations.
+    ///   - season: the MASE scaling season (a day).
+    public init(step: Double, season: Double = 86_400) {
+        self.step = step
+        seasonSteps = max(1, Int((season / step).rounded()))
+        history = RecentValues(capacity: seasonSteps + 1)
+    }
+
+    func key(_ t: Double) -> Int64 { Int64((t / step).rounded()) }
+
+    public mutating func record(model: String, horizon: Double, madeAt: Double, forecast: Forecast) {
+        pending[key(madeAt + horizon), default: []].append(
+            Pending(model: model, horizon: horizon, madeAt: madeAt, value: forecast.value, lower: forecast.lower, upper: forecast.upper))
+    }
+
+    /// Scores the forecasts that targeted `time`; returns them (with their actual) for recording.
+    @discardableResult
+    public mutating func observe(_ actual: Double, at time: Double) -> [Scored] {
+        if let prev = history.value(back: 0) { naiveErrorSum += abs(actual - prev); naiveErrorCount += 1 }
+        if history.count > seasonSteps - 1, let old = history.value(back: seasonSteps - 1) {
+            seasonalErrorSum += abs(actual - old); seasonalErrorCount += 1
+        }
+        history.append(actual)
+        let k = key(time)
+        var out: [Scored] = []
+        if let due = pending.removeValue(forKey: k) {
+            for p in due {
+                let id = "\(p.model)@\(p.horizon)"
+                if figures[id] == nil { figures[id] = AccuracyFigures(model: p.model, horizon: p.horizon); order.append(id) }
+                figures[id]!.add(forecast: p.value, lower: p.lower, upper: p.upper, actual: actual)
+                out.append(Scored(model: p.model, horizon: p.horizon, madeAt: p.madeAt, value: p.value, lower: p.lower, upper: p.upper, actual: actual))
+            }
+        }
+        // Targets that passed without an observation will never be scored.
+        if pending.count > 4 * seasonSteps + 64 { pending = pending.filter { $0.key > k } }
+        return out
+    }
+
+    /// Forecasts still waiting (e.g. at the end of a run), unscored.
+    public mutating func drain() -> [Scored] {
+        let out = pending.values.flatMap { $0 }.map {
+            Scored(model: $0.model, horizon: $0.horizon, madeAt: $0.madeAt, value: $0.value, lower: $0.lower, upper: $0.upper, actual: nil)
+        }
+        pending.removeAll()
+        return out.sorted { ($0.madeAt, $0.horizon, $0.model) < ($1.madeAt, $1.horizon, $1.model) }
+    }
+
+    /// Per model and horizon, in first-seen order. The MASE scale is the in-sample seasonal-naive
+    /// MAE over everything observed; with less than a season of data, the lag-1 naive MAE.
+    public var report: [AccuracyFigures] {
+        let scale = seasonalErrorCount > 0 ? seasonalErrorSum / Double(seasonalErrorCount)
+            : (naiveErrorCount > 0 ? naiveErrorSum / Double(naiveErrorCount) : 0)
+        return order.map { var f = figures[$0]!; f.scale = scale; return f }
+    }
+
+    /// Whether MASE is scaled by a seasonal-naive (true) or, lacking a season of data, a lag-1 naive error.
+    public var masesAreSeasonal: Bool { seasonalErrorCount > 0 }
+}
+
+extension AccuracyRecord {
+    public init(service: String, metric: String, _ f: AccuracyFigures) {
+        self.init(service: service, metric: metric, model: f.model, horizon: f.horizon, count: f.count, mape: f.mape,
+                  accuracy: f.accuracy, smape: f.smape, mase: f.mase, hitRate: f.hitRate, coverage: f.coverage, scale: f.scale)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Telemetry
+
+/// What a run's predictor forecasts, and how far ahead.
+public struct PredictorSettings: Sendable, Equatable {
+    /// Horizons in seconds.
+    public var horizons: [Double]
+    public var enabled: Bool
+    public init(horizons: [Double] = [60, 300, 900], enabled: Bool = true) {
+        self.horizons = horizons; self.enabled = enabled
+    }
+}
+
+/// Forecasts one service's arrival rate every scrape with the auto ensemble, keeps every model's
+/// forecasts until their target scrape, and scores them there.
+public struct ServicePredictor: Sendable {
+    public let service: String
+    public let metric = "arrival_rate"
+    let step: Double
+    let horizons: [Double]
+    let steps: [Int]
+    public private(set) var forecaster: AutoForecaster
+    var tracker: AccuracyTracker
+
+    public init(service: String, step: Double, horizons: [Double]) {
+        self.service = service
+        self.step = step
+        self.horizons = horizons
+        steps = horizons.map { max(1, Int(($0 / step).rounded())) }
+        forecaster = AutoForecaster(step: step, horizons: steps)
+        tracker = AccuracyTracker(step: step)
+    }
+
+    /// Feeds one observation; returns the auto model's forecasts that just met their actual.
+    public mutating func observe(_ value: Double, at time: Double) -> [PredictionRecord] {
+        let scored = tracker.observe(value, at: time)
+        forecaster.observe(value, at: time)
+        for (h, s) in zip(horizons, steps) {
+            if let f = forecaster.forecast(stepsAhead: s) { tracker.record(model: "auto", horizon: h, madeAt: time, forecast: f) }
+            for (name, f) in forecaster.modelForecasts(stepsAhead: s) {
+                tracker.record(model: name, horizon: h, madeAt: time, forecast: f)
+            }
+        }
+        return scored.filter { $0.model == "auto" }.map(record)
+    }
+
+    /// The ensemble's forecast `seconds` ahead (rounded to whole scrapes).
+    public func forecast(ahead seconds: Double) -> Forecast? {
+        forecaster.forecast(stepsAhead: max(1, Int((seconds / step).rounded())))
+    }
+
+    /// Forecasts still waiting for their target at the end of a run (recorded without an actual).
+    public mutating func finish() -> (pending: [PredictionRecord], accuracy: [AccuracyRecord]) {
+        let pending = tracker.drain().filter { $0.model == "auto" }.map(record)
+        return (pending, tracker.report.map { AccuracyRecord(service: service, metric: metric, $0) })
+    }
+
+    func record(_ s: AccuracyTracker.Scored) -> PredictionRecord {
+        PredictionRecord(service: service, metric: metric, model: s.model, madeAt: s.madeAt, horizon: s.horizon,
+                         value: s.value, lower: s.lower, upper: s.upper, actual: s.actual)
+    }
+}
