@@ -42,6 +42,7 @@ public final class RunWriter {
     var scrapes: [Scrape] = []
     var events: [TimelineEvent] = []
     var predictions: [PredictionRecord] = []
+    var decisions: [ScalingDecision] = []
     /// Flush after this many buffered scrapes (one simulated hour at the default 15 s scrape).
     public var batchScrapes = 240
 
@@ -62,10 +63,15 @@ public final class RunWriter {
         if predictions.count >= 20_000 { try flush() }
     }
 
+    public func append(_ new: [ScalingDecision]) throws {
+        decisions += new
+        if decisions.count >= 10_000 { try flush() }
+    }
+
     /// Writes everything buffered in one transaction.
     public func flush() throws {
-        guard !scrapes.isEmpty || !events.isEmpty || !predictions.isEmpty else { return }
-        let (scrapes, events, predictions) = (self.scrapes, self.events, self.predictions)
+        guard !scrapes.isEmpty || !events.isEmpty || !predictions.isEmpty || !decisions.isEmpty else { return }
+        let (scrapes, events, predictions, decisions) = (self.scrapes, self.events, self.predictions, self.decisions)
         let id = runID
         try store.write { db in
             let s = try db.cachedStatement(sql: """
@@ -93,10 +99,18 @@ public final class RunWriter {
             for r in predictions {
                 try p.execute(arguments: [id, r.service, r.metric, r.model, r.madeAt, r.horizon, r.value, r.lower, r.upper, r.actual])
             }
+            let d = try db.cachedStatement(sql: "INSERT INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+            for x in decisions {
+                let inputs = (try? JSONSerialization.data(withJSONObject: x.inputs.filter { $0.value.isFinite }, options: [.sortedKeys]))
+                    .flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+                try d.execute(arguments: [id, x.time, x.service, x.policy, x.rule, x.current, x.proposal, x.final, x.limitedBy,
+                                          x.confidence, x.reason, inputs, x.dryRun])
+            }
         }
         self.scrapes.removeAll(keepingCapacity: true)
         self.events.removeAll(keepingCapacity: true)
         self.predictions.removeAll(keepingCapacity: true)
+        self.decisions.removeAll(keepingCapacity: true)
     }
 
     /// Flushes what is left and records the outcome and summary figures.

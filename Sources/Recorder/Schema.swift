@@ -108,6 +108,26 @@ extension ResultsStore {
             );
             """)
         }
+        m.registerMigration("v3-decisions") { db in
+            try db.execute(sql: """
+            CREATE TABLE decisions (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                t REAL NOT NULL,
+                service TEXT NOT NULL,
+                policy TEXT NOT NULL,
+                rule TEXT NOT NULL,                 -- the metric or rule that drove the proposal
+                current INTEGER NOT NULL,
+                proposal INTEGER NOT NULL,          -- before stabilization, rate limits, bounds, caps
+                final INTEGER NOT NULL,             -- after them
+                limited_by TEXT,
+                confidence REAL NOT NULL,
+                reason TEXT NOT NULL,
+                inputs TEXT NOT NULL,               -- JSON: the metric values read
+                dry_run INTEGER NOT NULL
+            );
+            CREATE INDEX decisions_by_run ON decisions(run_id, service, t);
+            """)
+        }
         return m
     }
 }

@@ -15,6 +15,9 @@ public struct RunSummary: Sendable, Equatable {
         public var replicaSeconds = 0.0
         public var replicaCost = 0.0
         public var peakReplicas = 0
+        /// Applied scaling changes, and oscillations detected (and damped) by the autoscaler.
+        public var scalingActions = 0
+        public var oscillations = 0
         /// Successful ÷ all finished requests (1 when there were none).
         public var availability: Double { completed + errors > 0 ? Double(completed) / Double(completed + errors) : 1 }
         public var meanReplicas: Double = 0
@@ -40,7 +43,8 @@ public struct RunSummary: Sendable, Equatable {
                     (s.service, "breach_intervals", Double(s.breachIntervals)),
                     (s.service, "p50_s", s.p50), (s.service, "p95_s", s.p95), (s.service, "p99_s", s.p99),
                     (s.service, "replica_cost", s.replicaCost), (s.service, "mean_replicas", s.meanReplicas),
-                    (s.service, "peak_replicas", Double(s.peakReplicas))]
+                    (s.service, "peak_replicas", Double(s.peakReplicas)),
+                    (s.service, "scaling_actions", Double(s.scalingActions)), (s.service, "oscillations", Double(s.oscillations))]
         }
         out += [("*", "slo_violation_minutes", sloViolationMinutes), ("*", "availability", availability),
                 ("*", "cost", cost), ("*", "node_cost", nodeCost), ("*", "simulated_seconds", simulatedSeconds)]
@@ -58,6 +62,11 @@ struct SummaryAccumulator {
     var nodeCost = 0.0
     var elapsed = 0.0
     var replicaTimeSum: [String: Double] = [:]
+    var oscillations: [String: Int] = [:]
+
+    mutating func count(_ decisions: [ScalingDecision]) {
+        for d in decisions where !d.dryRun && d.final != d.current { figures[d.service]?.scalingActions += 1 }
+    }
 
     init(spec: ScenarioSpec) {
         slos = Dictionary(spec.services.map { ($0.name, $0.slo) }, uniquingKeysWith: { a, _ in a })
@@ -112,6 +121,7 @@ struct SummaryAccumulator {
     func summary(latencyBuckets: [String: [(upperMicros: UInt64, count: UInt64)]]) -> RunSummary {
         RunSummary(services: order.map { name in
             var f = figures[name]!
+            f.oscillations = oscillations[name] ?? 0
             let b = latencyBuckets[name] ?? []
             f.p50 = SummaryAccumulator.percentile(b, 0.50)
             f.p95 = SummaryAccumulator.percentile(b, 0.95)

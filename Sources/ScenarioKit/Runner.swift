@@ -13,6 +13,8 @@ public protocol RunObserver: AnyObject {
     func observe(_ events: [TimelineEvent]) throws
     /// Forecasts, delivered once their actual is known (or at the end of the run, without one).
     func observe(_ predictions: [PredictionRecord]) throws
+    /// Scaling decisions with their explanation.
+    func observe(_ decisions: [ScalingDecision]) throws
     /// Called after each scrape, for progress displays.
     func progress(_ progress: RunProgress)
 }
@@ -21,6 +23,7 @@ extension RunObserver {
     public func observe(_ scrape: Scrape) throws {}
     public func observe(_ events: [TimelineEvent]) throws {}
     public func observe(_ predictions: [PredictionRecord]) throws {}
+    public func observe(_ decisions: [ScalingDecision]) throws {}
     public func progress(_ progress: RunProgress) {}
 }
 
@@ -91,6 +94,10 @@ public struct ScenarioRunner {
             for action in decision.actions { apply(action, to: &world, log: log) }
             try observer?.observe(scrape)
             if !decision.predictions.isEmpty { try observer?.observe(decision.predictions) }
+            if !decision.decisions.isEmpty {
+                try observer?.observe(decision.decisions)
+                summary.count(decision.decisions)
+            }
             if !log.events.isEmpty {
                 try observer?.observe(log.events)
                 log.events.removeAll(keepingCapacity: true)
@@ -99,6 +106,7 @@ public struct ScenarioRunner {
                                            wallSeconds: Date().timeIntervalSince(started)))
             if t < end, shouldStop() { status = .aborted; break }
         }
+        summary.oscillations = control.oscillations
         let (pending, accuracy) = control.finish()
         try observer?.observe(pending)
         var buckets: [String: [(upperMicros: UInt64, count: UInt64)]] = [:]

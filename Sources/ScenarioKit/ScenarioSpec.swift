@@ -60,6 +60,8 @@ public struct ScenarioSpec: Sendable, Equatable {
     public var traffic: [TrafficDefinition] = []
     public var faults: [FaultSpec] = []
     public var predictor = PredictorSettings()
+    public var limits = GlobalLimits()
+    public var clusterAutoscaler: ClusterAutoscalerConfig?
     /// Inputs that could not be resolved while building (e.g. an unreadable trace file), reported by validation.
     public var buildProblems: [ValidationProblem] = []
 
@@ -77,9 +79,16 @@ public struct ScenarioSpec: Sendable, Equatable {
 
     /// The control plane configuration.
     public var controlPlane: ControlPlane {
-        ControlPlane(services: services.map {
-            .init(service: $0.name, policy: $0.policy, bounds: ScalingBounds(minReplicas: $0.minReplicas, maxReplicas: $0.maxReplicas))
-        }, predictor: predictor)
+        ControlPlane(services: services.map { s in
+            var policy = s.policy
+            // A predictive policy provisions for the forecast at now + start-up + a buffer.
+            if case .predictive(var p) = policy, p.leadTime == nil {
+                p.leadTime = ((s.model.startup.mean + 60) / scrapeInterval.seconds).rounded(.up) * scrapeInterval.seconds
+                policy = .predictive(p)
+            }
+            return .init(service: s.name, policy: policy, bounds: ScalingBounds(minReplicas: s.minReplicas, maxReplicas: s.maxReplicas),
+                         pricePerReplicaHour: s.model.pricePerReplicaHour)
+        }, predictor: predictor, limits: limits, clusterAutoscaler: clusterAutoscaler)
     }
 }
 

@@ -84,3 +84,21 @@ public struct Predict: ScenarioComponent {
 }
 
 import ControlPlane
+
+/// Limits over all services: a total-replica cap, an hourly budget, dry-run.
+public struct ScalingLimits: ScenarioComponent {
+    let limits: GlobalLimits
+    public init(maxTotalReplicas: Int? = nil, budgetPerHour: Double? = nil, dryRun: Bool = false) {
+        limits = GlobalLimits(maxTotalReplicas: maxTotalReplicas, budgetPerHour: budgetPerHour, dryRun: dryRun)
+    }
+    public func apply(to spec: inout ScenarioSpec) { spec.limits = limits }
+}
+
+/// Cluster autoscaling for a node pool: nodes are added while replicas are pending.
+public struct ClusterAutoscaling: ScenarioComponent {
+    let config: ClusterAutoscalerConfig
+    public init(pool: String, minNodes: Int = 1, maxNodes: Int = 100, scaleDownUnneeded: SimDuration = .minutes(10)) {
+        config = ClusterAutoscalerConfig(pool: pool, minNodes: minNodes, maxNodes: maxNodes, scaleDownUnneeded: scaleDownUnneeded.seconds)
+    }
+    public func apply(to spec: inout ScenarioSpec) { spec.clusterAutoscaler = config }
+}

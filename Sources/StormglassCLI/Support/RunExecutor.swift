@@ -28,6 +28,7 @@ final class RecordingObserver: RunObserver {
     func observe(_ scrape: Scrape) throws { try writer.append(scrape) }
     func observe(_ events: [TimelineEvent]) throws { try writer.append(events) }
     func observe(_ predictions: [PredictionRecord]) throws { try writer.append(predictions) }
+    func observe(_ decisions: [ScalingDecision]) throws { try writer.append(decisions) }
     func progress(_ p: RunProgress) { onProgress(p) }
 }
 
