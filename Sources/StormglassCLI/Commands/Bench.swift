@@ -7,7 +7,7 @@ struct Bench: ParsableCommand {
         discussion: "Build in release mode first: swift build -c release && .build/release/stormglass bench")
 
     enum Case: String, ExpressibleByArgument, CaseIterable {
-        case mmc, daily, predictor, recording, memory
+        case mmc, daily, predictor, autoscaler, recording, memory
     }
 
     @Option(help: "Only these benchmarks (\(Case.allCases.map(\.rawValue).joined(separator: ", "))); repeatable.")
@@ -23,6 +23,7 @@ struct Bench: ParsableCommand {
             case .mmc: Benchmarks.mmc().forEach { print($0.line) }
             case .daily: Benchmarks.dailyCycle().forEach { print($0.line) }
             case .predictor: Benchmarks.predictor().forEach { print($0.line) }
+            case .autoscaler: Benchmarks.autoscaler().forEach { print($0.line) }
             case .recording: try Benchmarks.recordingOverhead().forEach { print($0.line) }
             case .memory:
                 let one = try probe(days: 1), seven = try probe(days: 7)

@@ -135,6 +135,37 @@ enum Benchmarks {
         return out
     }
 
+    /// One scaling decision for one service (policy evaluation + safety layer), per policy kind, on a
+    /// day of 15-second samples with a daily cycle. The predictor's own update is measured separately.
+    static func autoscaler(samples: Int = 5760) -> [Figure] {
+        let policies: [(String, ScalingPolicy)] = [("hpa", .hpa(HPAConfig())), ("threshold", .threshold(ThresholdConfig())),
+                                                   ("predictive", .predictive(PredictiveConfig(leadTime: 150))),
+                                                   ("queue", .queue(QueueConfig()))]
+        var out: [Figure] = []
+        var predictor = ServicePredictor(service: "s", step: 15, horizons: [150])
+        var stream: [ServiceSample] = []
+        for i in 0..<samples {
+            var s = ServiceSample(time: Double(i + 1) * 15, interval: 15, service: "s")
+            let rate = 500 * (1 + 0.5 * sin(2 * .pi * Double(i) / 5760))
+            s.arrivals = Int(rate * 15); s.completed = s.arrivals; s.readyReplicas = 10; s.desiredReplicas = 10
+            s.cpuUtilization = min(1, rate / 1000); s.queueDepth = Int(rate / 10); s.inFlight = 20
+            stream.append(s)
+        }
+        for s in stream.prefix(2000) { _ = predictor.observe(s.arrivalRate, at: s.time) }
+        for (name, policy) in policies {
+            var a = ServiceAutoscaler(service: "s", policy: policy, bounds: .init(minReplicas: 1, maxReplicas: 100))
+            var decided = 0
+            let start = wallClock()
+            for s in stream {
+                for d in a.evaluate(s, predictor: predictor) { decided += d.final; _ = a.applied(d) }
+            }
+            let us = (wallClock() - start) / Double(stream.count) * 1e6
+            if decided == -1 { print("") }
+            out.append(Figure(name: "autoscaler_\(name)_decide_us", value: us, unit: "µs"))
+        }
+        return out
+    }
+
     /// VmHWM from /proc/self/status, in MiB.
     static func peakResidentMiB() -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return .nan }
