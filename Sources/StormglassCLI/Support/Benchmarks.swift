@@ -5,6 +5,7 @@ import Recorder
 import Scenarios
 import ScenarioKit
 import SimulationKernel
+import Telemetry
 
 /// The figures `stormglass bench` prints, one `name: value unit` line each.
 enum Benchmarks {
