@@ -46,6 +46,7 @@ let package = Package(
             dependencies: [
                 "ScenarioKit", "Scenarios", "Recorder", "Charts", "ControlPlane",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .executableTarget(name: "stormglass", dependencies: ["StormglassCLI"]),

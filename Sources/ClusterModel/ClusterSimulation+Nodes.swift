@@ -1,4 +1,5 @@
 import SimulationKernel
+import Telemetry
 
 /// Nodes: provisioning, crashes, drains and reachability.
 extension ClusterSimulation {
@@ -48,6 +49,7 @@ extension ClusterSimulation {
         guard nodes[n].phase == .up else { return }
         accountNodes()
         nodes[n].phase = .removed
+        nodes[n].announceLeaving = true
         log("node-drained", nodes[n].name, "expected termination")
         for si in services.indices {
             var touched = false
@@ -119,6 +121,22 @@ extension ClusterSimulation {
             }
         }
         lastNodeAccount = now
+    }
+
+    /// Heartbeats sent now: every up, reachable node beats; a node drained since the last call says
+    /// it is leaving (once). Crashed, partitioned and removed nodes are silent.
+    public mutating func heartbeats() -> [Heartbeat] {
+        let t = events.now.seconds
+        var out: [Heartbeat] = []
+        for i in nodes.indices {
+            if nodes[i].phase == .up && nodes[i].reachable {
+                out.append(Heartbeat(node: nodes[i].name, pool: spec.pools[nodes[i].pool].name, time: t))
+            } else if nodes[i].announceLeaving {
+                out.append(Heartbeat(node: nodes[i].name, pool: spec.pools[nodes[i].pool].name, time: t, leaving: true))
+                nodes[i].announceLeaving = false
+            }
+        }
+        return out
     }
 
     // MARK: Read-only views

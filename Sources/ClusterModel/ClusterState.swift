@@ -49,6 +49,8 @@ struct NodeState {
     var phase: NodePhase
     var reachable = true
     var incarnation: UInt32 = 0
+    /// Drained gracefully and not yet announced to heartbeat listeners.
+    var announceLeaving = false
 }
 
 /// Interval counters, reset at every scrape.

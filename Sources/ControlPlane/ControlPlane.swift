@@ -34,8 +34,11 @@ public struct ControlPlane: Sendable {
         public var policy: ScalingPolicy
         public var bounds: ScalingBounds
         public var pricePerReplicaHour: Double
-        public init(service: String, policy: ScalingPolicy, bounds: ScalingBounds, pricePerReplicaHour: Double = 0) {
+        public var slo: IncidentManager.SLOTarget?
+        public init(service: String, policy: ScalingPolicy, bounds: ScalingBounds, pricePerReplicaHour: Double = 0,
+                    slo: IncidentManager.SLOTarget? = nil) {
             self.service = service; self.policy = policy; self.bounds = bounds; self.pricePerReplicaHour = pricePerReplicaHour
+            self.slo = slo
         }
     }
     public var predictorSettings: PredictorSettings
@@ -44,10 +47,19 @@ public struct ControlPlane: Sendable {
     var autoscalers: [String: ServiceAutoscaler] = [:]
     var predictors: [String: ServicePredictor] = [:]
     var clusterAutoscaler: ClusterAutoscaler?
+    public private(set) var healer: SelfHealer
+    var incidents: IncidentManager
+    /// Node failures detected since the last scrape, for the incident manager.
+    var pendingFailures: [TimelineEvent] = []
 
     public init(services: [ServiceControl], predictor: PredictorSettings = PredictorSettings(), limits: GlobalLimits = GlobalLimits(),
-                clusterAutoscaler: ClusterAutoscalerConfig? = nil) {
+                clusterAutoscaler: ClusterAutoscalerConfig? = nil, selfHealer: SelfHealerConfig = SelfHealerConfig(),
+                incidents: IncidentSettings = IncidentSettings()) {
         controls = services
+        healer = SelfHealer(config: selfHealer)
+        var slos: [String: IncidentManager.SLOTarget] = [:]
+        for c in services { if let slo = c.slo { slos[c.service] = slo } }
+        self.incidents = IncidentManager(settings: incidents, slos: slos)
         self.clusterAutoscaler = clusterAutoscaler.map { ClusterAutoscaler(config: $0) }
         var settings = predictor
         // A predictive policy needs its lead time among the predictor's horizons.
@@ -89,9 +101,22 @@ public struct ControlPlane: Sendable {
         }
         if var ca = clusterAutoscaler {
             let (actions, events) = ca.observe(scrape)
+            for case .removeNode(let node, _) in actions { healer.expectTermination(of: node) }
             out.actions += actions; out.events += events
             clusterAutoscaler = ca
         }
+        out.events += incidents.observe(scrape, nodeFailures: pendingFailures, responses: out.decisions, actions: out.actions)
+        pendingFailures = []
+        return out
+    }
+
+    /// Heartbeats from node agents (every heartbeat interval); the self-healer may answer with replacements.
+    public mutating func receive(_ beats: [Heartbeat], at now: Double) -> ControlDecision {
+        var out = ControlDecision()
+        let (actions, events) = healer.receive(beats, at: now)
+        out.actions = actions
+        out.events = events
+        pendingFailures += events.filter { $0.kind == "node-failure-detected" }
         return out
     }
 

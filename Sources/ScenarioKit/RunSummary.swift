@@ -3,7 +3,7 @@ import Telemetry
 
 /// The headline figures of one run, each computed exactly as DESIGN.md defines it, from the same
 /// scrape stream the database stores (so a SQL query over the samples gives the same numbers).
-public struct RunSummary: Sendable, Equatable {
+public struct RunSummary: @unchecked Sendable, Equatable {
     public struct ServiceFigures: Sendable, Equatable {
         public var service: String
         public var requests = 0
@@ -26,6 +26,20 @@ public struct RunSummary: Sendable, Equatable {
     public var services: [ServiceFigures]
     public var nodeCost = 0.0
     public var simulatedSeconds = 0.0
+    /// Per injected fault: recovery, detection and mitigation times.
+    public var impacts: [FaultImpact] = []
+    /// Steady-state probes before the faults and after recovery.
+    public var probes: [(probe: Probe, phase: String, passed: Bool)] = []
+
+    /// Weighted share of steady-state probes that passed (1 when there are none).
+    public var resilienceScore: Double {
+        let total = probes.reduce(0) { $0 + $1.probe.weight }
+        return total > 0 ? probes.filter(\.passed).reduce(0) { $0 + $1.probe.weight } / total : 1
+    }
+
+    public static func == (a: RunSummary, b: RunSummary) -> Bool {
+        a.services == b.services && a.nodeCost == b.nodeCost && a.simulatedSeconds == b.simulatedSeconds && a.impacts == b.impacts
+    }
 
     public var sloViolationMinutes: Double { services.reduce(0) { $0 + $1.sloViolationMinutes } }
     public var cost: Double { nodeCost + services.reduce(0) { $0 + $1.replicaCost } }
@@ -47,7 +61,14 @@ public struct RunSummary: Sendable, Equatable {
                     (s.service, "scaling_actions", Double(s.scalingActions)), (s.service, "oscillations", Double(s.oscillations))]
         }
         out += [("*", "slo_violation_minutes", sloViolationMinutes), ("*", "availability", availability),
-                ("*", "cost", cost), ("*", "node_cost", nodeCost), ("*", "simulated_seconds", simulatedSeconds)]
+                ("*", "cost", cost), ("*", "node_cost", nodeCost), ("*", "simulated_seconds", simulatedSeconds),
+                ("*", "resilience_score", resilienceScore)]
+        // Fault figures under the fault's name (a missing figure is stored as NULL: not recovered / not detected).
+        for f in impacts {
+            out += [("fault:" + f.fault, "start_s", f.start), ("fault:" + f.fault, "recovery_s", f.recoverySeconds ?? .nan),
+                    ("fault:" + f.fault, "detect_s", f.detectSeconds ?? .nan), ("fault:" + f.fault, "mitigate_s", f.mitigateSeconds ?? .nan)]
+        }
+        for p in probes { out.append(("probe:" + p.probe.name, p.phase, p.passed ? 1 : 0)) }
         return out
     }
 }
@@ -63,6 +84,8 @@ struct SummaryAccumulator {
     var elapsed = 0.0
     var replicaTimeSum: [String: Double] = [:]
     var oscillations: [String: Int] = [:]
+    var impacts: [FaultImpact] = []
+    var probes: [(probe: Probe, phase: String, passed: Bool)] = []
 
     mutating func count(_ decisions: [ScalingDecision]) {
         for d in decisions where !d.dryRun && d.final != d.current { figures[d.service]?.scalingActions += 1 }
@@ -127,6 +150,6 @@ struct SummaryAccumulator {
             f.p95 = SummaryAccumulator.percentile(b, 0.95)
             f.p99 = SummaryAccumulator.percentile(b, 0.99)
             return f
-        }, nodeCost: nodeCost, simulatedSeconds: elapsed)
+        }, nodeCost: nodeCost, simulatedSeconds: elapsed, impacts: impacts, probes: probes)
     }
 }

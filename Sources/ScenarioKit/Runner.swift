@@ -76,15 +76,29 @@ public struct ScenarioRunner {
         world.setHorizon(end)
         var faults = FaultInjector(faults: spec.faults, seed: seed)
         var faultTimes = faults.boundaries[...]
+        var impacts = FaultImpactTracker(spec: spec)
+        var steady = SteadyStateChecker(spec: spec)
+        let beatEvery = SimDuration.seconds(spec.selfHealer.heartbeatInterval)
+        var nextBeat = SimTime.zero + beatEvery
         var status = RunStatus.finished
         var t = SimTime.zero
         while t < end {
             t = min(t + spec.scrapeInterval, end)
-            // Faults strike at their exact instants, between scrapes if need be.
-            while let f = faultTimes.first, f <= t {
-                world.run(until: f)
-                faults.apply(at: f, to: &world, log: log)
-                faultTimes.removeFirst()
+            // Faults strike, and heartbeats arrive, at their exact instants, between scrapes if need be.
+            while true {
+                let f = faultTimes.first.flatMap { $0 <= t ? $0 : nil }
+                let b = spec.selfHealer.enabled && nextBeat <= t ? nextBeat : nil
+                guard let next = [f, b].compactMap({ $0 }).min() else { break }
+                world.run(until: next)
+                if next == f {
+                    faults.apply(at: next, to: &world, log: log)
+                    faultTimes.removeFirst()
+                } else {
+                    let heard = control.receive(world.heartbeats(), at: next.seconds)
+                    log.events += heard.events
+                    for action in heard.actions { apply(action, to: &world, log: log) }
+                    nextBeat = nextBeat + beatEvery
+                }
             }
             world.run(until: t)
             let scrape = world.scrape()
@@ -92,6 +106,9 @@ public struct ScenarioRunner {
             let decision = control.observe(scrape)
             log.events += decision.events
             for action in decision.actions { apply(action, to: &world, log: log) }
+            impacts.observe(log.events)
+            impacts.observe(scrape)
+            steady.observe(scrape)
             try observer?.observe(scrape)
             if !decision.predictions.isEmpty { try observer?.observe(decision.predictions) }
             if !decision.decisions.isEmpty {
@@ -107,6 +124,8 @@ public struct ScenarioRunner {
             if t < end, shouldStop() { status = .aborted; break }
         }
         summary.oscillations = control.oscillations
+        summary.impacts = impacts.impacts
+        summary.probes = steady.results
         let (pending, accuracy) = control.finish()
         try observer?.observe(pending)
         var buckets: [String: [(upperMicros: UInt64, count: UInt64)]] = [:]

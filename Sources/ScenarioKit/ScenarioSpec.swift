@@ -62,6 +62,8 @@ public struct ScenarioSpec: Sendable, Equatable {
     public var predictor = PredictorSettings()
     public var limits = GlobalLimits()
     public var clusterAutoscaler: ClusterAutoscalerConfig?
+    public var selfHealer = SelfHealerConfig()
+    public var steadyState: [Probe] = []
     /// Inputs that could not be resolved while building (e.g. an unreadable trace file), reported by validation.
     public var buildProblems: [ValidationProblem] = []
 
@@ -87,8 +89,10 @@ public struct ScenarioSpec: Sendable, Equatable {
                 policy = .predictive(p)
             }
             return .init(service: s.name, policy: policy, bounds: ScalingBounds(minReplicas: s.minReplicas, maxReplicas: s.maxReplicas),
-                         pricePerReplicaHour: s.model.pricePerReplicaHour)
-        }, predictor: predictor, limits: limits, clusterAutoscaler: clusterAutoscaler)
+                         pricePerReplicaHour: s.model.pricePerReplicaHour,
+                         slo: IncidentManager.SLOTarget(p95: s.slo.p95.seconds, errorRate: s.slo.errorRate))
+        }, predictor: predictor, limits: limits, clusterAutoscaler: clusterAutoscaler, selfHealer: selfHealer,
+           incidents: IncidentSettings(stabilityWindow: stabilityWindow.seconds))
     }
 }
 

@@ -4,6 +4,15 @@ import Foundation
 public enum MetricKind: String, Sendable, CaseIterable {
     case cpu, memory, queueDepth = "queue-depth", responseTime = "response-time", errorRate = "error-rate", requestRate = "request-rate"
 
+    /// The least spread a baseline is credited with: a deviation smaller than this is never an
+    /// anomaly, however flat the baseline was (relative to the baseline level, plus an absolute floor).
+    public var spreadFloor: (relative: Double, absolute: Double) {
+        switch self {
+        case .errorRate: return (0.05, 0.001)
+        default: return (0.02, 1e-9)
+        }
+    }
+
     /// Warning threshold in standard deviations (critical is 1.5× this): the common starting points.
     public var threshold: Double {
         switch self {
@@ -56,6 +65,7 @@ public struct AnomalyDetector: Sendable {
     public var critical: Double { threshold * 1.5 }
     let baselineSize: Int
     let minimumBaseline: Int
+    let floor: (relative: Double, absolute: Double)
     var baseline: [Double] = []
     var seasonalModel: SeasonalDecompositionForecaster?
     var lastForecast: Double?
@@ -66,6 +76,7 @@ public struct AnomalyDetector: Sendable {
         self.threshold = threshold ?? kind.threshold
         self.baselineSize = baseline
         self.minimumBaseline = minimumBaseline
+        self.floor = kind.spreadFloor
         if method == .seasonal { seasonalModel = SeasonalDecompositionForecaster(step: step) }
     }
 
@@ -81,9 +92,11 @@ public struct AnomalyDetector: Sendable {
         }
         var clipped = x
         if x.isFinite, baseline.count >= minimumBaseline {
-            let (center, spread) = method == .zscore ? meanAndSD(baseline) : medianAndRobustSD(baseline)
+            let (center, measured) = method == .zscore ? meanAndSD(baseline) : medianAndRobustSD(baseline)
+            let level = method == .seasonal ? abs(expectedBase) : abs(center)
+            let spread = max(measured, floor.relative * level, floor.absolute)
             clipped = min(max(x, center - threshold * spread), center + threshold * spread)
-            let score = spread > 1e-12 ? (x - center) / spread : (abs(x - center) > 1e-9 * max(1, abs(center)) ? .infinity * (x - center).sign.multiplier : 0)
+            let score = (x - center) / spread
             if abs(score) >= threshold {
                 result = Anomaly(time: time, value: value, expected: method == .seasonal ? expectedBase + center : center, score: score,
                                  severity: abs(score) >= critical ? .critical : .warning)

@@ -67,8 +67,9 @@ enum ComparisonReport {
                 return ids.count > 1 ? "\(SummaryReport.format(m, style)) ±\(SummaryReport.format(h, style))" : SummaryReport.format(m, style)
             }
             let whole = { (k: String) in runs.compactMap { $0["*"]?[k] } }
-            let worst = { (k: String) in runs.map { r in r.filter { $0.key != "*" }.compactMap { $0.value[k] }.max() ?? 0 } }
-            let sum = { (k: String) in runs.map { r in r.filter { $0.key != "*" }.compactMap { $0.value[k] }.reduce(0, +) } }
+            let isService = { (key: String) in key != "*" && !key.contains(":") }
+            let worst = { (k: String) in runs.map { r in r.filter { isService($0.key) }.compactMap { $0.value[k] }.max() ?? 0 } }
+            let sum = { (k: String) in runs.map { r in r.filter { isService($0.key) }.compactMap { $0.value[k] }.reduce(0, +) } }
             t.add([name, stat(whole("slo_violation_minutes"), .minutes), stat(whole("availability"), .percent),
                    stat(worst("p95_s"), .millis), stat(worst("p99_s"), .millis), stat(whole("cost"), .money),
                    stat(sum("scaling_actions"), .plain), stat(sum("oscillations"), .plain)])

@@ -36,6 +36,26 @@ enum SummaryReport {
         out += "\n\nSLO-violation minutes: \(format(all["slo_violation_minutes"], .minutes))"
         out += "   availability: \(format(all["availability"], .percent))"
         out += "   cost: \(format(all["cost"], .money)) (nodes \(format(all["node_cost"], .money)))"
+        let faults = figures.keys.filter { $0.hasPrefix("fault:") }.sorted { (figures[$0]?["start_s"] ?? 0) < (figures[$1]?["start_s"] ?? 0) }
+        if !faults.isEmpty {
+            var t = TextTable(["fault", "starts", "time to detect", "time to mitigate", "recovery time"])
+            func secs(_ v: Double?, _ missing: String) -> String { v.map { String(format: "%.0f s", $0) } ?? missing }
+            for f in faults {
+                let x = figures[f]!
+                t.add([String(f.dropFirst(6)), SimDuration.seconds(x["start_s"] ?? 0).description, secs(x["detect_s"], "not detected"),
+                       secs(x["mitigate_s"], "none"), secs(x["recovery_s"], "not recovered")])
+            }
+            out += "\n\n" + t.rendered
+        }
+        let probes = figures.keys.filter { $0.hasPrefix("probe:") }.sorted()
+        if !probes.isEmpty {
+            out += "\n\nSteady-state hypothesis: " + probes.map { p in
+                let x = figures[p]!
+                let phases = ["before", "after"].compactMap { ph in x[ph].map { "\(ph) \($0 == 1 ? "✓" : "✗")" } }
+                return "\(p.dropFirst(6)) (\(phases.joined(separator: ", ")))"
+            }.joined(separator: "; ")
+            out += String(format: "\nResilience score: %.0f%%", (all["resilience_score"] ?? 1) * 100)
+        }
         let accuracy = try store.accuracy(run: id)
         if !accuracy.isEmpty { out += "\n\n" + accuracyTable(accuracy, models: allModels ? nil : ["auto"]) }
         return out

@@ -1,0 +1,124 @@
+import Foundation
+import Telemetry
+
+public struct IncidentSettings: Sendable, Equatable {
+    /// An incident closes when its service has met its SLO continuously this long.
+    public var stabilityWindow: Double
+    /// After closing, the same key does not reopen within this time (de-duplication of flapping).
+    public var cooldown: Double
+    /// Raise alerts (and open incidents on critical ones) from the predictor's anomaly detection.
+    public var anomalyDetection: Bool
+    public init(stabilityWindow: Double = 120, cooldown: Double = 300, anomalyDetection: Bool = true) {
+        self.stabilityWindow = stabilityWindow; self.cooldown = cooldown; self.anomalyDetection = anomalyDetection
+    }
+}
+
+/// Opens incidents from SLO breaches, critical anomalies and node failures; records the control
+/// plane's responses on their timeline; closes them when the SLO has held for the stability window.
+public struct IncidentManager: Sendable {
+    public struct SLOTarget: Sendable { public var p95: Double; public var errorRate: Double
+        public init(p95: Double, errorRate: Double) { self.p95 = p95; self.errorRate = errorRate } }
+
+    struct Incident: Sendable {
+        var id: Int
+        var key: String
+        var opened: Double
+        var severity: String
+        var trigger: String
+        var healthySince: Double?
+    }
+
+    let settings: IncidentSettings
+    let slos: [String: SLOTarget]
+    var open: [String: Incident] = [:]
+    var closedAt: [String: Double] = [:]
+    var nextID = 1
+    var detectors: [String: [(metric: String, detector: AnomalyDetector)]] = [:]
+    /// (service, metric) pairs currently anomalous: one alert when an anomaly starts, not one per scrape.
+    var alerting: Set<String> = []
+
+    public init(settings: IncidentSettings, slos: [String: SLOTarget]) { self.settings = settings; self.slos = slos }
+
+    /// Feeds one scrape plus what else the control plane noticed; returns timeline events.
+    public mutating func observe(_ scrape: Scrape, nodeFailures: [TimelineEvent], responses: [ScalingDecision], actions: [ControlAction]) -> [TimelineEvent] {
+        var events: [TimelineEvent] = []
+        let now = scrape.time
+        for f in nodeFailures {
+            openIncident(key: "node:\(f.subject)", severity: "critical", trigger: "node \(f.subject) failed: \(f.detail)", at: now, &events)
+        }
+        for s in scrape.services {
+            guard let slo = slos[s.service] else { continue }
+            let breach = s.p95 > slo.p95 || s.errorRate > slo.errorRate
+            if breach {
+                let what = s.errorRate > slo.errorRate
+                    ? String(format: "error rate %.2f%% > %.2f%%", s.errorRate * 100, slo.errorRate * 100)
+                    : String(format: "p95 %.0f ms > %.0f ms", s.p95 * 1000, slo.p95 * 1000)
+                let severity = s.errorRate > 5 * slo.errorRate || s.p95 > 3 * slo.p95 ? "critical" : "major"
+                openIncident(key: s.service, severity: severity, trigger: "\(s.service) SLO breach: \(what)", at: now, &events)
+            }
+            if settings.anomalyDetection { detect(s, &events) }
+            // Health for closing: the service's own incident, and node incidents wait for all services.
+            if var inc = open[s.service] {
+                if breach { inc.healthySince = nil } else if inc.healthySince == nil { inc.healthySince = now - s.interval }
+                open[s.service] = inc
+            }
+        }
+        let anyBreach = scrape.services.contains { s in slos[s.service].map { s.p95 > $0.p95 || s.errorRate > $0.errorRate } ?? false }
+        for key in open.keys where key.hasPrefix("node:") {
+            if anyBreach { open[key]!.healthySince = nil } else if open[key]!.healthySince == nil { open[key]!.healthySince = now - scrape.interval }
+        }
+        // Responses taken while incidents are open go on their timelines.
+        if !open.isEmpty {
+            let ids = open.values.map { "INC-\($0.id)" }.sorted().joined(separator: ",")
+            for d in responses where !d.dryRun && d.final > d.current {
+                events.append(TimelineEvent(time: now, kind: "incident-response", subject: ids, detail: "scale up \(d.service) \(d.current) → \(d.final)"))
+            }
+            for a in actions {
+                switch a {
+                case .replaceNode(let n, _): events.append(TimelineEvent(time: now, kind: "incident-response", subject: ids, detail: "replace node \(n)"))
+                case .provisionNode(let p, _): events.append(TimelineEvent(time: now, kind: "incident-response", subject: ids, detail: "provision a node in \(p)"))
+                default: break
+                }
+            }
+        }
+        for (key, inc) in open.sorted(by: { $0.value.id < $1.value.id }) {
+            if let since = inc.healthySince, now - since >= settings.stabilityWindow {
+                open[key] = nil
+                closedAt[key] = now
+                events.append(TimelineEvent(time: now, kind: "incident-close", subject: "INC-\(inc.id)",
+                                            detail: "\(key): SLO met for \(Int(settings.stabilityWindow))s (open \(Int(now - inc.opened))s)"))
+            }
+        }
+        return events
+    }
+
+    mutating func openIncident(key: String, severity: String, trigger: String, at now: Double, _ events: inout [TimelineEvent]) {
+        guard open[key] == nil else { return }
+        if let closed = closedAt[key], now - closed < settings.cooldown { return }
+        let inc = Incident(id: nextID, key: key, opened: now, severity: severity, trigger: trigger)
+        nextID += 1
+        open[key] = inc
+        events.append(TimelineEvent(time: now, kind: "incident-open", subject: "INC-\(inc.id)", detail: "[\(severity)] \(trigger)"))
+    }
+
+    mutating func detect(_ s: ServiceSample, _ events: inout [TimelineEvent]) {
+        if detectors[s.service] == nil {
+            detectors[s.service] = [
+                ("p95 latency", AnomalyDetector(kind: .responseTime, method: .robust, step: s.interval, baseline: 60)),
+                ("error rate", AnomalyDetector(kind: .errorRate, method: .robust, step: s.interval, baseline: 60)),
+                ("request rate", AnomalyDetector(kind: .requestRate, method: .seasonal, threshold: 4, step: s.interval, baseline: 60)),
+            ]
+        }
+        let values = [s.p95, s.errorRate, s.arrivalRate]
+        for i in detectors[s.service]!.indices {
+            let metric = detectors[s.service]![i].metric
+            let key = s.service + "|" + metric
+            guard let a = detectors[s.service]![i].detector.observe(values[i], at: s.time), a.severity == .critical else {
+                alerting.remove(key); continue
+            }
+            guard alerting.insert(key).inserted else { continue }
+            events.append(TimelineEvent(time: s.time, kind: "anomaly", subject: s.service,
+                                        detail: String(format: "%@ %.4g vs expected %.4g (%+.1fσ)", metric, a.value, a.expected, a.score)))
+        }
+    }
+}

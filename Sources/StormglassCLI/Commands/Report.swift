@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import Recorder
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a post-incident report (Markdown) for every incident of a recorded run.",
+        discussion: "Example: stormglass run latency-injection && stormglass report -o reports/")
+
+    @Argument(help: "Results database.")
+    var file: String = "results/stormglass.sqlite"
+
+    @Option(name: .customLong("run"), help: "Run id (default: the latest run).")
+    var runID: Int64?
+
+    @Option(name: .shortAndLong, help: "Folder for the reports (default: print them).")
+    var output: String?
+
+    func run() throws {
+        let store = try ResultsStore.open(existing: file)
+        guard let id = try runID ?? store.runs().last?.id else { throw InputError("\(file) holds no runs yet") }
+        let reports = try IncidentReport(db: try DatabaseQueue(path: file), run: id).render()
+        if reports.isEmpty { print("run \(id) had no incidents"); return }
+        guard let output else {
+            print(reports.map(\.markdown).joined(separator: "\n---\n\n"), terminator: "")
+            return
+        }
+        do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
+            throw InputError("cannot create \(output): \(error.localizedDescription)")
+        }
+        for r in reports {
+            let path = "\(output)/run\(id)-\(r.id).md"
+            do { try r.markdown.write(toFile: path, atomically: true, encoding: .utf8) } catch { throw InputError("cannot write \(path)") }
+            print(path)
+        }
+    }
+}
