@@ -158,13 +158,13 @@ func sinusoid(_ i: Int) -> Double { 100 + 40 * sin(2 * Double.pi * Double(i) / D
 
     @Test func severityIsCriticalAboveOneAndAHalfTimesTheThreshold() {
         var d = AnomalyDetector(kind: .memory, method: .zscore, step: 60, baseline: 40)
-        for i in 0..<40 { _ = d.observe(i % 2 == 0 ? 99 : 101, at: Double(i)) }
-        // Baseline mean 100, sd 1.013 (memory threshold 2σ, critical 3σ).
-        let warning = d.observe(102.4, at: 41)
-        let critical = d.observe(110, at: 42)
+        for i in 0..<40 { _ = d.observe(i % 2 == 0 ? 90 : 110, at: Double(i)) }
+        // Baseline mean 100, sd 10.13 (memory threshold 2σ, critical 3σ).
+        let warning = d.observe(124.5, at: 41)
+        let critical = d.observe(135, at: 42)
         #expect(warning?.severity == .warning)
         #expect(critical?.severity == .critical)
-        #expect(d.observe(100.2, at: 43) == nil)
+        #expect(d.observe(102, at: 43) == nil)
     }
 
     @Test func aSeasonalPeakIsNotAnAnomalyButASpikeIs() {

@@ -77,7 +77,7 @@ import Scenarios
         let path = temporaryDirectory() + "/q.sqlite"
         let store = try ResultsStore(path: path)
         let c = try RunExecutor(store: store, progress: ProgressLine(quiet: true))
-            .runOne(try job(duration: "21h", [("surge.start", "17h")]), showRunProgress: false)
+            .runOne(try job(duration: "21h", [("surge.start", "17h"), ("policy", "fixed")]), showRunProgress: false)
         let figures = try store.summary(run: c.runID)
         #expect((figures["checkout"]?["slo_violation_minutes"] ?? 0) > 10)  // the surge breaches: a real check
 
@@ -160,7 +160,7 @@ import Scenarios
         let db = temporaryDirectory() + "/x.sqlite"
         #expect(stormglass("run", "no-such-scenario", "--db", db) == 2)
         #expect(stormglass("run", "black-friday", "--set", "nonsense=1", "--db", db) == 2)
-        #expect(stormglass("run", "black-friday", "--set", "checkout.minReplicas=70", "--db", db) == 2)
+        #expect(stormglass("run", "black-friday", "--set", "checkout.minReplicas=90", "--db", db) == 2)
         #expect(stormglass("run", "black-friday", "--duration", "forever", "--db", db) == 2)
         #expect(stormglass("run", "black-friday", "--no-such-flag") == 2)
         #expect(stormglass("run", "black-friday", "--duration", "1m", "--db", "/proc/nope/x.sqlite") == 2)

@@ -1,0 +1,91 @@
+import Testing
+import ControlPlane
+import Telemetry
+
+@Suite struct SelfHealerTests {
+    func beats(_ nodes: [String], at t: Double, leaving: Set<String> = []) -> [Heartbeat] {
+        nodes.map { Heartbeat(node: $0, pool: "p", time: t, leaving: leaving.contains($0)) }
+    }
+
+    /// Drives the healer every 10 s; `alive(t)` says which nodes beat at t. Returns replacements by time.
+    func drive(_ healer: inout SelfHealer, until end: Double, alive: (Double) -> [String], leaving: (Double) -> Set<String> = { _ in [] }) -> [(Double, String)] {
+        var out: [(Double, String)] = []
+        var t = 10.0
+        while t <= end {
+            let (actions, _) = healer.receive(beats(alive(t), at: t, leaving: leaving(t)), at: t)
+            for case .replaceNode(let n, _) in actions { out.append((t, n)) }
+            t += 10
+        }
+        return out
+    }
+
+    @Test func aSilentNodeIsReplacedAfterTheTimeout() {
+        var h = SelfHealer(config: SelfHealerConfig(timeout: 30, checkPeriod: 10))
+        let r = drive(&h, until: 300) { t in t < 100 ? ["a", "b"] : ["b"] }
+        // Last beat at 90; silence > 30 s first at the check at 130.
+        #expect(r.count == 1 && r[0].0 == 130 && r[0].1 == "a")
+    }
+
+    @Test func consecutiveMissedChecksDelayTheVerdict() {
+        var h = SelfHealer(config: SelfHealerConfig(timeout: 30, checkPeriod: 10, missedChecks: 3))
+        let r = drive(&h, until: 300) { t in t < 100 ? ["a"] : [] }
+        #expect(r.map(\.0) == [150])
+    }
+
+    @Test func aGracefulDrainNeverTriggersReplacement() {
+        var h = SelfHealer(config: SelfHealerConfig())
+        let r = drive(&h, until: 600, alive: { t in t <= 100 ? ["a", "b"] : ["b"] },
+                      leaving: { t in t == 100 ? ["a"] : [] })
+        // At 100 the drained node says it is leaving (sent with the beats of that tick).
+        #expect(r.isEmpty)
+    }
+
+    @Test func aFlappingNodeDoesNotExhaustTheBudget() {
+        var h = SelfHealer(config: SelfHealerConfig(timeout: 30, checkPeriod: 10, maxReplacementsPerHour: 2))
+        // Silent 20 s out of every 60 s: never beyond the 30 s timeout.
+        let r = drive(&h, until: 3600) { t in Int(t) % 60 < 40 ? ["a", "b"] : ["b"] }
+        #expect(r.isEmpty)
+        #expect(h.replacementsMade == 0)
+    }
+
+    @Test func theHourlyBudgetAndTheCooldownAreRespected() {
+        var h = SelfHealer(config: SelfHealerConfig(timeout: 30, checkPeriod: 10, maxReplacementsPerHour: 2, cooldown: 120))
+        // Nodes a, b, c all go silent at 100.
+        let r = drive(&h, until: 3000) { t in t < 100 ? ["a", "b", "c"] : [] }
+        #expect(r.count == 2)
+        #expect(r[1].0 - r[0].0 >= 120)
+    }
+
+    @Test func nodesTheControlPlaneRemovesAreExpected() {
+        var h = SelfHealer(config: SelfHealerConfig())
+        _ = drive(&h, until: 50) { _ in ["a"] }
+        h.expectTermination(of: "a")
+        let r = drive(&h, until: 500) { _ in [] }
+        #expect(r.isEmpty)
+    }
+}
+
+@Suite struct IncidentTests {
+    func scrape(_ t: Double, p95: Double, errors: Int = 0) -> Scrape {
+        var s = ServiceSample(time: t, interval: 15, service: "api")
+        s.completed = 1000; s.failed = errors; s.p95 = p95; s.arrivals = 1000
+        return Scrape(time: t, interval: 15, services: [s], nodes: [])
+    }
+
+    @Test func anIncidentOpensOnABreachAndClosesAfterTheStabilityWindow() {
+        var m = IncidentManager(settings: IncidentSettings(stabilityWindow: 120, cooldown: 300, anomalyDetection: false),
+                                slos: ["api": .init(p95: 0.3, errorRate: 0.01)])
+        var events: [TimelineEvent] = []
+        var t = 0.0
+        func step(_ p95: Double) { t += 15; events += m.observe(scrape(t, p95: p95), nodeFailures: [], responses: [], actions: []) }
+        for _ in 0..<4 { step(0.1) }
+        step(0.5); step(0.5)
+        for _ in 0..<8 { step(0.1) }  // healthy from 90 (end of the last breach) ⇒ closes at 90 + 120 = 210
+        let kinds = events.map(\.kind)
+        #expect(kinds == ["incident-open", "incident-close"])
+        #expect(events[0].time == 75 && events[1].time == 210)
+        // Flapping inside the cooldown does not open a new incident.
+        step(0.5)
+        #expect(events.count == 2)
+    }
+}
