@@ -113,6 +113,52 @@ public struct RunCharts {
 
                 """
                 try gnuplot.run(script); written.append(file("queue"))
+
+                // Predicted vs actual arrival rate at the predictor's longest horizon, with the interval as a band.
+                if let horizon = try Double.fetchOne(db, sql: "SELECT MAX(horizon) FROM predictions WHERE run_id = ? AND service = ? AND model = 'auto'", arguments: [id, name]) {
+                    let preds = try Row.fetchAll(db, sql: """
+                        SELECT (made_at + horizon) / 3600.0 AS h, value, lower, upper, actual FROM predictions
+                        WHERE run_id = ? AND service = ? AND model = 'auto' AND horizon = ? ORDER BY made_at
+                        """, arguments: [id, name, horizon])
+                    if !preds.isEmpty {
+                        script = Script.header(format: format, output: file("prediction"),
+                                               title: "Predicted vs actual arrival rate, \(Int(horizon / 60)) min ahead — \(title)", ylabel: "requests / s")
+                        script += Script.datablock("d", preds.map { r in
+                            [r["h"], r["value"], (r["lower"] as Double?) ?? .nan, (r["upper"] as Double?) ?? .nan, (r["actual"] as Double?) ?? .nan]
+                        })
+                        script += shadeCommands(shades)
+                        script += """
+                        set yrange [0:*]
+                        plot $d using 1:3:4 with filledcurves fc rgb '#aec7e8' fs transparent solid 0.5 title '95 % prediction interval', \\
+                             $d using 1:5 with lines lw 1 lc rgb '#000000' title 'actual', \\
+                             $d using 1:2 with lines lw 1.5 lc rgb '#1f77b4' title 'forecast (auto)'\(shadeKeys(shades))
+
+                        """
+                        try gnuplot.run(script); written.append(file("prediction"))
+                    }
+                }
+            }
+
+            // Accuracy by horizon per model (all services' arrival-rate forecasts).
+            let acc = try Row.fetchAll(db, sql: """
+                SELECT model, horizon, AVG(accuracy) a FROM forecast_accuracy WHERE run_id = ? AND accuracy IS NOT NULL
+                GROUP BY model, horizon ORDER BY horizon, model
+                """, arguments: [id])
+            if !acc.isEmpty {
+                let models = Array(Set(acc.map { $0["model"] as String })).sorted { $0 == "auto" ? true : ($1 == "auto" ? false : $0 < $1) }
+                let horizons = Array(Set(acc.map { $0["horizon"] as Double })).sorted()
+                let out = "\(outputDirectory)/\(base)-accuracy.\(format.rawValue)"
+                var script = Script.header(format: format, output: out, title: "Prediction accuracy by horizon (1 − MAPE) — \(scenario) (run \(id))", ylabel: "accuracy (%)")
+                script = script.replacingOccurrences(of: "set xlabel 'time (hours since start)'", with: "set xlabel 'forecast horizon'")
+                var rows: [[Double]] = []
+                for (i, h) in horizons.enumerated() {
+                    rows.append([Double(i)] + models.map { m in (acc.first { ($0["model"] as String) == m && ($0["horizon"] as Double) == h }?["a"] as Double?).map { $0 * 100 } ?? .nan })
+                }
+                script += Script.datablock("d", rows)
+                script += "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\nset yrange [0:100]\n"
+                script += "set xtics (" + horizons.enumerated().map { "\"\(Int($0.element / 60)) min\" \($0.offset)" }.joined(separator: ", ") + ")\n"
+                script += "plot " + models.enumerated().map { "$d using \($0.offset + 2) title \(Script.quoted($0.element))" }.joined(separator: ", ") + "\n"
+                try gnuplot.run(script); written.append(out)
             }
         }
         return written
@@ -130,19 +176,34 @@ public struct RunCharts {
                 shades.append(Shade(from: s / 3600, to: t / 3600, label: subject, color: "#ff9896"))
             }
         }
+        var incidents: [String: Double] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT t, kind, subject FROM events WHERE run_id = ? AND kind IN ('incident-open','incident-close') ORDER BY t", arguments: [id]) {
+            let subject: String = r["subject"], t: Double = r["t"], kind: String = r["kind"]
+            if kind == "incident-open" { incidents[subject] = t } else if let s = incidents.removeValue(forKey: subject) {
+                shades.append(Shade(from: s / 3600, to: t / 3600, label: subject, color: "#ffbb78"))
+            }
+        }
+        for (subject, s) in incidents { shades.append(Shade(from: s / 3600, to: end / 3600, label: subject, color: "#ffbb78")) }
         // A permanent fault is shaded from its start for a visible sliver, then marked by a line.
         for (subject, s) in open { shades.append(Shade(from: s / 3600, to: Swift.min(end, s + Swift.max(60, end / 200)) / 3600, label: subject, color: "#ff9896")) }
         return shades.sorted { $0.from < $1.from }
     }
 
     func shadeCommands(_ shades: [Shade]) -> String {
-        shades.map { "set object rect from \($0.from), graph 0 to \($0.to), graph 1 fc rgb '\($0.color)' fs transparent solid 0.35 noborder behind\n" }.joined()
+        shades.map { s in
+            // Faults over the full height, incidents as a band along the bottom, so both stay visible.
+            let top = s.color == "#ffbb78" ? "0.06" : "1"
+            return "set object rect from \(s.from), graph 0 to \(s.to), graph \(top) fc rgb '\(s.color)' fs transparent solid 0.5 noborder behind\n"
+        }.joined()
     }
 
     /// A legend entry for the shading (an invisible plot with a filled key sample).
     func shadeKeys(_ shades: [Shade]) -> String {
-        guard !shades.isEmpty else { return "" }
-        let names = Set(shades.map(\.label)).sorted().joined(separator: ", ")
-        return ", \\\n     NaN with boxes fs solid 0.35 lc rgb '#ff9896' title \(Script.quoted("fault: " + names))"
+        var out = ""
+        let faults = Set(shades.filter { $0.color == "#ff9896" }.map(\.label)).sorted()
+        let incidents = shades.filter { $0.color == "#ffbb78" }.count
+        if !faults.isEmpty { out += ", \\\n     NaN with boxes fs solid 0.35 lc rgb '#ff9896' title \(Script.quoted("fault: " + faults.joined(separator: ", ")))" }
+        if incidents > 0 { out += ", \\\n     NaN with boxes fs solid 0.35 lc rgb '#ffbb78' title \(Script.quoted("incident\(incidents == 1 ? "" : "s")"))" }
+        return out
     }
 }

@@ -64,6 +64,7 @@ public struct ScenarioSpec: Sendable, Equatable {
     public var clusterAutoscaler: ClusterAutoscalerConfig?
     public var selfHealer = SelfHealerConfig()
     public var steadyState: [Probe] = []
+    public var gates: [Gate] = []
     /// Inputs that could not be resolved while building (e.g. an unreadable trace file), reported by validation.
     public var buildProblems: [ValidationProblem] = []
 

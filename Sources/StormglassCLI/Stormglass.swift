@@ -8,7 +8,7 @@ public struct Stormglass: ParsableCommand {
         commandName: "stormglass",
         abstract: "Discrete-event simulation and chaos lab for predictive autoscaling.",
         version: toolVersion,
-        subcommands: [List.self, Run.self, Compare.self, Show.self, Report.self, Export.self, Plot.self, Forecast.self, Detect.self, Bench.self, BenchMemory.self])
+        subcommands: [List.self, Run.self, Compare.self, GateCommand.self, Sweep.self, Plan.self, Merge.self, Show.self, Report.self, Export.self, Plot.self, Forecast.self, Detect.self, Bench.self, BenchMemory.self])
 
     public init() {}
 

@@ -45,6 +45,7 @@ struct Compare: ParsableCommand {
         print(try ComparisonReport.table(store, groups: policies.map { p in (p, done.filter { $0.job.label == p }.map(\.runID)) }))
         if charts.plots {
             for p in policies { if let id = done.first(where: { $0.job.label == p })?.runID { charts.draw(database: database.db, run: id, prefix: "\(scenario)-\(p)") } }
+            charts.drawSweep(database: database.db, scenario: scenario, labels: policies, keys: ["policy"])
         }
         print("\nresults: \(database.db) (runs \(done.map(\.runID).min() ?? 0)…\(done.map(\.runID).max() ?? 0))")
         if Interrupt.isRequested { throw ExitCode(Exit.interrupted) }
@@ -57,8 +58,8 @@ enum ComparisonReport {
         ("slo_violation_minutes", "*", "SLO-violation min", .minutes), ("availability", "*", "availability", .percent),
         ("cost", "*", "cost", .money)]
 
-    static func table(_ store: ResultsStore, groups: [(String, [Int64])]) throws -> String {
-        var t = TextTable(["policy", "SLO-violation min", "availability", "p95 (worst service)", "p99 (worst service)", "cost", "scaling actions", "oscillations"])
+    static func table(_ store: ResultsStore, groups: [(String, [Int64])], firstColumn: String = "policy") throws -> String {
+        var t = TextTable([firstColumn, "SLO-violation min", "availability", "p95 (worst service)", "p99 (worst service)", "cost", "scaling actions", "oscillations"])
         for (name, ids) in groups {
             let runs = try ids.map { try store.summary(run: $0) }
             func stat(_ values: [Double], _ style: SummaryReport.Style) -> String {

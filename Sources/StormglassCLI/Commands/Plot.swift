@@ -27,6 +27,19 @@ struct ChartOptions: ParsableArguments {
     }
 }
 
+extension ChartOptions {
+    /// Cost vs SLO-violation scatter (Pareto front marked) and, for two numeric parameters, a heatmap.
+    func drawSweep(database: String, scenario: String, labels: [String], keys: [String]) {
+        do {
+            let files = try SweepCharts(databasePath: database, outputDirectory: plotsDir, format: format)
+                .render(scenario: scenario, labels: labels, keys: keys)
+            print("charts: " + files.joined(separator: ", "))
+        } catch {
+            FileHandle.standardError.write(Data("warning: \(error)\n".utf8))
+        }
+    }
+}
+
 struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Draw charts of a recorded run with gnuplot.")
 

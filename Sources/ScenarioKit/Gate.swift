@@ -1,0 +1,127 @@
+import Foundation
+import SimulationKernel
+
+/// A resilience gate: `recovery <= 3m`, `availability >= 99.9%`, `accuracy@15m >= 85%`,
+/// `slo-violation <= 5m`, `cost <= 40`, `p95:checkout <= 300ms`, `resilience >= 90%`.
+public struct Gate: Sendable, Equatable, CustomStringConvertible, ScenarioComponent {
+    public enum Metric: Sendable, Equatable {
+        /// Worst recovery time over the run's faults (seconds); a fault that never recovered fails the gate.
+        case recovery
+        case detect, mitigate
+        /// SLO-violation minutes over all services.
+        case sloViolation
+        case availability
+        /// Prediction accuracy (auto model, the worst service) at a horizon in seconds.
+        case accuracy(horizon: Double)
+        case cost
+        /// A service's run-wide p95 (seconds).
+        case p95(service: String)
+        case resilience
+    }
+    public enum Comparison: String, Sendable { case le = "<=", lt = "<", ge = ">=", gt = ">" }
+
+    public var text: String
+    public var metric: Metric
+    public var comparison: Comparison
+    public var threshold: Double
+    /// Demand that the whole 95 % confidence interval over the seeds passes, not only the mean.
+    public var wholeInterval: Bool
+
+    public var description: String { text + (wholeInterval ? " (whole interval)" : "") }
+
+    public func apply(to spec: inout ScenarioSpec) { spec.gates.append(self) }
+
+    /// Parses a gate expression; errors say what was expected.
+    public init(_ text: String, wholeInterval: Bool = false) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        self.text = trimmed
+        self.wholeInterval = wholeInterval
+        let ops: [Comparison] = [.le, .ge, .lt, .gt]
+        guard let op = ops.first(where: { trimmed.contains($0.rawValue) }) else {
+            throw GateError(text, "no comparison: write e.g. \"recovery <= 3m\" (one of <=, <, >=, >)")
+        }
+        let parts = trimmed.components(separatedBy: op.rawValue)
+        guard parts.count == 2 else { throw GateError(text, "expected one comparison, like \"availability >= 99.9%\"") }
+        let name = parts[0].trimmingCharacters(in: .whitespaces).lowercased()
+        let value = parts[1].trimmingCharacters(in: .whitespaces)
+        comparison = op
+        switch name {
+        case "recovery", "recovery-time": metric = .recovery
+        case "detect", "time-to-detect": metric = .detect
+        case "mitigate", "time-to-mitigate": metric = .mitigate
+        case "slo-violation", "slo-violation-minutes": metric = .sloViolation
+        case "availability": metric = .availability
+        case "cost": metric = .cost
+        case "resilience", "resilience-score": metric = .resilience
+        default:
+            if name.hasPrefix("accuracy@"), let h = SimDuration(parsing: String(name.dropFirst(9))) {
+                metric = .accuracy(horizon: h.seconds)
+            } else if name.hasPrefix("p95:"), name.count > 4 {
+                metric = .p95(service: String(parts[0].trimmingCharacters(in: .whitespaces).dropFirst(4)))
+            } else {
+                throw GateError(text, "unknown metric \"\(name)\"; one of recovery, detect, mitigate, slo-violation, availability, accuracy@<horizon>, cost, p95:<service>, resilience")
+            }
+        }
+        threshold = try Gate.value(value, for: metric, text)
+    }
+
+    static func value(_ v: String, for metric: Metric, _ text: String) throws -> Double {
+        switch metric {
+        case .recovery, .detect, .mitigate, .p95:
+            guard let d = SimDuration(parsing: v) else { throw GateError(text, "\"\(v)\" is not a duration (try 3m, 90s, 300ms)") }
+            return d.seconds
+        case .sloViolation:
+            // Minutes: a bare number, or a duration.
+            if let x = Double(v) { return x }
+            guard let d = SimDuration(parsing: v) else { throw GateError(text, "\"\(v)\" is not a number of minutes or a duration") }
+            return d.seconds / 60
+        case .availability, .accuracy, .resilience:
+            if v.hasSuffix("%"), let x = Double(v.dropLast()) { return x / 100 }
+            guard let x = Double(v), (0...1).contains(x) else { throw GateError(text, "\"\(v)\" is not a fraction or a percentage (try 99.9%)") }
+            return x
+        case .cost:
+            guard let x = Double(v.hasPrefix("$") ? String(v.dropFirst()) : v) else { throw GateError(text, "\"\(v)\" is not an amount") }
+            return x
+        }
+    }
+
+    /// Whether a measured value passes (nil = the metric could not be measured, e.g. not recovered).
+    public func passes(_ x: Double?) -> Bool {
+        guard let x, x.isFinite else { return false }
+        switch comparison {
+        case .le: return x <= threshold
+        case .lt: return x < threshold
+        case .ge: return x >= threshold
+        case .gt: return x > threshold
+        }
+    }
+
+    /// For "whole interval" gates: the interval end that must pass (upper for ≤, lower for ≥).
+    public func worstEnd(mean: Double, halfWidth: Double) -> Double {
+        comparison == .le || comparison == .lt ? mean + halfWidth : mean - halfWidth
+    }
+}
+
+public struct GateError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ text: String, _ why: String) { description = "gate \"\(text)\": \(why)" }
+}
+
+extension ScenarioSpec {
+    /// Convenience for DSL: `Gates("recovery <= 3m", "availability >= 99.9%")`.
+    public static func gates(_ texts: [String]) throws -> [Gate] { try texts.map { try Gate($0) } }
+}
+
+/// Scenario DSL: gates declared with the scenario. A malformed expression is a validation problem.
+public struct Gates: ScenarioComponent {
+    let texts: [String]
+    let wholeInterval: Bool
+    public init(_ texts: String..., wholeInterval: Bool = false) { self.texts = texts; self.wholeInterval = wholeInterval }
+    public func apply(to spec: inout ScenarioSpec) {
+        for t in texts {
+            do { spec.gates.append(try Gate(t, wholeInterval: wholeInterval)) } catch {
+                spec.buildProblems.append(ValidationProblem(path: "gates", message: "\(error)"))
+            }
+        }
+    }
+}
