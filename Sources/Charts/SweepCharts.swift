@@ -52,8 +52,8 @@ public struct SweepCharts {
         s += Script.datablock("front", frontPts.map { [$0.cost, $0.slo] })
         for p in pts { s += "set label \(Script.quoted(p.label)) at \(p.cost), \(p.slo) offset 0.8,0.6 font ',8'\n" }
         s += """
-        set offsets graph 0.05, graph 0.25, graph 0.1, graph 0.05
-        set autoscale xfixmin
+        set offsets graph 0.05, graph 0.25, graph 0.1, 0
+        set yrange [0:*]
         plot $all using 1:2 with points pt 7 ps 1.3 lc rgb '#1f77b4' title 'setting', \\
              $front using 1:2 with linespoints pt 6 ps 2 lw 1.5 lc rgb '#d62728' title 'Pareto front'
 

@@ -43,7 +43,7 @@ enum Benchmarks {
 
     /// 24 simulated hours of one load-balanced service at a mean of 1,000 requests/s with a daily
     /// cycle (±50 %), scraped every 15 s, no recording.
-    static func dailyCycle(hours: Double = 24) -> [Figure] {
+    static func dailyCycle(hours: Double = Double(ProcessInfo.processInfo.environment["STORMGLASS_BENCH_HOURS"] ?? "24") ?? 24) -> [Figure] {
         let service = ServiceSpec(name: "web", replicas: 12, concurrency: 8,
                                   serviceTime: .lognormal(median: 0.020, p99: 0.100), queueCapacity: 100)
         let spec = ClusterSpec(pools: [NodePoolSpec(name: "pool", count: 4)], services: [service],
