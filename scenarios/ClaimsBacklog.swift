@@ -1,3 +1,4 @@
+import ControlPlane
 import ScenarioKit
 
 extension Scenarios {
@@ -7,7 +8,7 @@ extension Scenarios {
         RunFor(.hours(24))
         NodePool("workers", count: 4, cpuMillicores: 8000, memoryMiB: 32768)
         Service("claims-worker") {
-            Replicas(8, min: 1, max: 40)
+            Replicas(8, min: 1, max: 32)
             Concurrency(4)
             Resources(cpuMillicores: 1000, memoryMiB: 2048)
             ServiceTime(.lognormal(median: 2, p99: 10))
@@ -15,7 +16,10 @@ extension Scenarios {
             LoadBalancing(.sharedQueue)
             QueueCapacity(50_000)
             Timeout(nil)
+            // Each claim holds a database connection while it is processed; the pool is resized on use.
+            ConnectionPool(size: 16, range: 8...48, scaleUpAt: 0.85, scaleDownBelow: 0.3, step: 4)
             SLO(p95: .minutes(10), errorRate: 0.001)
+            Autoscale(.queue(QueueConfig(targetPerReplica: 40)))
         }
         Traffic(to: "claims-worker", rate: 0.2, batchSize: .uniform(low: 10, high: 90)) {
             DailyCycle(amplitude: 0.7, peakAt: .hours(11))

@@ -95,7 +95,8 @@ extension ClusterSimulation {
         services[si].ready.append(r)
         services[si].readySlots += Int(services[si].concurrency)
         if services[si].sharedQueueMode {
-            while services[si].replicas[ri].busy < services[si].concurrency, let job = popLive(si, -1) {
+            while services[si].replicas[ri].busy < services[si].concurrency,
+                  services[si].busyTotal < services[si].connectionPool, let job = popLive(si, -1) {
                 startJob(s, r, job)
             }
             if services[si].replicas[ri].busy < services[si].concurrency { addToFreeList(si, r) }

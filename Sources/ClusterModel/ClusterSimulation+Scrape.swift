@@ -41,6 +41,10 @@ extension ClusterSimulation {
             o.desiredReplicas = s.desired
             o.concurrencyPerReplica = Int(s.concurrency)
             o.replicaSeconds = s.interval.replicaArea
+            if s.spec.connectionPool != nil {
+                o.connectionPool = s.connectionPool
+                o.connectionPoolUtilization = interval > 0 ? min(1, s.interval.busyArea / (Double(s.connectionPool) * interval)) : 0
+            }
             services[si].totals.replicaSeconds += s.interval.replicaArea
             services[si].runLatencies.add(s.latencies)
             services[si].latencies.reset()

@@ -148,7 +148,7 @@ public struct ClusterSimulation {
         services[si].interval.arrivals += 1
         services[si].totals.arrivals += 1
         if services[si].sharedQueueMode {
-            if let r = services[si].withFreeSlot.last {
+            if services[si].busyTotal < services[si].connectionPool, let r = services[si].withFreeSlot.last {
                 startJob(s, r, job)
             } else if services[si].sharedQueue.count < services[si].queueCapacity {
                 services[si].sharedQueue.append(job)
@@ -161,12 +161,14 @@ public struct ClusterSimulation {
         }
         guard let r = pickReplica(si) else { reject(s, job); return }
         let ri = Int(r)
-        if services[si].replicas[ri].busy < services[si].concurrency {
+        let slotFree = services[si].replicas[ri].busy < services[si].concurrency
+        if slotFree && services[si].busyTotal < services[si].connectionPool {
             startJob(s, r, job)
         } else if services[si].replicas[ri].queue.count < services[si].queueCapacity {
             services[si].replicas[ri].queue.append(job)
             services[si].queuedTotal += 1
             armDeadline(s, r)
+            if slotFree { services[si].waitingForConnection.append(r) }  // blocked by the pool only
         } else {
             reject(s, job)
         }
@@ -280,19 +282,56 @@ public struct ClusterSimulation {
         services[si].replicas[ri].busy -= 1
         services[si].busyTotal -= 1
         let phase = services[si].replicas[ri].phase
+        let connection = services[si].busyTotal < services[si].connectionPool
         if services[si].sharedQueueMode {
-            if phase == .ready, let job = popLive(si, -1) {
+            if phase == .ready, connection, let job = popLive(si, -1) {
                 startJob(s, r, job)
             } else if phase == .ready, services[si].replicas[ri].freePosition < 0, services[si].replicas[ri].readyPosition >= 0 {
                 addToFreeList(si, r)
             }
-        } else if let job = popLive(si, r) {
+        } else if connection, let job = popLive(si, r) {
             startJob(s, r, job)
+        } else if connection, !services[si].waitingForConnection.isEmpty {
+            serveWaitingForConnection(si)
         }
         if phase == .draining, services[si].replicas[ri].busy == 0, services[si].replicas[ri].queue.isEmpty {
             terminateReplica(s, r, reason: "drained")
         }
     }
+
+    /// Hands free connections to replicas whose queued requests wait only for one.
+    mutating func serveWaitingForConnection(_ si: Int) {
+        while services[si].busyTotal < services[si].connectionPool, let r = services[si].waitingForConnection.popFirst() {
+            let ri = Int(r)
+            let phase = services[si].replicas[ri].phase
+            guard phase == .ready || phase == .draining, services[si].replicas[ri].busy < services[si].concurrency,
+                  let job = popLive(si, r) else { continue }
+            startJob(Int32(si), r, job)
+            if !services[si].replicas[ri].queue.isEmpty, services[si].replicas[ri].busy < services[si].concurrency {
+                services[si].waitingForConnection.append(r)
+            }
+        }
+    }
+
+    /// Resizes a service's connection pool (a control action); waiting requests take new connections at once.
+    public mutating func setConnectionPool(service si: Int, size: Int) {
+        services[si].connectionPool = max(1, size)
+        if services[si].sharedQueueMode {
+            while services[si].busyTotal < services[si].connectionPool, !services[si].sharedQueue.isEmpty,
+                  let r = services[si].withFreeSlot.last, let job = popLive(si, -1) {
+                startJob(Int32(si), r, job)
+            }
+        } else {
+            // Every replica with a free slot and a queue may now be waiting for a connection.
+            for r in services[si].ready where services[si].replicas[Int(r)].busy < services[si].concurrency
+                && !services[si].replicas[Int(r)].queue.isEmpty {
+                services[si].waitingForConnection.append(r)
+            }
+            serveWaitingForConnection(si)
+        }
+    }
+
+    public func connectionPool(service si: Int) -> Int? { services[si].spec.connectionPool == nil ? nil : services[si].connectionPool }
 
     mutating func reject(_ s: Int32, _ job: Job) {
         let si = Int(s)

@@ -53,6 +53,9 @@ public struct ServiceSpec: Sendable, Equatable {
     public var pricePerReplicaHour: Double
     /// Services called, in order, after this service's own work, each holding the worker slot.
     public var calls: [String]
+    /// Database connections shared by all replicas: at most this many requests are in service at
+    /// once; the others wait in their queue for a connection. nil = no pool.
+    public var connectionPool: Int? = nil
 
     public init(name: String, replicas: Int = 2, concurrency: Int = 8, cpuMillicores: Int = 500,
                 memoryMiB: Int = 512, memoryPerRequestMiB: Double = 1,

@@ -106,6 +106,10 @@ struct ServiceState {
     var extraLatency: Distribution? = nil
     var errorFraction = 0.0
     var startupMultiplier = 1.0
+    /// Connections available (Int.max when the service has no pool) and, for load-balanced
+    /// services, replicas with queued requests that wait only for a connection.
+    var connectionPool: Int
+    var waitingForConnection = Deque<Int32>()
     var faultRng: RandomStream
 
     var interval = IntervalCounters()
@@ -120,6 +124,7 @@ struct ServiceState {
         queueCapacity = spec.queueCapacity ?? Int.max
         timeoutNs = spec.timeout?.nanoseconds
         desired = spec.replicas
+        connectionPool = spec.connectionPool ?? Int.max
         serviceRng = RandomStream(seed: seed, name: "service-time/\(spec.name)")
         startupRng = RandomStream(seed: seed, name: "startup/\(spec.name)")
         routeRng = RandomStream(seed: seed, name: "routing/\(spec.name)")

@@ -35,16 +35,18 @@ public struct ControlPlane: Sendable {
         public var bounds: ScalingBounds
         public var pricePerReplicaHour: Double
         public var slo: IncidentManager.SLOTarget?
+        public var connectionPool: ConnectionPoolPolicy?
         public init(service: String, policy: ScalingPolicy, bounds: ScalingBounds, pricePerReplicaHour: Double = 0,
-                    slo: IncidentManager.SLOTarget? = nil) {
+                    slo: IncidentManager.SLOTarget? = nil, connectionPool: ConnectionPoolPolicy? = nil) {
             self.service = service; self.policy = policy; self.bounds = bounds; self.pricePerReplicaHour = pricePerReplicaHour
-            self.slo = slo
+            self.slo = slo; self.connectionPool = connectionPool
         }
     }
     public var predictorSettings: PredictorSettings
     public var limits: GlobalLimits
     var controls: [ServiceControl]
     var autoscalers: [String: ServiceAutoscaler] = [:]
+    var poolScalers: [String: ConnectionPoolScaler] = [:]
     var predictors: [String: ServicePredictor] = [:]
     var clusterAutoscaler: ClusterAutoscaler?
     public private(set) var healer: SelfHealer
@@ -69,6 +71,7 @@ public struct ControlPlane: Sendable {
                 settings.enabled = true
             }
             autoscalers[c.service] = ServiceAutoscaler(service: c.service, policy: c.policy, bounds: c.bounds)
+            if let p = c.connectionPool { poolScalers[c.service] = ConnectionPoolScaler(service: c.service, policy: p) }
         }
         predictorSettings = settings
         self.limits = limits
@@ -98,6 +101,15 @@ public struct ControlPlane: Sendable {
             guard !d.dryRun, d.final != d.current else { continue }
             if let event = autoscalers[d.service]!.applied(d) { out.events.append(event) }
             out.actions.append(.setReplicas(service: d.service, count: d.final, reason: d.summary))
+        }
+        for sample in scrape.services {
+            guard var p = poolScalers[sample.service], var d = p.evaluate(sample) else { continue }
+            poolScalers[sample.service] = p
+            if limits.dryRun { d.dryRun = true }
+            out.decisions.append(d)
+            if !d.dryRun, d.final != d.current {
+                out.actions.append(.setConnectionPool(service: d.service, size: d.final, reason: d.summary))
+            }
         }
         if var ca = clusterAutoscaler {
             let (actions, events) = ca.observe(scrape)

@@ -152,6 +152,11 @@ public struct ScenarioRunner {
             world.removeNode(n)
             let fresh = world.provisionNode(pool: world.nodePool(n))
             log.events.append(TimelineEvent(time: now, kind: "replace", subject: node, detail: "→ \(world.nodeName(fresh)): \(reason)"))
+        case .setConnectionPool(let service, let size, let reason):
+            guard let i = world.serviceIndex[service] else { return }
+            let before = world.connectionPool(service: i) ?? 0
+            world.setConnectionPool(service: i, size: size)
+            log.events.append(TimelineEvent(time: now, kind: "resize-pool", subject: service, detail: "connection pool \(before) → \(size): \(reason)"))
         case .removeNode(let node, let reason):
             guard let n = world.nodeIndex(named: node) else { return }
             world.removeNode(n)

@@ -19,6 +19,7 @@ public struct ServiceDefinition: Sendable, Equatable {
     public var minReplicas: Int
     public var maxReplicas: Int
     public var policy: ScalingPolicy = .fixed
+    public var connectionPoolPolicy: ConnectionPoolPolicy?
 
     public init(name: String) {
         model = ServiceSpec(name: name)
@@ -91,7 +92,8 @@ public struct ScenarioSpec: Sendable, Equatable {
             }
             return .init(service: s.name, policy: policy, bounds: ScalingBounds(minReplicas: s.minReplicas, maxReplicas: s.maxReplicas),
                          pricePerReplicaHour: s.model.pricePerReplicaHour,
-                         slo: IncidentManager.SLOTarget(p95: s.slo.p95.seconds, errorRate: s.slo.errorRate))
+                         slo: IncidentManager.SLOTarget(p95: s.slo.p95.seconds, errorRate: s.slo.errorRate),
+                         connectionPool: s.connectionPoolPolicy)
         }, predictor: predictor, limits: limits, clusterAutoscaler: clusterAutoscaler, selfHealer: selfHealer,
            incidents: IncidentSettings(stabilityWindow: stabilityWindow.seconds))
     }

@@ -63,6 +63,10 @@ extension ScenarioSpec {
             check(m.cpuMillicores > 0, path + ".cpuMillicores", "must be > 0")
             check(m.memoryMiB > 0, path + ".memoryMiB", "must be > 0")
             check((m.queueCapacity ?? 0) >= 0, path + ".queueCapacity", "must be ≥ 0")
+            check((m.connectionPool ?? 1) >= 1, path + ".connectionPool", "must be ≥ 1")
+            if let p = s.connectionPoolPolicy {
+                check(p.minimum >= 1 && p.minimum <= p.maximum, path + ".connectionPool.range", "needs 1 ≤ min ≤ max (got \(p.minimum)…\(p.maximum))")
+            }
             check((m.timeout ?? .seconds(1)) > .zero, path + ".timeout", "must be > 0")
             check(m.pricePerReplicaHour >= 0, path + ".pricePerReplicaHour", "must be ≥ 0")
             check(s.slo.p95 > .zero, path + ".slo.p95", "must be > 0")

@@ -5,4 +5,5 @@ public enum ControlAction: Sendable, Equatable {
     case provisionNode(pool: String, reason: String)
     case replaceNode(node: String, reason: String)
     case removeNode(node: String, reason: String)
+    case setConnectionPool(service: String, size: Int, reason: String)
 }

@@ -37,6 +37,9 @@ public struct ServiceSample: Sendable, Equatable, Codable {
     public var concurrencyPerReplica: Int
     /// Replica-seconds accrued in the interval (ready + starting replicas hold resources).
     public var replicaSeconds: Double
+    /// Database connection pool size (0 = the service has none) and its time-weighted use (0…1).
+    public var connectionPool: Int = 0
+    public var connectionPoolUtilization: Double = 0
 
     public init(time: Double, interval: Double, service: String) {
         self.time = time; self.interval = interval; self.service = service

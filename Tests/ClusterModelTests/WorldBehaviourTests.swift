@@ -244,3 +244,31 @@ func expectConservation(_ sim: ClusterSimulation, _ when: String) {
         #expect(abs(Double(n) / 25 - 2000) < 4 * 2000.0.squareRoot())
     }
 }
+
+@Suite struct ConnectionPoolTests {
+    func pooled(_ routing: Routing) -> ClusterSimulation {
+        var svc = ServiceSpec(name: "s", replicas: 2, concurrency: 8, serviceTime: .constant(10), queueCapacity: nil, timeout: nil,
+                              routing: routing)
+        svc.connectionPool = 3
+        return ClusterSimulation(spec: ClusterSpec(pools: [NodePoolSpec(name: "p", count: 1)], services: [svc], traffic: []), seed: 1)
+    }
+
+    @Test(arguments: [Routing.leastOutstanding, .sharedQueue])
+    func thePoolCapsRequestsInServiceAcrossReplicas(_ routing: Routing) {
+        var sim = pooled(routing)
+        sim.inject(service: 0, count: 10)
+        var s = sim.scrape().services[0]
+        #expect(s.inFlight == 3 && s.queueDepth == 7)   // 16 slots, 3 connections
+        sim.run(until: .seconds(10))                     // the first 3 finish; 3 more take their connections
+        s = sim.scrape().services[0]
+        #expect(s.completed == 3 && s.inFlight == 3 && s.queueDepth == 4)
+        #expect(abs(s.connectionPoolUtilization - 1) < 1e-9 && s.connectionPool == 3)
+        // A bigger pool lets waiting requests start at once.
+        sim.setConnectionPool(service: 0, size: 10)
+        s = sim.scrape().services[0]
+        #expect(s.inFlight == 7 && s.queueDepth == 0)
+        sim.run(until: .seconds(30))
+        #expect(sim.totals(0).completed == 10)
+        expectConservation(sim, "pool")
+    }
+}

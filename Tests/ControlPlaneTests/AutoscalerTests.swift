@@ -276,3 +276,27 @@ func sample(time: Double, ready: Int, starting: Int = 0, cpu: Double, rate: Doub
         #expect(cp.observe(idle(640)).actions == [.removeNode(node: "p-1", reason: "empty for 610s")])
     }
 }
+
+@Suite struct ConnectionPoolScalerTests {
+    @Test func thePoolGrowsWhenBusyWithWaitersAndShrinksWhenIdle() {
+        var cp = ControlPlane(services: [.init(service: "s", policy: .fixed, bounds: .init(minReplicas: 1, maxReplicas: 10),
+                                               connectionPool: ConnectionPoolPolicy(minimum: 5, maximum: 20, step: 5, cooldown: 60))],
+                              predictor: PredictorSettings(enabled: false))
+        func scrape(_ t: Double, pool: Int, utilization: Double, queue: Int) -> Scrape {
+            var s = sample(time: t, ready: 2, cpu: 0.5, rate: 10, queue: queue, desired: 2)
+            s.connectionPool = pool; s.connectionPoolUtilization = utilization
+            return Scrape(time: t, interval: 15, services: [s], nodes: [])
+        }
+        #expect(cp.observe(scrape(15, pool: 10, utilization: 0.95, queue: 40)).actions.first.map {
+            if case .setConnectionPool(_, let n, _) = $0 { return n }; return -1 } == 15)
+        // Within the cooldown: recorded, not applied.
+        let held = cp.observe(scrape(30, pool: 15, utilization: 0.95, queue: 40))
+        #expect(held.actions.isEmpty && held.decisions.first?.limitedBy == "cooldown")
+        #expect(cp.observe(scrape(90, pool: 15, utilization: 0.95, queue: 40)).actions.count == 1)   // 20
+        #expect(cp.observe(scrape(160, pool: 20, utilization: 0.99, queue: 90)).decisions.isEmpty)  // at the maximum
+        _ = cp.observe(scrape(300, pool: 20, utilization: 0.1, queue: 0))
+        #expect(cp.observe(scrape(400, pool: 20, utilization: 0.1, queue: 0)).decisions.isEmpty)  // low for less than 5 minutes
+        let shrink = cp.observe(scrape(470, pool: 20, utilization: 0.1, queue: 0))
+        #expect(shrink.decisions.first?.final == 15)
+    }
+}

@@ -114,6 +114,19 @@ extension SLO: ServiceComponent {
     public func apply(to s: inout ServiceDefinition) { s.slo = self }
 }
 
+/// A database connection pool shared by the service's replicas; with a `range`, the control plane
+/// resizes it on its utilization.
+public struct ConnectionPool: ServiceComponent {
+    let size: Int
+    let policy: ConnectionPoolPolicy?
+    public init(size: Int, range: ClosedRange<Int>? = nil, scaleUpAt: Double = 0.8, scaleDownBelow: Double = 0.3, step: Int = 5) {
+        self.size = size
+        policy = range.map { ConnectionPoolPolicy(minimum: $0.lowerBound, maximum: $0.upperBound, scaleUpAt: scaleUpAt,
+                                                  scaleDownBelow: scaleDownBelow, step: step) }
+    }
+    public func apply(to s: inout ServiceDefinition) { s.model.connectionPool = size; s.connectionPoolPolicy = policy }
+}
+
 /// The scaling policy for this service.
 public struct Autoscale: ServiceComponent {
     let policy: ScalingPolicy

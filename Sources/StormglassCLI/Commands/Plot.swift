@@ -60,7 +60,7 @@ struct Plot: ParsableCommand {
 
     func run() throws {
         let store = try ResultsStore.open(existing: file)
-        guard let id = try runID ?? store.runs().last?.id else { throw InputError("\(file) holds no runs yet") }
+        let id = try store.runID(runID)
         do {
             let files = try RunCharts(databasePath: file, outputDirectory: plotsDir, format: svg ? .svg : .png).render(run: id, prefix: prefix)
             files.forEach { print($0) }

@@ -19,7 +19,7 @@ struct Report: ParsableCommand {
 
     func run() throws {
         let store = try ResultsStore.open(existing: file)
-        guard let id = try runID ?? store.runs().last?.id else { throw InputError("\(file) holds no runs yet") }
+        let id = try store.runID(runID)
         let reports = try IncidentReport(db: try DatabaseQueue(path: file), run: id).render()
         if reports.isEmpty { print("run \(id) had no incidents"); return }
         guard let output else {

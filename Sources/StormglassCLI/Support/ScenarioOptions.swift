@@ -49,3 +49,14 @@ struct DatabaseOption: ParsableArguments {
     @Option(help: "Results database (SQLite).")
     var db: String = "results/stormglass.sqlite"
 }
+
+import Recorder
+
+extension ResultsStore {
+    /// The run asked for, or the latest one; a clear error when the file has none.
+    func runID(_ requested: Int64?) throws -> Int64 {
+        if let requested { return requested }
+        guard let id = try runs().last?.id else { throw InputError("\(path) holds no runs yet") }
+        return id
+    }
+}
