@@ -103,8 +103,10 @@ public struct ControlPlane: Sendable {
             out.actions.append(.setReplicas(service: d.service, count: d.final, reason: d.summary))
         }
         for sample in scrape.services {
-            guard var p = poolScalers[sample.service], var d = p.evaluate(sample) else { continue }
-            poolScalers[sample.service] = p
+            guard var p = poolScalers[sample.service] else { continue }
+            let decision = p.evaluate(sample)
+            poolScalers[sample.service] = p  // its state moves on even when it decides nothing
+            guard var d = decision else { continue }
             if limits.dryRun { d.dryRun = true }
             out.decisions.append(d)
             if !d.dryRun, d.final != d.current {
