@@ -107,11 +107,6 @@ public struct GateError: Error, CustomStringConvertible {
     init(_ text: String, _ why: String) { description = "gate \"\(text)\": \(why)" }
 }
 
-extension ScenarioSpec {
-    /// Convenience for DSL: `Gates("recovery <= 3m", "availability >= 99.9%")`.
-    public static func gates(_ texts: [String]) throws -> [Gate] { try texts.map { try Gate($0) } }
-}
-
 /// Scenario DSL: gates declared with the scenario. A malformed expression is a validation problem.
 public struct Gates: ScenarioComponent {
     let texts: [String]

@@ -78,7 +78,7 @@ struct GateCommand: ParsableCommand {
         }
     }
 
-    func write(junit path: String, _ text: String) throws {  // writes any text file
+    func writeFile(_ path: String, _ text: String) throws {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch { throw InputError("cannot write \(path): \(error.localizedDescription)") }
@@ -106,13 +106,13 @@ struct GateCommand: ParsableCommand {
             xml += "  </testsuite>\n"
         }
         xml += "</testsuites>\n"
-        try write(junit: junit, xml)
+        try writeFile(junit, xml)
     }
 
     func write(markdown outcomes: [Outcome]) throws {
         var md = "# Resilience gates\n\n\(replications) seed\(replications == 1 ? "" : "s") per scenario.\n\n| scenario | gate | measured (mean ± 95% CI) | result |\n|---|---|---|---|\n"
         for o in outcomes { md += "| \(o.scenario) | `\(o.gate.description)` | \(GateMeasure.format(o)) | \(o.passed ? "✅ pass" : "❌ FAIL") |\n" }
-        try write(junit: markdown, md)
+        try writeFile(markdown, md)
     }
 }
 
