@@ -52,7 +52,10 @@ let package = Package(
         .executableTarget(name: "stormglass", dependencies: ["StormglassCLI"]),
         .testTarget(name: "SimulationKernelTests", dependencies: ["SimulationKernel"]),
         .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Telemetry"]),
-        .testTarget(name: "ClusterModelTests", dependencies: ["ClusterModel", "SimulationKernel", "Telemetry"]),
+        .testTarget(
+            name: "ClusterModelTests",
+            dependencies: ["ClusterModel", "SimulationKernel", "Telemetry", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
         .testTarget(
             name: "StormglassTests",
             dependencies: ["ScenarioKit", "Scenarios", "Recorder", "StormglassCLI", "ControlPlane", "Charts",

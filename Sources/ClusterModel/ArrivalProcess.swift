@@ -5,9 +5,16 @@ import SimulationKernel
 /// Virtual time is cut into segments; in each, candidates come at the segment's bound rate λ̄ and
 /// are kept with probability λ(t)/λ̄. Because exponential gaps are memoryless, a candidate that
 /// crosses a segment boundary is simply restarted there under the next segment's bound.
+///
+/// Each segment also knows a lower bound λ̲ of the rate (a "squeeze"): a candidate whose
+/// uniform·λ̄ falls below it is accepted without evaluating λ(t). Over a minute a daily cycle
+/// moves by under 0.3 %, so almost every candidate is decided without a `cos` — and the decision
+/// is exactly the one evaluating λ(t) would give.
 struct ArrivalProcess {
     let traffic: TrafficSpec
     let noiseSeed: UInt64
+    /// Each arrival brings exactly one request (the usual case: no batch draw needed).
+    let singleRequests: Bool
     var rng: RandomStream
     var batchRng: RandomStream
 
@@ -15,10 +22,12 @@ struct ArrivalProcess {
 
     private var segmentEnd = 0.0
     private var bound = 0.0
+    private var lowerBound = 0.0
     private var t = 0.0
 
     init(traffic: TrafficSpec, seed: UInt64) {
         self.traffic = traffic
+        self.singleRequests = traffic.batchSize == .constant(1)
         self.noiseSeed = seed ^ 0xA5A5_5A5A_1234_5678 ^ UInt64(truncatingIfNeeded: traffic.service.hashValueStable)
         self.rng = RandomStream(seed: seed, name: "arrivals/\(traffic.service)")
         self.batchRng = RandomStream(seed: seed, name: "batch/\(traffic.service)")
@@ -30,10 +39,14 @@ struct ArrivalProcess {
         return max(0, r)
     }
 
-    private func bound(from t0: Double, to t1: Double) -> Double {
-        var b = traffic.source.maxRate(from: t0, to: t1)
-        for s in traffic.shapes { b *= s.maxFactor(from: t0, to: t1, noiseSeed: noiseSeed) }
-        return max(0, b)
+    /// Bounds of the rate over [t0, t1]: products of the source's and each shape's (all ≥ 0).
+    private func bounds(from t0: Double, to t1: Double) -> (lower: Double, upper: Double) {
+        var (lower, upper) = traffic.source.rateRange(from: t0, to: t1)
+        for s in traffic.shapes {
+            let f = s.factorRange(from: t0, to: t1, noiseSeed: noiseSeed)
+            lower *= f.lower; upper *= f.upper
+        }
+        return (max(0, lower), max(0, upper))
     }
 
     /// The next arrival instant after the previous one, or nil if none comes before `horizon`.
@@ -42,16 +55,18 @@ struct ArrivalProcess {
             if t >= segmentEnd {
                 let start = t
                 segmentEnd = start + ArrivalProcess.segment
-                bound = bound(from: start, to: segmentEnd)
+                (lowerBound, bound) = bounds(from: start, to: segmentEnd)
             }
             if bound <= 0 { t = segmentEnd; continue }
-            let candidate = t - log(rng.uniformPositive()) / bound
+            let candidate = t + rng.standardExponential() / bound
             if candidate >= segmentEnd { t = segmentEnd; continue }
             t = candidate
-            if rng.uniform() * bound <= rate(at: t) { return t < horizon ? t : nil }
+            let level = rng.uniform() * bound
+            if level <= lowerBound || level <= rate(at: t) { return t < horizon ? t : nil }
         }
         return nil
     }
+
 
     mutating func batchSize() -> Int {
         max(1, Int(traffic.batchSize.sample(&batchRng).rounded()))

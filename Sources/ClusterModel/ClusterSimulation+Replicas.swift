@@ -99,7 +99,7 @@ extension ClusterSimulation {
                   services[si].busyTotal < services[si].connectionPool, let job = popLive(si, -1) {
                 startJob(s, r, job)
             }
-            if services[si].replicas[ri].busy < services[si].concurrency { addToFreeList(si, r) }
+            if services[si].replicas[ri].busy < services[si].concurrency { services[si].addToFreeList(r) }
         }
     }
 
@@ -117,7 +117,7 @@ extension ClusterSimulation {
         services[si].replicas[ri].readyPosition = -1
         services[si].readySlots -= Int(services[si].concurrency)
         if services[si].rrCursor >= services[si].ready.count { services[si].rrCursor = 0 }
-        if services[si].replicas[ri].freePosition >= 0 { removeFromFreeList(si, r) }
+        if services[si].replicas[ri].freePosition >= 0 { services[si].removeFromFreeList(r) }
     }
 
     mutating func drainReplica(_ s: Int32, _ r: Int32) {
@@ -128,7 +128,7 @@ extension ClusterSimulation {
         services[si].replicas[ri].phase = .draining
         services[si].drainingCount += 1
         log("replica-draining", replicaName(si, ri), "")
-        if services[si].replicas[ri].busy == 0, services[si].replicas[ri].queue.isEmpty {
+        if services[si].replicas[ri].busy == 0, services[si].replicas[ri].queued == 0 {
             terminateReplica(s, r, reason: "drained")
         }
     }
@@ -148,13 +148,12 @@ extension ClusterSimulation {
         let lost = Int(services[si].replicas[ri].busy)
         if lost > 0 {
             services[si].interval.failed += lost
-            services[si].totals.failed += lost
             services[si].busyTotal -= lost
         }
+        services[si].replicas[ri].queued = 0
         while let job = services[si].replicas[ri].queue.popFirst() {
             services[si].queuedTotal -= 1
             services[si].interval.failed += 1
-            services[si].totals.failed += 1
             if job.parent >= 0 { childFinished(job.parent, ok: false) }
         }
         let n = Int(services[si].replicas[ri].node)
@@ -192,22 +191,6 @@ extension ClusterSimulation {
             if !place(p.service, p.replica, warm: false) { still.append(p) }
         }
         unplaced.append(contentsOf: still)
-    }
-
-    mutating func addToFreeList(_ si: Int, _ r: Int32) {
-        services[si].replicas[Int(r)].freePosition = Int32(services[si].withFreeSlot.count)
-        services[si].withFreeSlot.append(r)
-    }
-
-    mutating func removeFromFreeList(_ si: Int, _ r: Int32) {
-        let pos = Int(services[si].replicas[Int(r)].freePosition)
-        guard pos >= 0 else { return }
-        let last = services[si].withFreeSlot.removeLast()
-        if pos < services[si].withFreeSlot.count {
-            services[si].withFreeSlot[pos] = last
-            services[si].replicas[Int(last)].freePosition = Int32(pos)
-        }
-        services[si].replicas[Int(r)].freePosition = -1
     }
 
     func startupMultiplier(_ si: Int) -> Double { services[si].startupMultiplier }

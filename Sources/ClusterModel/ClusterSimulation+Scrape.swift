@@ -15,41 +15,13 @@ extension ClusterSimulation {
         samples.reserveCapacity(services.count)
         for si in services.indices {
             account(si, now)
-            let s = services[si]
-            var o = ServiceSample(time: t, interval: interval, service: s.spec.name)
-            o.arrivals = s.interval.arrivals
-            o.completed = s.interval.completed
-            o.failed = s.interval.failed
-            o.rejected = s.interval.rejected
-            o.timedOut = s.interval.timedOut
-            if s.latencies.totalCount > 0 {
-                o.p50 = Double(s.latencies.valueAtPercentile(50)) / 1e6
-                o.p95 = Double(s.latencies.valueAtPercentile(95)) / 1e6
-                o.p99 = Double(s.latencies.valueAtPercentile(99)) / 1e6
-            }
-            o.meanQueueWait = s.interval.waitCount > 0 ? s.interval.waitSum / Double(s.interval.waitCount) : 0
-            o.queueDepth = s.queuedTotal
-            o.inFlight = s.busyTotal
-            o.cpuUtilization = s.interval.slotArea > 0 ? min(1, s.interval.busyArea / s.interval.slotArea) : (s.busyTotal > 0 ? 1 : 0)
-            let held = s.readyCount + s.startingCount + s.drainingCount
-            // An idle replica uses half its memory request; each in-flight request adds its own.
-            o.memoryMiB = Double(held * s.spec.memoryMiB) * 0.5 + Double(s.busyTotal) * s.spec.memoryPerRequestMiB
-            o.memoryUtilization = held > 0 ? o.memoryMiB / Double(held * s.spec.memoryMiB) : 0
-            o.readyReplicas = s.readyCount
-            o.startingReplicas = s.startingCount
-            o.pendingReplicas = s.pendingCount
-            o.desiredReplicas = s.desired
-            o.concurrencyPerReplica = Int(s.concurrency)
-            o.replicaSeconds = s.interval.replicaArea
-            if s.spec.connectionPool != nil {
-                o.connectionPool = s.connectionPool
-                o.connectionPoolUtilization = interval > 0 ? min(1, s.interval.busyArea / (Double(s.connectionPool) * interval)) : 0
-            }
-            services[si].totals.replicaSeconds += s.interval.replicaArea
-            services[si].runLatencies.add(s.latencies)
-            services[si].latencies.reset()
+            samples.append(sample(services[si], time: t, interval: interval))
+            // Fold the interval into the run and start afresh, in place (no copy of the histograms).
+            services[si].totals = services[si].runTotals
+            services[si].totals.replicaSeconds += services[si].interval.replicaArea
+            services[si].runLatencies.add(services[si].latencies)
+            services[si].latencies = services[si].emptyLatencies  // cheaper than reset(), which is generic
             services[si].interval = IntervalCounters()
-            samples.append(o)
         }
         let nodeSamples = nodes.map { n in
             NodeSample(time: t, node: n.name, pool: spec.pools[n.pool].name, zone: n.zone, state: n.phase.rawValue,
@@ -61,8 +33,43 @@ extension ClusterSimulation {
         return Scrape(time: t, interval: interval, services: samples, nodes: nodeSamples)
     }
 
-    /// Whole-run totals for a service (counts up to the last scrape for the histogram-based figures).
-    public func totals(_ service: Int) -> ServiceTotals { services[service].totals }
+    /// One service's observation for the interval just ended.
+    func sample(_ s: ServiceState, time t: Double, interval: Double) -> ServiceSample {
+        var o = ServiceSample(time: t, interval: interval, service: s.spec.name)
+        o.arrivals = s.interval.arrivals
+        o.completed = s.interval.completed
+        o.failed = s.interval.failed
+        o.rejected = s.interval.rejected
+        o.timedOut = s.interval.timedOut
+        if s.latencies.totalCount > 0 {
+            let p = s.latencies.values(atPercentiles: [50, 95, 99])
+            o.p50 = Double(p[0]) / 1e6
+            o.p95 = Double(p[1]) / 1e6
+            o.p99 = Double(p[2]) / 1e6
+        }
+        o.meanQueueWait = s.interval.waitCount > 0 ? s.interval.waitSum / Double(s.interval.waitCount) : 0
+        o.queueDepth = s.queuedTotal
+        o.inFlight = s.busyTotal
+        o.cpuUtilization = s.interval.slotArea > 0 ? min(1, s.interval.busyArea / s.interval.slotArea) : (s.busyTotal > 0 ? 1 : 0)
+        let held = s.readyCount + s.startingCount + s.drainingCount
+        // An idle replica uses half its memory request; each in-flight request adds its own.
+        o.memoryMiB = Double(held * s.spec.memoryMiB) * 0.5 + Double(s.busyTotal) * s.spec.memoryPerRequestMiB
+        o.memoryUtilization = held > 0 ? o.memoryMiB / Double(held * s.spec.memoryMiB) : 0
+        o.readyReplicas = s.readyCount
+        o.startingReplicas = s.startingCount
+        o.pendingReplicas = s.pendingCount
+        o.desiredReplicas = s.desired
+        o.concurrencyPerReplica = Int(s.concurrency)
+        o.replicaSeconds = s.interval.replicaArea
+        if s.spec.connectionPool != nil {
+            o.connectionPool = s.connectionPool
+            o.connectionPoolUtilization = interval > 0 ? min(1, s.interval.busyArea / (Double(s.connectionPool) * interval)) : 0
+        }
+        return o
+    }
+
+    /// Whole-run totals for a service (replica-seconds up to the last scrape).
+    public func totals(_ service: Int) -> ServiceTotals { services[service].runTotals }
 
     /// Requests of `service` waiting or in service right now.
     public func inSystem(_ service: Int) -> Int { services[service].inSystem }

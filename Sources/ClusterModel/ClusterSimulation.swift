@@ -113,9 +113,12 @@ public struct ClusterSimulation {
         switch e.kind {
         case .arrival:
             let s = trafficTargets[Int(target)]
-            let n = arrivalProcesses[Int(target)].batchSize()
             let job = Job(arrival: events.now.nanoseconds, parent: -1)
-            for _ in 0..<n { route(s, job) }
+            if arrivalProcesses[Int(target)].singleRequests {
+                route(s, job)
+            } else {
+                for _ in 0..<arrivalProcesses[Int(target)].batchSize() { route(s, job) }
+            }
             scheduleNextArrival(target)
         case .workDone:
             workDone(target, e.replica, e.incarnation, e.job)
@@ -130,7 +133,7 @@ public struct ClusterSimulation {
 
     mutating func scheduleNextArrival(_ t: Int32) {
         if let at = arrivalProcesses[Int(t)].next(horizon: horizon) {
-            events.schedule(.arrival(traffic: t), at: SimTime(nanoseconds: Int64(at * 1e9)))
+            events.schedule(.arrival(traffic: t), at: SimTime(nanoseconds: Int64(at * 1e9)), lane: Int(t))
         }
     }
 
@@ -142,94 +145,29 @@ public struct ClusterSimulation {
         for _ in 0..<count { route(Int32(service), Job(arrival: events.now.nanoseconds, parent: -1)) }
     }
 
-    /// Admits a request to service `s`: start it, queue it, or turn it away.
+    /// Offers a request to service `s`: it starts, waits in a queue, or is turned away.
     mutating func route(_ s: Int32, _ job: Job) {
-        let si = Int(s)
-        services[si].interval.arrivals += 1
-        services[si].totals.arrivals += 1
-        if services[si].sharedQueueMode {
-            if services[si].busyTotal < services[si].connectionPool, let r = services[si].withFreeSlot.last {
-                startJob(s, r, job)
-            } else if services[si].sharedQueue.count < services[si].queueCapacity {
-                services[si].sharedQueue.append(job)
-                services[si].queuedTotal += 1
-                armDeadline(s, -1)
-            } else {
-                reject(s, job)
-            }
-            return
-        }
-        guard let r = pickReplica(si) else { reject(s, job); return }
-        let ri = Int(r)
-        let slotFree = services[si].replicas[ri].busy < services[si].concurrency
-        if slotFree && services[si].busyTotal < services[si].connectionPool {
-            startJob(s, r, job)
-        } else if services[si].replicas[ri].queue.count < services[si].queueCapacity {
-            services[si].replicas[ri].queue.append(job)
-            services[si].queuedTotal += 1
-            armDeadline(s, r)
-            if slotFree { services[si].waitingForConnection.append(r) }  // blocked by the pool only
-        } else {
-            reject(s, job)
-        }
-    }
-
-    mutating func pickReplica(_ si: Int) -> Int32? {
-        let n = services[si].ready.count
-        if n == 0 { return nil }
-        switch services[si].spec.routing {
-        case .roundRobin, .sharedQueue:
-            services[si].rrCursor = (services[si].rrCursor + 1) % n
-            return services[si].ready[services[si].rrCursor]
-        case .random:
-            let k = Int(services[si].routeRng.next() % UInt64(n))
-            return services[si].ready[k]
-        case .leastOutstanding:
-            // Scan from a rotating start so ties spread evenly instead of piling on replica 0.
-            let start = services[si].rrCursor
-            services[si].rrCursor = start + 1 >= n ? 0 : start + 1
-            return services[si].replicas.withUnsafeBufferPointer { reps in
-                services[si].ready.withUnsafeBufferPointer { ready in
-                    var best = ready[start]
-                    var bestLoad = Int(reps[Int(best)].busy) + reps[Int(best)].queue.count
-                    if bestLoad == 0 { return best }
-                    var i = start + 1
-                    for _ in 1..<n {
-                        if i == n { i = 0 }
-                        let r = ready[i]
-                        let load = Int(reps[Int(r)].busy) + reps[Int(r)].queue.count
-                        if load < bestLoad {
-                            best = r; bestLoad = load
-                            if load == 0 { break }
-                        }
-                        i += 1
-                    }
-                    return best
-                }
-            }
-        }
-    }
-
-    mutating func startJob(_ s: Int32, _ r: Int32, _ job: Job) {
-        let si = Int(s), ri = Int(r)
         let now = events.now.nanoseconds
-        account(si, now)
-        services[si].replicas[ri].busy += 1
-        services[si].busyTotal += 1
-        if services[si].sharedQueueMode, services[si].replicas[ri].busy == services[si].concurrency {
-            removeFromFreeList(si, r)
+        switch services[Int(s)].admit(job, now: now) {
+        case .started(let r, let done):
+            scheduleWorkDone(s, r, job, at: done)
+        case .queued(let r):
+            armDeadline(s, r)
+        case .rejected:
+            if job.parent >= 0 { childFinished(job.parent, ok: false) }
         }
-        let wait = Double(now - job.arrival) / 1e9
-        services[si].interval.waitSum += wait
-        services[si].interval.waitCount += 1
-        services[si].totals.waitSum += wait
-        services[si].totals.started += 1
-        var work = services[si].spec.serviceTime.sample(&services[si].serviceRng)
-        if services[si].slowdown != 1 { work *= services[si].slowdown }
-        if let extra = services[si].extraLatency { work += extra.sample(&services[si].faultRng) }
-        let done = now + Int64(work * 1e9)
-        events.schedule(.workDone(service: s, replica: r, incarnation: services[si].replicas[ri].incarnation, job: job),
-                        at: SimTime(nanoseconds: done))
+    }
+
+    /// Starts `job` on a free slot of replica `r`.
+    mutating func startJob(_ s: Int32, _ r: Int32, _ job: Job) {
+        let done = services[Int(s)].start(r, job, now: events.now.nanoseconds)
+        scheduleWorkDone(s, r, job, at: done)
+    }
+
+    @inline(__always)
+    mutating func scheduleWorkDone(_ s: Int32, _ r: Int32, _ job: Job, at done: Int64) {
+        let inc = services[Int(s)].replicas[Int(r)].incarnation
+        events.schedule(.workDone(service: s, replica: r, incarnation: inc, job: job), at: SimTime(nanoseconds: done))
     }
 
     mutating func workDone(_ s: Int32, _ r: Int32, _ inc: UInt32, _ job: Job) {
@@ -252,49 +190,31 @@ public struct ClusterSimulation {
         finishJob(s, r, job, ok: true)
     }
 
-    /// Ends a request that holds a worker slot on replica r, and frees the slot.
+    /// Ends a request that holds a worker slot on replica r, tells its caller, and frees the slot.
     mutating func finishJob(_ s: Int32, _ r: Int32, _ job: Job, ok: Bool) {
-        let si = Int(s)
-        let now = events.now.nanoseconds
-        let latencyNs = now - job.arrival
-        if !ok {
-            services[si].interval.failed += 1
-            services[si].totals.failed += 1
-            if job.parent >= 0 { childFinished(job.parent, ok: false) }
-        } else if let timeout = services[si].timeoutNs, latencyNs > timeout {
-            services[si].interval.timedOut += 1
-            services[si].totals.timedOut += 1
-            if job.parent >= 0 { childFinished(job.parent, ok: false) }
-        } else {
-            services[si].interval.completed += 1
-            services[si].totals.completed += 1
-            services[si].totals.latencySum += Double(latencyNs) / 1e9
-            let us = UInt64(max(1, min(latencyNs / 1000, 3_600_000_000)))
-            services[si].latencies.record(us)
-            if job.parent >= 0 { childFinished(job.parent, ok: true) }
-        }
+        let succeeded = services[Int(s)].complete(job, ok: ok, now: events.now.nanoseconds)
+        if job.parent >= 0 { childFinished(job.parent, ok: succeeded) }
         releaseSlot(s, r)
     }
 
+    /// Frees a slot on replica r and gives it the next waiting request, if any.
     mutating func releaseSlot(_ s: Int32, _ r: Int32) {
         let si = Int(s), ri = Int(r)
-        account(si, events.now.nanoseconds)
-        services[si].replicas[ri].busy -= 1
-        services[si].busyTotal -= 1
+        services[si].release(r, now: events.now.nanoseconds)
         let phase = services[si].replicas[ri].phase
         let connection = services[si].busyTotal < services[si].connectionPool
         if services[si].sharedQueueMode {
             if phase == .ready, connection, let job = popLive(si, -1) {
                 startJob(s, r, job)
             } else if phase == .ready, services[si].replicas[ri].freePosition < 0, services[si].replicas[ri].readyPosition >= 0 {
-                addToFreeList(si, r)
+                services[si].addToFreeList(r)
             }
-        } else if connection, let job = popLive(si, r) {
+        } else if connection, services[si].replicas[ri].queued > 0, let job = popLive(si, r) {
             startJob(s, r, job)
         } else if connection, !services[si].waitingForConnection.isEmpty {
             serveWaitingForConnection(si)
         }
-        if phase == .draining, services[si].replicas[ri].busy == 0, services[si].replicas[ri].queue.isEmpty {
+        if phase == .draining, services[si].replicas[ri].busy == 0, services[si].replicas[ri].queued == 0 {
             terminateReplica(s, r, reason: "drained")
         }
     }
@@ -307,7 +227,7 @@ public struct ClusterSimulation {
             guard phase == .ready || phase == .draining, services[si].replicas[ri].busy < services[si].concurrency,
                   let job = popLive(si, r) else { continue }
             startJob(Int32(si), r, job)
-            if !services[si].replicas[ri].queue.isEmpty, services[si].replicas[ri].busy < services[si].concurrency {
+            if services[si].replicas[ri].queued > 0, services[si].replicas[ri].busy < services[si].concurrency {
                 services[si].waitingForConnection.append(r)
             }
         }
@@ -324,7 +244,7 @@ public struct ClusterSimulation {
         } else {
             // Every replica with a free slot and a queue may now be waiting for a connection.
             for r in services[si].ready where services[si].replicas[Int(r)].busy < services[si].concurrency
-                && !services[si].replicas[Int(r)].queue.isEmpty {
+                && services[si].replicas[Int(r)].queued > 0 {
                 services[si].waitingForConnection.append(r)
             }
             serveWaitingForConnection(si)
@@ -333,34 +253,24 @@ public struct ClusterSimulation {
 
     public func connectionPool(service si: Int) -> Int? { services[si].spec.connectionPool == nil ? nil : services[si].connectionPool }
 
-    mutating func reject(_ s: Int32, _ job: Job) {
-        let si = Int(s)
-        services[si].interval.rejected += 1
-        services[si].totals.rejected += 1
-        if job.parent >= 0 { childFinished(job.parent, ok: false) }
-    }
-
     // MARK: Queue deadlines
 
-    /// Pops the next request whose client is still waiting; expired ones are counted as timed out.
+    /// Pops the next request whose client is still waiting; expired ones are counted as timed out
+    /// and their callers told.
     mutating func popLive(_ si: Int, _ r: Int32) -> Job? {
         let now = events.now.nanoseconds
         while true {
-            let job: Job?
-            if r < 0 { job = services[si].sharedQueue.popFirst() } else { job = services[si].replicas[Int(r)].queue.popFirst() }
-            guard let job else { return nil }
-            services[si].queuedTotal -= 1
-            if let timeout = services[si].timeoutNs, now - job.arrival >= timeout {
-                timeOutQueued(si, job)
-                continue
+            switch services[si].dequeue(r, now: now) {
+            case .live(let job): return job
+            case .expired(let job): if job.parent >= 0 { childFinished(job.parent, ok: false) }
+            case .empty: return nil
             }
-            return job
         }
     }
 
+    /// A queued request whose deadline passed: counted as timed out, its caller told.
     mutating func timeOutQueued(_ si: Int, _ job: Job) {
         services[si].interval.timedOut += 1
-        services[si].totals.timedOut += 1
         if job.parent >= 0 { childFinished(job.parent, ok: false) }
     }
 
@@ -404,6 +314,7 @@ public struct ClusterSimulation {
             services[si].replicas[ri].timerArmed = false
             while let head = services[si].replicas[ri].queue.first, now - head.arrival >= timeout {
                 services[si].replicas[ri].queue.removeFirst()
+                services[si].replicas[ri].queued &-= 1
                 services[si].queuedTotal -= 1
                 timeOutQueued(si, head)
             }
@@ -460,16 +371,6 @@ public struct ClusterSimulation {
 
     // MARK: Accounting
 
-    /// Integrates busy slots, ready slots and held replicas over time up to `now`.
     @inline(__always)
-    mutating func account(_ si: Int, _ now: Int64) {
-        let dt = now - services[si].lastAccount
-        if dt == 0 { return }
-        let d = Double(dt) / 1e9
-        services[si].interval.busyArea += Double(services[si].busyTotal) * d
-        services[si].interval.slotArea += Double(services[si].readySlots) * d
-        services[si].interval.replicaArea += Double(services[si].readyCount + services[si].startingCount + services[si].drainingCount) * d
-        services[si].lastAccount = now
-    }
+    mutating func account(_ si: Int, _ now: Int64) { services[si].account(now) }
 }
-

@@ -28,11 +28,16 @@ struct ReplicaState {
     var busy: Int32 = 0
     /// Waiting requests (load-balanced routing only).
     var queue = Deque<Job>()
+    /// `queue.count`, kept inline so least-outstanding routing reads no queue storage.
+    var queued: Int32 = 0
     var timerArmed = false
     /// Index in the service's `ready` list, or -1.
     var readyPosition: Int32 = -1
     /// Index in the service's `withFreeSlot` list (shared queue only), or -1.
     var freePosition: Int32 = -1
+
+    /// Requests in service plus queued: what least-outstanding routing compares.
+    @inline(__always) var outstanding: Int32 { busy &+ queued }
 }
 
 enum NodePhase: String { case provisioning, up, down, removed }
@@ -53,11 +58,13 @@ struct NodeState {
     var announceLeaving = false
 }
 
-/// Interval counters, reset at every scrape.
+/// Interval counters, reset at every scrape (after being folded into the run's totals).
 struct IntervalCounters {
     var arrivals = 0, completed = 0, failed = 0, rejected = 0, timedOut = 0
     var waitSum = 0.0
+    /// Requests that started service (and so have a queue wait).
     var waitCount = 0
+    var latencySum = 0.0
     var busyArea = 0.0
     var slotArea = 0.0
     var replicaArea = 0.0
@@ -113,9 +120,12 @@ struct ServiceState {
     var faultRng: RandomStream
 
     var interval = IntervalCounters()
+    /// Totals up to the last scrape; `runTotals` adds the interval in progress. (The hot path
+    /// counts each thing once, in `interval`.)
     var totals = ServiceTotals()
     var latencies: Histogram<UInt64>
     var runLatencies: Histogram<UInt64>
+    let emptyLatencies: Histogram<UInt64>
 
     init(spec: ServiceSpec, seed: UInt64) {
         self.spec = spec
@@ -133,9 +143,23 @@ struct ServiceState {
         // a tenth of the buckets to scan and clear at every scrape compared with 3 digits.
         latencies = Histogram(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .two)
         runLatencies = latencies
+        emptyLatencies = latencies
     }
 
     var readyCount = 0
     var activeCount: Int { pendingCount + startingCount + readyCount }
     var inSystem: Int { busyTotal + queuedTotal }
+
+    var runTotals: ServiceTotals {
+        var t = totals
+        t.arrivals += interval.arrivals
+        t.completed += interval.completed
+        t.failed += interval.failed
+        t.rejected += interval.rejected
+        t.timedOut += interval.timedOut
+        t.waitSum += interval.waitSum
+        t.started += interval.waitCount
+        t.latencySum += interval.latencySum
+        return t
+    }
 }

@@ -3,7 +3,7 @@ import SimulationKernel
 
 /// A multiplicative factor on a service's arrival rate over time.
 ///
-/// Each case can bound itself over an interval (`maxFactor`), which lets the arrival process thin
+/// Each case can bound itself over an interval (`factorRange`), which lets the arrival process thin
 /// against a tight local bound instead of the run-wide peak: a Black Friday 8× surge does not make
 /// the quiet night eight times more expensive to simulate.
 public enum LoadShape: Sendable, Equatable {
@@ -45,32 +45,36 @@ public enum LoadShape: Sendable, Equatable {
         }
     }
 
-    /// An upper bound of the factor over [t0, t1] (exact for the unimodal and monotone shapes).
-    public func maxFactor(from t0: Double, to t1: Double, noiseSeed: UInt64) -> Double {
+    /// The lowest and highest factor over [t0, t1] (exact up to rounding: every shape is smooth
+    /// and unimodal or piecewise linear, so the extremes lie at the ends or at known points inside).
+    /// The arrival process thins against the highest and accepts below the lowest unevaluated.
+    public func factorRange(from t0: Double, to t1: Double, noiseSeed: UInt64) -> (lower: Double, upper: Double) {
+        func f(_ t: Double) -> Double { factor(at: t, noiseSeed: noiseSeed) }
+        var lower = min(f(t0), f(t1)), upper = max(f(t0), f(t1))
+        func include(_ value: Double) { lower = min(lower, value); upper = max(upper, value) }
         switch self {
         case .cycle(let period, let a, let peak):
             let p = period.seconds
-            // First peak at or after t0.
-            let k = ((t0 - peak.seconds) / p).rounded(.up)
-            let nextPeak = peak.seconds + k * p
-            if nextPeak <= t1 { return 1 + a }
-            return max(factor(at: t0, noiseSeed: noiseSeed), factor(at: t1, noiseSeed: noiseSeed))
+            // The first peak and the first trough at or after t0.
+            let nextPeak = peak.seconds + ((t0 - peak.seconds) / p).rounded(.up) * p
+            let nextTrough = peak.seconds + p / 2 + ((t0 - peak.seconds - p / 2) / p).rounded(.up) * p
+            if nextPeak <= t1 { include(1 + a) }
+            if nextTrough <= t1 { include(1 - a) }
         case .ramp:
-            return max(factor(at: t0, noiseSeed: noiseSeed), factor(at: t1, noiseSeed: noiseSeed))
-        case .surge(let start, let up, _, _, _):
-            let peak = start.seconds + up.seconds
-            return factor(at: min(max(peak, t0), t1), noiseSeed: noiseSeed)
+            break  // monotone: the ends are the extremes
+        case .surge(let start, let up, let hold, let decay, _):
+            let knots = [start.seconds, start.seconds + up.seconds, start.seconds + up.seconds + hold.seconds,
+                         start.seconds + up.seconds + hold.seconds + decay.seconds]
+            for k in knots where k > t0 && k < t1 { include(f(k)) }
         case .flashCrowd(let start, _, _):
-            return factor(at: min(max(start.seconds, t0), t1), noiseSeed: noiseSeed)
+            // A jump at `start` from 1 to the multiplier, monotone on either side.
+            if start.seconds > t0 && start.seconds <= t1 { include(1); include(f(start.seconds)) }
         case .noise(let sigma, let every):
             let b0 = Int64((t0 / every.seconds).rounded(.down)), b1 = Int64((t1 / every.seconds).rounded(.down))
-            if b1 - b0 > 8 { return exp(3 * sigma) }
-            var m = 0.0
-            for b in b0...b1 {
-                m = max(m, LoadShape.noiseFactor(sigma: sigma, seed: noiseSeed, bucket: UInt64(bitPattern: b)))
-            }
-            return m
+            if b1 - b0 > 8 { return (exp(-3 * sigma), exp(3 * sigma)) }
+            for b in b0...b1 { include(LoadShape.noiseFactor(sigma: sigma, seed: noiseSeed, bucket: UInt64(bitPattern: b))) }
         }
+        return (lower, upper)
     }
 
     @inlinable
@@ -135,10 +139,10 @@ public enum RateSource: Sendable, Equatable {
         }
     }
 
-    public func maxRate(from t0: Double, to t1: Double) -> Double {
+    public func rateRange(from t0: Double, to t1: Double) -> (lower: Double, upper: Double) {
         switch self {
-        case .constant(let r): return r
-        case .trace(let replay): return replay.maxRate(from: t0, to: t1)
+        case .constant(let r): return (r, r)
+        case .trace(let replay): return (replay.minRate(from: t0, to: t1), replay.maxRate(from: t0, to: t1))
         }
     }
 }

@@ -57,18 +57,24 @@ public struct TraceReplay: Sendable, Equatable {
         return rates[i - 1] + f * (rates[i] - rates[i - 1])
     }
 
-    public func maxRate(from t0: Double, to t1: Double) -> Double {
+    public func maxRate(from t0: Double, to t1: Double) -> Double { extremeRate(from: t0, to: t1, by: max) }
+
+    /// The lowest rate over [t0, t1] (a lower bound lets thinning accept most candidates unevaluated).
+    public func minRate(from t0: Double, to t1: Double) -> Double { extremeRate(from: t0, to: t1, by: min) }
+
+    /// The rate is piecewise linear, so its extremes over a window lie at the ends or at knots inside.
+    private func extremeRate(from t0: Double, to t1: Double, by pick: (Double, Double) -> Double) -> Double {
         guard times.count > 1 else { return rates.first ?? 0 }
-        if t1 - t0 >= period { return rates.max() ?? 0 }
-        var m = max(rate(at: t0), rate(at: t1))
+        if t1 - t0 >= period { return rates.reduce(rates[0], pick) }
+        var m = pick(rate(at: t0), rate(at: t1))
         // Knots inside the window (the window may wrap around the end of the trace).
         let a = t0.truncatingRemainder(dividingBy: period), b = a + (t1 - t0)
         var i = upperIndex(a)
-        while i < times.count, times[i] <= min(b, period) { m = max(m, rates[i]); i += 1 }
+        while i < times.count, times[i] <= min(b, period) { m = pick(m, rates[i]); i += 1 }
         if b > period {
             var j = 0
-            while j < times.count, times[j] <= b - period { m = max(m, rates[j]); j += 1 }
-            m = max(m, rates[times.count - 1], rates[0])
+            while j < times.count, times[j] <= b - period { m = pick(m, rates[j]); j += 1 }
+            m = pick(m, pick(rates[times.count - 1], rates[0]))
         }
         return m
     }

@@ -5,7 +5,9 @@ import Foundation
 ///
 /// An enum rather than a protocol so that sampling on the simulation's hot path is a switch, not a
 /// dynamic dispatch, and so that scenarios stay plain values that can be compared and printed.
-public indirect enum Distribution: Sendable, Equatable, CustomStringConvertible {
+/// Not `indirect`: mixtures nest through an array already, and inline payloads spare every
+/// sample a pointer chase and a reference count.
+public enum Distribution: Sendable, Equatable, CustomStringConvertible {
     case constant(Double)
     case uniform(low: Double, high: Double)
     case exponential(mean: Double)
@@ -48,7 +50,7 @@ public indirect enum Distribution: Sendable, Equatable, CustomStringConvertible 
         case .constant(let v):
             return v
         case .exponential(let mean):
-            return -mean * log(rng.uniformPositive())
+            return mean * rng.standardExponential()
         case .uniform(let lo, let hi):
             return lo + (hi - lo) * rng.uniform()
         case .normal(let mean, let sd):
@@ -79,12 +81,8 @@ public indirect enum Distribution: Sendable, Equatable, CustomStringConvertible 
         }
     }
 
-    /// Box–Muller; one normal per call (no cached pair) so each draw consumes a fixed amount of the stream.
-    @inlinable
-    static func standardNormal(_ rng: inout RandomStream) -> Double {
-        let u1 = rng.uniformPositive(), u2 = rng.uniform()
-        return sqrt(-2 * log(u1)) * cos(2 * Double.pi * u2)
-    }
+    @inlinable @inline(__always)
+    static func standardNormal(_ rng: inout RandomStream) -> Double { rng.standardNormal() }
 
     /// Marsaglia–Tsang for shape ≥ 1, boosted for shape < 1.
     @inlinable

@@ -38,6 +38,7 @@ import ClusterModel
         #expect(r.period == 180)
         #expect(r.rate(at: 180 + 30) == 150)  // loops
         #expect(r.maxRate(from: 10, to: 100) == 200)
+        #expect(r.minRate(from: 10, to: 100) <= r.rate(at: 10) && r.minRate(from: 10, to: 100) <= r.rate(at: 100))
         let counts = TraceReplay(series: s, valuesAre: .countPerRow)
         #expect(abs(counts.rate(at: 60) - 200.0 / 60) < 1e-9)
         let peak = TraceReplay(series: s, valuesAre: .perSecond, peak: 50)

@@ -27,6 +27,8 @@ func expectConservation(_ sim: ClusterSimulation, _ when: String) {
         #expect(t.arrivals == t.completed + t.errors + sim.inSystem(i),
                 "\(sim.serviceName(i)) at \(when): arrived \(t.arrivals) ≠ completed \(t.completed) + errors \(t.errors) + in system \(sim.inSystem(i))")
     }
+    let problems = sim.invariantViolations()
+    #expect(problems.isEmpty, "at \(when): \(problems.joined(separator: "; "))")
 }
 
 @Suite struct WorldBehaviourTests {
@@ -232,6 +234,49 @@ func expectConservation(_ sim: ClusterSimulation, _ when: String) {
             // Poisson: sd = √expected; allow 4 sd.
             #expect(abs(Double(n) - expected) < 4 * expected.squareRoot(), "window \(w): \(n) arrivals vs \(expected)")
         }
+    }
+
+    @Test(arguments: [
+        LoadShape.cycle(period: .hours(1), amplitude: 0.8, peakAt: .minutes(15)),
+        .ramp(start: .minutes(5), end: .minutes(25), from: 2, to: 0.5),
+        .surge(start: .minutes(10), rampUp: .minutes(3), hold: .minutes(4), decay: .minutes(6), multiplier: 8),
+        .surge(start: .minutes(10), rampUp: .minutes(3), hold: .minutes(4), decay: .minutes(6), multiplier: 0.25),
+        .flashCrowd(start: .minutes(12), multiplier: 5, halfLife: .minutes(2)),
+        .flashCrowd(start: .minutes(12), multiplier: 0.2, halfLife: .minutes(2)),
+        .noise(sigma: 0.3, every: .seconds(60)),  // windows up to 5 min: few enough buckets for an exact bound
+    ])
+    func everyShapeBoundsItselfOverAnyWindow(_ shape: LoadShape) {
+        // Thinning is exact only if the bounds hold everywhere in the window: check densely, and
+        // check they are tight (attained within 1 %), or thinning would waste candidates.
+        var rng = RandomStream(seed: 5, name: "windows")
+        for _ in 0..<300 {
+            let t0 = rng.uniform() * 2400, t1 = t0 + 1 + rng.uniform() * 300
+            let (lower, upper) = shape.factorRange(from: t0, to: t1, noiseSeed: 77)
+            var seenMin = Double.infinity, seenMax = -Double.infinity
+            for k in 0...2000 {
+                let f = shape.factor(at: t0 + (t1 - t0) * Double(k) / 2000, noiseSeed: 77)
+                seenMin = min(seenMin, f); seenMax = max(seenMax, f)
+            }
+            #expect(seenMin >= lower - 1e-12 && seenMax <= upper + 1e-12, "\(shape) on [\(t0), \(t1)]: \(seenMin)…\(seenMax) outside \(lower)…\(upper)")
+            #expect(seenMin <= lower * 1.01 + 1e-9 && seenMax >= upper * 0.99 - 1e-9, "\(shape) on [\(t0), \(t1)]: bounds \(lower)…\(upper) loose vs \(seenMin)…\(seenMax)")
+        }
+    }
+
+    @Test func aDipInTrafficIsReproducedNotJustAPeak() {
+        // A surge with multiplier < 1 is a dip: the thinning bound must come from the ends, not the plateau.
+        let dip = LoadShape.surge(start: .minutes(10), rampUp: .minutes(1), hold: .minutes(20), decay: .minutes(1), multiplier: 0.25)
+        let svc = ServiceSpec(name: "s", replicas: 20, concurrency: 20, serviceTime: .constant(0.001))
+        var sim = ClusterSimulation(spec: ClusterSpec(pools: [NodePoolSpec(name: "p", count: 4)], services: [svc],
+                                                      traffic: [TrafficSpec(service: "s", source: .constant(200), shapes: [dip])]), seed: 2)
+        sim.run(until: .seconds(600))
+        let before = sim.totals(0).arrivals
+        sim.run(until: .seconds(720))
+        let during0 = sim.totals(0).arrivals
+        sim.run(until: .seconds(1800))
+        let during = sim.totals(0).arrivals - during0
+        // 600 s at 200/s and 1,080 s at 50/s; allow 4 sd.
+        #expect(abs(Double(before) - 120_000) < 4 * 120_000.0.squareRoot())
+        #expect(abs(Double(during) - 54_000) < 4 * 54_000.0.squareRoot())
     }
 
     @Test func batchArrivalsBringSeveralRequestsAtOnce() {

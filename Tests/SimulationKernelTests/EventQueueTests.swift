@@ -62,6 +62,54 @@ import Testing
         #expect(count == 11)  // t = 0 … 10 inclusive
     }
 
+    @Test func laneEventsInterleaveWithHeapEventsExactlyAsOneHeapWould() {
+        // Lane 0 and 1 are self-rescheduling sources; the rest goes to the heap. Times on a coarse
+        // grid force many ties, which must resolve by scheduling order in both queues.
+        var rng = RandomStream(seed: 11, name: "lanes")
+        var plain = EventQueue<Int>(), laned = EventQueue<Int>()
+        var id = 0
+        for lane in 0..<2 {
+            let t = SimTime(nanoseconds: Int64(rng.next() % 4))
+            plain.schedule(id, at: t); laned.schedule(id, at: t, lane: lane); id += 1
+        }
+        var fromPlain: [(Int, SimTime)] = [], fromLaned: [(Int, SimTime)] = []
+        var laneOf: [Int: Int] = [0: 0, 1: 1]
+        for _ in 0..<5000 {
+            guard let a = plain.next(notAfter: .seconds(1e6)), let b = laned.next(notAfter: .seconds(1e6)) else { break }
+            fromPlain.append((a, plain.now)); fromLaned.append((b, laned.now))
+            // Follow-ups: the same random choices for both queues, driven by what the plain queue popped.
+            let gap = Int64(rng.next() % 4)
+            let t = SimTime(nanoseconds: plain.now.nanoseconds + gap)
+            if let lane = laneOf[a] {
+                plain.schedule(id, at: t); laned.schedule(id, at: t, lane: lane); laneOf[id] = lane
+            } else {
+                plain.schedule(id, at: t); laned.schedule(id, at: t)
+            }
+            id += 1
+            if rng.next() % 3 == 0 {
+                let t2 = SimTime(nanoseconds: plain.now.nanoseconds + Int64(rng.next() % 4))
+                plain.schedule(id, at: t2); laned.schedule(id, at: t2); id += 1
+            }
+        }
+        #expect(fromPlain.count == 5000)
+        #expect(fromPlain.map(\.0) == fromLaned.map(\.0))
+        #expect(fromPlain.map(\.1) == fromLaned.map(\.1))
+        #expect(plain.processed == laned.processed)
+    }
+
+    @Test func aCancelledLaneEventDoesNotRunAndFreesItsLane() {
+        var q = EventQueue<String>()
+        let token = q.schedule("arrival", at: .seconds(1), lane: 0)
+        q.schedule("work", at: .seconds(2))
+        q.cancel(token)
+        #expect(q.peekTime() == .seconds(2))
+        #expect(!q.isOccupied(lane: 0))
+        q.schedule("next arrival", at: .seconds(3), lane: 0)
+        var seen: [String] = []
+        q.run { _, e in seen.append(e) }
+        #expect(seen == ["work", "next arrival"])
+    }
+
     @Test func randomOrderInsertionsComeOutSorted() {
         var heap = EventHeap<Int>()
         var rng = RandomStream(seed: 3, name: "heap")

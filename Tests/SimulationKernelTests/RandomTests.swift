@@ -46,6 +46,57 @@ import Testing
     }
 }
 
+@Suite struct ZigguratTests {
+    /// Kolmogorov–Smirnov distance between `samples` and the CDF.
+    func ksDistance(_ samples: [Double], _ cdf: (Double) -> Double) -> Double {
+        let sorted = samples.sorted(), n = Double(sorted.count)
+        var d = 0.0
+        for (k, x) in sorted.enumerated() {
+            let c = cdf(x)
+            d = max(d, abs(c - Double(k) / n), abs(Double(k + 1) / n - c))
+        }
+        return d
+    }
+
+    @Test func theTopLayerClosesWithTheSameAreaAsTheOthers() {
+        // R and the layer area are a matched pair: only then does the recurrence that builds the
+        // layers from the tail up end with a top layer (0 … x[255], under the peak) of that same area.
+        for z in [Ziggurat.normal, Ziggurat.exponential] {
+            let area = z.x[1] * (z.f[2] - z.f[1])
+            let top = z.x[255] * (1 - z.f[255])
+            #expect(abs(top - area) < 1e-6 * area, "top layer \(top) vs \(area)")
+            #expect(zip(z.f, z.f.dropFirst()).allSatisfy { $0 < $1 })
+        }
+    }
+
+    @Test func normalDrawsFollowTheNormalLawIncludingTheTail() {
+        var g = RandomStream(seed: 21, name: "zig-normal")
+        let n = 400_000
+        let xs = (0..<n).map { _ in g.standardNormal() }
+        // KS critical value at α = 0.001 is 1.95/√n.
+        #expect(ksDistance(xs, { 0.5 * erfc(-$0 / 2.0.squareRoot()) }) < 1.95 / Double(n).squareRoot())
+        // The tail beyond R = 3.654 (sampled separately): P(|Z| > R) = 2.58e-4 → ~103 of 400k; allow 5 sd.
+        var tail = 0
+        var m = RandomStream(seed: 22, name: "zig-tail")
+        for _ in 0..<2_000_000 where abs(m.standardNormal()) > 3.654_152_885_361_008_8 { tail += 1 }
+        let expected = 2_000_000 * erfc(3.654_152_885_361_008_8 / 2.0.squareRoot())
+        #expect(abs(Double(tail) - expected) < 5 * expected.squareRoot(), "\(tail) tail draws vs \(expected)")
+    }
+
+    @Test func exponentialDrawsFollowTheExponentialLawIncludingTheTail() {
+        var g = RandomStream(seed: 23, name: "zig-exp")
+        let n = 400_000
+        let xs = (0..<n).map { _ in g.standardExponential() }
+        #expect(xs.allSatisfy { $0 >= 0 })
+        #expect(ksDistance(xs, { 1 - exp(-$0) }) < 1.95 / Double(n).squareRoot())
+        var tail = 0
+        var m = RandomStream(seed: 24, name: "zig-exp-tail")
+        for _ in 0..<2_000_000 where m.standardExponential() > 7.697_117_470_131_049_7 { tail += 1 }
+        let expected = 2_000_000 * exp(-7.697_117_470_131_049_7)
+        #expect(abs(Double(tail) - expected) < 5 * expected.squareRoot(), "\(tail) tail draws vs \(expected)")
+    }
+}
+
 @Suite struct DistributionTests {
     /// Sample mean within 5 standard errors of the analytic mean, from the analytic second moment.
     func checkMean(_ d: Distribution, n: Int = 200_000, file: String = #fileID) {

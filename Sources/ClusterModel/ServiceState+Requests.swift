@@ -1,0 +1,182 @@
+/// What happens to a request inside one service: admission, routing, a worker slot, completion.
+///
+/// These are `ServiceState` methods so that the simulation reaches a service once per step
+/// (`services[s].admit(…)` is one in-place access of the array) instead of once per field — on
+/// the per-request path every `services[s].x = …` costs a uniqueness check and a bounds check.
+/// Effects that cross services (downstream calls, caller notification) and the event queue
+/// stay in `ClusterSimulation`.
+extension ServiceState {
+    /// The outcome of offering a request to the service.
+    enum Admission {
+        /// Took a worker slot on `replica`; its own work ends at `done`.
+        case started(replica: Int32, done: Int64)
+        /// Waits in `replica`'s queue (-1: the shared queue).
+        case queued(replica: Int32)
+        /// No ready replica, or the queue is full.
+        case rejected
+    }
+
+    /// Counts an arrival and starts, queues or turns the request away.
+    mutating func admit(_ job: Job, now: Int64) -> Admission {
+        interval.arrivals &+= 1
+        if sharedQueueMode {
+            if busyTotal < connectionPool, let r = withFreeSlot.last {
+                return .started(replica: r, done: start(r, job, now: now))
+            }
+            guard sharedQueue.count < queueCapacity else { return reject() }
+            sharedQueue.append(job)
+            queuedTotal &+= 1
+            return .queued(replica: -1)
+        }
+        guard let r = pickReplica() else { return reject() }
+        let ri = Int(r)
+        let slotFree = replicas[ri].busy < concurrency
+        if slotFree && busyTotal < connectionPool {
+            return .started(replica: r, done: start(r, job, now: now))
+        }
+        guard Int(replicas[ri].queued) < queueCapacity else { return reject() }
+        replicas[ri].queue.append(job)
+        replicas[ri].queued &+= 1
+        queuedTotal &+= 1
+        if slotFree { waitingForConnection.append(r) }  // blocked by the connection pool only
+        return .queued(replica: r)
+    }
+
+    private mutating func reject() -> Admission {
+        interval.rejected &+= 1
+        return .rejected
+    }
+
+    /// The replica a load-balanced request goes to, or nil when none is ready.
+    mutating func pickReplica() -> Int32? {
+        let n = ready.count
+        if n == 0 { return nil }
+        switch spec.routing {
+        case .roundRobin, .sharedQueue:
+            rrCursor = (rrCursor + 1) % n
+            return ready[rrCursor]
+        case .random:
+            return ready[Int(routeRng.next() % UInt64(n))]
+        case .leastOutstanding:
+            // Scan from a rotating start so ties spread evenly instead of piling on replica 0.
+            let start = rrCursor
+            rrCursor = start + 1 >= n ? 0 : start + 1
+            return replicas.withUnsafeBufferPointer { reps in
+                ready.withUnsafeBufferPointer { ready in
+                    var best = ready[start]
+                    var bestLoad = reps[Int(best)].outstanding
+                    if bestLoad == 0 { return best }
+                    var i = start &+ 1
+                    for _ in 1..<n {
+                        if i == n { i = 0 }
+                        let r = ready[i]
+                        let load = reps[Int(r)].outstanding
+                        if load < bestLoad {
+                            best = r; bestLoad = load
+                            if load == 0 { break }
+                        }
+                        i &+= 1
+                    }
+                    return best
+                }
+            }
+        }
+    }
+
+    /// Gives `job` a worker slot on replica `r` now; returns when its own work will be done.
+    mutating func start(_ r: Int32, _ job: Job, now: Int64) -> Int64 {
+        let ri = Int(r)
+        account(now)
+        replicas[ri].busy &+= 1
+        busyTotal &+= 1
+        if sharedQueueMode, replicas[ri].busy == concurrency { removeFromFreeList(r) }
+        interval.waitSum += Double(now &- job.arrival) * 1e-9
+        interval.waitCount &+= 1
+        var work = spec.serviceTime.sample(&serviceRng)
+        if slowdown != 1 { work *= slowdown }
+        if let extra = extraLatency { work += extra.sample(&faultRng) }
+        return now &+ Int64(work * 1e9)
+    }
+
+    /// Records the end of a request that held a slot (the slot itself is freed by `release`).
+    /// Returns whether it counts as a success: done in time and not failed.
+    mutating func complete(_ job: Job, ok: Bool, now: Int64) -> Bool {
+        let latencyNs = now &- job.arrival
+        if !ok {
+            interval.failed &+= 1
+            return false
+        }
+        if let timeout = timeoutNs, latencyNs > timeout {
+            interval.timedOut &+= 1
+            return false
+        }
+        interval.completed &+= 1
+        interval.latencySum += Double(latencyNs) * 1e-9
+        latencies.record(UInt64(max(1, min(latencyNs / 1000, 3_600_000_000))))
+        return true
+    }
+
+    /// Frees a worker slot on replica `r`.
+    mutating func release(_ r: Int32, now: Int64) {
+        account(now)
+        replicas[Int(r)].busy &-= 1
+        busyTotal &-= 1
+    }
+
+    /// What `dequeue` found at the head of a queue.
+    enum Dequeued {
+        case live(Job)
+        /// Its client gave up (counted as timed out); the caller may need telling.
+        case expired(Job)
+        case empty
+    }
+
+    /// Takes the head of replica `r`'s queue (-1: the shared queue).
+    mutating func dequeue(_ r: Int32, now: Int64) -> Dequeued {
+        let job: Job
+        if r < 0 {
+            guard let head = sharedQueue.popFirst() else { return .empty }
+            job = head
+        } else {
+            guard let head = replicas[Int(r)].queue.popFirst() else { return .empty }
+            replicas[Int(r)].queued &-= 1
+            job = head
+        }
+        queuedTotal &-= 1
+        if let timeout = timeoutNs, now &- job.arrival >= timeout {
+            interval.timedOut &+= 1
+            return .expired(job)
+        }
+        return .live(job)
+    }
+
+    /// Integrates busy slots, ready slots and held replicas over time up to `now`.
+    @inline(__always)
+    mutating func account(_ now: Int64) {
+        let dt = now &- lastAccount
+        if dt == 0 { return }
+        let d = Double(dt) * 1e-9
+        interval.busyArea += Double(busyTotal) * d
+        interval.slotArea += Double(readySlots) * d
+        interval.replicaArea += Double(readyCount &+ startingCount &+ drainingCount) * d
+        lastAccount = now
+    }
+
+    // MARK: Shared-queue workers with a free slot
+
+    mutating func addToFreeList(_ r: Int32) {
+        replicas[Int(r)].freePosition = Int32(withFreeSlot.count)
+        withFreeSlot.append(r)
+    }
+
+    mutating func removeFromFreeList(_ r: Int32) {
+        let pos = Int(replicas[Int(r)].freePosition)
+        guard pos >= 0 else { return }
+        let last = withFreeSlot.removeLast()
+        if pos < withFreeSlot.count {
+            withFreeSlot[pos] = last
+            replicas[Int(last)].freePosition = Int32(pos)
+        }
+        replicas[Int(r)].freePosition = -1
+    }
+}
