@@ -50,6 +50,7 @@ struct ArrivalProcess {
     }
 
     /// The next arrival instant after the previous one, or nil if none comes before `horizon`.
+    @inline(__always)
     mutating func next(horizon: Double) -> Double? {
         while t < horizon {
             if t >= segmentEnd {

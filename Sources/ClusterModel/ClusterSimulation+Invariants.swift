@@ -16,6 +16,7 @@ extension ClusterSimulation {
                 if r.readyPosition >= 0 {
                     if r.phase != .ready { problems.append("\(name) replica \(ri): routable while \(r.phase)") }
                     if s.ready[Int(r.readyPosition)] != Int32(ri) { problems.append("\(name) replica \(ri): stale ready position") }
+                    if s.readyLoad[Int(r.readyPosition)] != r.outstanding { problems.append("\(name) replica \(ri): routing sees load \(s.readyLoad[Int(r.readyPosition)]), has \(r.outstanding)") }
                 }
             }
             if busy != s.busyTotal { problems.append("\(name): busyTotal \(s.busyTotal) ≠ Σ busy \(busy)") }

@@ -93,6 +93,7 @@ extension ClusterSimulation {
         account(si, events.now.nanoseconds)
         services[si].replicas[ri].readyPosition = Int32(services[si].ready.count)
         services[si].ready.append(r)
+        services[si].readyLoad.append(services[si].replicas[ri].outstanding)
         services[si].readySlots += Int(services[si].concurrency)
         if services[si].sharedQueueMode {
             while services[si].replicas[ri].busy < services[si].concurrency,
@@ -110,8 +111,10 @@ extension ClusterSimulation {
         guard pos >= 0 else { return }
         account(si, events.now.nanoseconds)
         let last = services[si].ready.removeLast()
+        let lastLoad = services[si].readyLoad.removeLast()
         if pos < services[si].ready.count {
             services[si].ready[pos] = last
+            services[si].readyLoad[pos] = lastLoad
             services[si].replicas[Int(last)].readyPosition = Int32(pos)
         }
         services[si].replicas[ri].readyPosition = -1

@@ -4,11 +4,10 @@ import SimulationKernel
 import Telemetry
 
 /// One scheduled happening in the world. A flat 24-byte struct rather than an enum with payloads:
-/// the event heap moves these on every push and pop, and size is speed there.
+/// the event heap moves these on every push and pop, and size is speed there. (External arrivals
+/// are not among them: see `NextArrivals`.)
 struct WorldEvent {
     enum Kind: UInt8 {
-        /// The next external arrival of traffic stream `target`.
-        case arrival
         /// A worker slot finished the request's own work.
         case workDone
         /// The head of a queue reached its deadline. replica == -1 is the shared queue.
@@ -26,7 +25,6 @@ struct WorldEvent {
 
     var job: Job { Job(arrival: jobArrival, parent: jobParent) }
 
-    static func arrival(traffic: Int32) -> WorldEvent { WorldEvent(target: Int16(traffic), kind: .arrival) }
     static func workDone(service: Int32, replica: Int32, incarnation: UInt32, job: Job) -> WorldEvent {
         WorldEvent(jobArrival: job.arrival, jobParent: job.parent, replica: replica, incarnation: incarnation,
                    target: Int16(service), kind: .workDone)
@@ -55,6 +53,7 @@ public struct ClusterSimulation {
     var services: [ServiceState]
     var nodes: [NodeState] = []
     var arrivalProcesses: [ArrivalProcess]
+    var nextArrivals = NextArrivals()
     var trafficTargets: [Int32]
     /// Requests waiting for downstream calls: a slab with a free list.
     var parents: [ParentRecord] = []
@@ -103,23 +102,37 @@ public struct ClusterSimulation {
 
     /// Processes every event up to and including `time`.
     public mutating func run(until time: SimTime) {
-        while let e = events.next(notAfter: time) { handle(e) }
+        while true {
+            let a = nextArrivals.earliest
+            if a.time != .max, a.time <= time.nanoseconds, events.precedesQueued(time: SimTime(nanoseconds: a.time), sequence: a.sequence) {
+                events.deliverOutside(at: SimTime(nanoseconds: a.time))
+                arrive(Int32(a.stream))
+            } else if let e = events.next(notAfter: time) {
+                handle(e)
+            } else {
+                break
+            }
+        }
         if events.now < time { events.advance(to: time) }
+    }
+
+    /// The next external arrival of traffic stream `t` is now.
+    @inline(__always)
+    mutating func arrive(_ t: Int32) {
+        let s = trafficTargets[Int(t)]
+        let job = Job(arrival: events.now.nanoseconds, parent: -1)
+        if arrivalProcesses[Int(t)].singleRequests {
+            route(s, job)
+        } else {
+            for _ in 0..<arrivalProcesses[Int(t)].batchSize() { route(s, job) }
+        }
+        scheduleNextArrival(t)
     }
 
     @inline(__always)
     mutating func handle(_ e: WorldEvent) {
         let target = Int32(e.target)
         switch e.kind {
-        case .arrival:
-            let s = trafficTargets[Int(target)]
-            let job = Job(arrival: events.now.nanoseconds, parent: -1)
-            if arrivalProcesses[Int(target)].singleRequests {
-                route(s, job)
-            } else {
-                for _ in 0..<arrivalProcesses[Int(target)].batchSize() { route(s, job) }
-            }
-            scheduleNextArrival(target)
         case .workDone:
             workDone(target, e.replica, e.incarnation, e.job)
         case .queueDeadline:
@@ -131,9 +144,13 @@ public struct ClusterSimulation {
         }
     }
 
+    /// Draws stream `t`'s next arrival, with a sequence number taken now as if it were queued now.
+    @inline(__always)
     mutating func scheduleNextArrival(_ t: Int32) {
         if let at = arrivalProcesses[Int(t)].next(horizon: horizon) {
-            events.schedule(.arrival(traffic: t), at: SimTime(nanoseconds: Int64(at * 1e9)), lane: Int(t))
+            nextArrivals.set(Int(t), time: Int64(at * 1e9), sequence: events.reserveSequence())
+        } else {
+            nextArrivals.set(Int(t), time: .max, sequence: .max)
         }
     }
 
@@ -146,6 +163,7 @@ public struct ClusterSimulation {
     }
 
     /// Offers a request to service `s`: it starts, waits in a queue, or is turned away.
+    @inline(__always)
     mutating func route(_ s: Int32, _ job: Job) {
         let now = events.now.nanoseconds
         switch services[Int(s)].admit(job, now: now) {
@@ -159,6 +177,7 @@ public struct ClusterSimulation {
     }
 
     /// Starts `job` on a free slot of replica `r`.
+    @inline(__always)
     mutating func startJob(_ s: Int32, _ r: Int32, _ job: Job) {
         let done = services[Int(s)].start(r, job, now: events.now.nanoseconds)
         scheduleWorkDone(s, r, job, at: done)
@@ -170,6 +189,7 @@ public struct ClusterSimulation {
         events.schedule(.workDone(service: s, replica: r, incarnation: inc, job: job), at: SimTime(nanoseconds: done))
     }
 
+    @inline(__always)
     mutating func workDone(_ s: Int32, _ r: Int32, _ inc: UInt32, _ job: Job) {
         let si = Int(s), ri = Int(r)
         guard services[si].replicas[ri].incarnation == inc else {
@@ -191,6 +211,7 @@ public struct ClusterSimulation {
     }
 
     /// Ends a request that holds a worker slot on replica r, tells its caller, and frees the slot.
+    @inline(__always)
     mutating func finishJob(_ s: Int32, _ r: Int32, _ job: Job, ok: Bool) {
         let succeeded = services[Int(s)].complete(job, ok: ok, now: events.now.nanoseconds)
         if job.parent >= 0 { childFinished(job.parent, ok: succeeded) }
@@ -198,6 +219,7 @@ public struct ClusterSimulation {
     }
 
     /// Frees a slot on replica r and gives it the next waiting request, if any.
+    @inline(__always)
     mutating func releaseSlot(_ s: Int32, _ r: Int32) {
         let si = Int(s), ri = Int(r)
         services[si].release(r, now: events.now.nanoseconds)
@@ -257,6 +279,7 @@ public struct ClusterSimulation {
 
     /// Pops the next request whose client is still waiting; expired ones are counted as timed out
     /// and their callers told.
+    @inline(__always)
     mutating func popLive(_ si: Int, _ r: Int32) -> Job? {
         let now = events.now.nanoseconds
         while true {
@@ -315,6 +338,7 @@ public struct ClusterSimulation {
             while let head = services[si].replicas[ri].queue.first, now - head.arrival >= timeout {
                 services[si].replicas[ri].queue.removeFirst()
                 services[si].replicas[ri].queued &-= 1
+                services[si].loadChanged(ri)
                 services[si].queuedTotal -= 1
                 timeOutQueued(si, head)
             }

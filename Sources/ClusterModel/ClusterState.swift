@@ -90,7 +90,10 @@ struct ServiceState {
 
     var replicas: [ReplicaState] = []
     var unusedSlots: [Int32] = []
+    /// Routable replicas, and beside them each one's outstanding requests: least-outstanding
+    /// routing scans this one small contiguous array instead of the replica records.
     var ready: [Int32] = []
+    var readyLoad: [Int32] = []
     var withFreeSlot: [Int32] = []
     var sharedQueue = Deque<Job>()
     var sharedTimerArmed = false

@@ -17,6 +17,7 @@ extension ServiceState {
     }
 
     /// Counts an arrival and starts, queues or turns the request away.
+    @inline(__always)
     mutating func admit(_ job: Job, now: Int64) -> Admission {
         interval.arrivals &+= 1
         if sharedQueueMode {
@@ -37,6 +38,7 @@ extension ServiceState {
         guard Int(replicas[ri].queued) < queueCapacity else { return reject() }
         replicas[ri].queue.append(job)
         replicas[ri].queued &+= 1
+        loadChanged(ri)
         queuedTotal &+= 1
         if slotFree { waitingForConnection.append(r) }  // blocked by the connection pool only
         return .queued(replica: r)
@@ -48,6 +50,7 @@ extension ServiceState {
     }
 
     /// The replica a load-balanced request goes to, or nil when none is ready.
+    @inline(__always)
     mutating func pickReplica() -> Int32? {
         let n = ready.count
         if n == 0 { return nil }
@@ -61,33 +64,41 @@ extension ServiceState {
             // Scan from a rotating start so ties spread evenly instead of piling on replica 0.
             let start = rrCursor
             rrCursor = start + 1 >= n ? 0 : start + 1
-            return replicas.withUnsafeBufferPointer { reps in
-                ready.withUnsafeBufferPointer { ready in
-                    var best = ready[start]
-                    var bestLoad = reps[Int(best)].outstanding
-                    if bestLoad == 0 { return best }
-                    var i = start &+ 1
-                    for _ in 1..<n {
-                        if i == n { i = 0 }
-                        let r = ready[i]
-                        let load = reps[Int(r)].outstanding
-                        if load < bestLoad {
-                            best = r; bestLoad = load
-                            if load == 0 { break }
-                        }
-                        i &+= 1
-                    }
-                    return best
+            let pos = readyLoad.withUnsafeBufferPointer { load -> Int in
+                var best = start, bestLoad = load[start]
+                // Selects rather than jumps (which replica is least loaded is a coin toss); an
+                // idle replica ends the scan.
+                func consider(_ i: Int) -> Bool {
+                    let l = load[i], better = l < bestLoad
+                    best = better ? i : best
+                    bestLoad = better ? l : bestLoad
+                    return bestLoad == 0
                 }
+                if bestLoad == 0 { return best }
+                var i = start &+ 1
+                while i < n { if consider(i) { return best }; i &+= 1 }
+                i = 0
+                while i < start { if consider(i) { return best }; i &+= 1 }
+                return best
             }
+            return ready[pos]
         }
     }
 
+    /// Keeps `readyLoad` in step after replica `ri`'s busy or queued count changed.
+    @inline(__always)
+    mutating func loadChanged(_ ri: Int) {
+        let pos = Int(replicas[ri].readyPosition)
+        if pos >= 0 { readyLoad[pos] = replicas[ri].outstanding }
+    }
+
     /// Gives `job` a worker slot on replica `r` now; returns when its own work will be done.
+    @inline(__always)
     mutating func start(_ r: Int32, _ job: Job, now: Int64) -> Int64 {
         let ri = Int(r)
         account(now)
         replicas[ri].busy &+= 1
+        loadChanged(ri)
         busyTotal &+= 1
         if sharedQueueMode, replicas[ri].busy == concurrency { removeFromFreeList(r) }
         interval.waitSum += Double(now &- job.arrival) * 1e-9
@@ -100,6 +111,7 @@ extension ServiceState {
 
     /// Records the end of a request that held a slot (the slot itself is freed by `release`).
     /// Returns whether it counts as a success: done in time and not failed.
+    @inline(__always)
     mutating func complete(_ job: Job, ok: Bool, now: Int64) -> Bool {
         let latencyNs = now &- job.arrival
         if !ok {
@@ -117,9 +129,11 @@ extension ServiceState {
     }
 
     /// Frees a worker slot on replica `r`.
+    @inline(__always)
     mutating func release(_ r: Int32, now: Int64) {
         account(now)
         replicas[Int(r)].busy &-= 1
+        loadChanged(Int(r))
         busyTotal &-= 1
     }
 
@@ -132,6 +146,7 @@ extension ServiceState {
     }
 
     /// Takes the head of replica `r`'s queue (-1: the shared queue).
+    @inline(__always)
     mutating func dequeue(_ r: Int32, now: Int64) -> Dequeued {
         let job: Job
         if r < 0 {
@@ -140,6 +155,7 @@ extension ServiceState {
         } else {
             guard let head = replicas[Int(r)].queue.popFirst() else { return .empty }
             replicas[Int(r)].queued &-= 1
+            loadChanged(Int(r))
             job = head
         }
         queuedTotal &-= 1

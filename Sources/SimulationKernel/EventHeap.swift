@@ -1,13 +1,22 @@
-/// A 4-ary min-heap keyed by (time, sequence), the future-event set's storage.
+/// The future-event set's storage: a min-priority queue keyed by (time, sequence).
 ///
-/// swift-collections' `Heap` is a min-max heap: it keeps both ends ordered, which costs about a
-/// third of a simulation's run time on pops we never need. This one only keeps the minimum, and
-/// sifts with a hole (one move per level instead of a swap). Four children per node halve the
-/// depth, and so the number of moves, at the price of more comparisons within a cache line.
-/// The array never shrinks: slots past `count` are spare, so a pop or push touches the array
-/// once (one uniqueness check) instead of also appending or removing.
+/// Two shapes, one at a time:
+/// - **Sorted** (up to `sortedLimit` events): `nodes[head ..< head + count]` in ascending key
+///   order. A pop takes the front (O(1)); a push walks in from the back. A new event is usually
+///   among the latest pending ones (its service has only just begun, the others are part done),
+///   so it moves few others. A simulation at moderate load keeps a few dozen events pending, and
+///   there this beats any heap.
+/// - **Heap** (beyond it): a 4-ary min-heap that sifts with a hole (one move per level), with
+///   four children per node to halve the depth. An ascending array is already a valid heap, so
+///   the switch is free; switching back (below a quarter of the limit) is a sort.
 ///
-/// Complexity: `insert` and `removeMin` are O(log n); `min` is O(1).
+/// swift-collections' `Heap` is a min-max heap: it keeps both ends ordered, which cost about a
+/// third of a simulation's run time on pops we never need. The array never shrinks: slots
+/// outside the live range are spare, so a pop or push touches the array once (one uniqueness
+/// check) instead of also appending or removing.
+///
+/// Complexity: `insert` is O(n) worst case and about O(1) typically while sorted (n ≤ 256), and
+/// O(log n) as a heap; `removeMin` is O(1) while sorted and O(log n) as a heap; `min` is O(1).
 @usableFromInline
 struct EventHeap<Element> {
     @usableFromInline struct Node {
@@ -27,35 +36,57 @@ struct EventHeap<Element> {
         }
     }
 
-    /// Slots 0..<count hold the heap; the rest are spare (stale copies, overwritten on push).
+    @usableFromInline static var sortedLimit: Int { 256 }
+
+    /// The live events: `nodes[head ..< head + count]`, sorted, or `nodes[0 ..< count]` as a heap.
     @usableFromInline var nodes: [Node] = []
+    @usableFromInline var head = 0
     @usableFromInline var count = 0
+    @usableFromInline var isSorted = true
 
     @inlinable init() {}
 
-    @inlinable var min: Node? { count > 0 ? nodes[0] : nil }
+    @inlinable var min: Node? { count == 0 ? nil : nodes[isSorted ? head : 0] }
 
     /// True when the heap is empty or (time, sequence) comes before its minimum.
     @inlinable @inline(__always)
     func isEmptyOrAfter(time: Int64, sequence: UInt64) -> Bool {
         count == 0 || nodes.withUnsafeBufferPointer { h in
-            time < h[0].time || (time == h[0].time && sequence < h[0].sequence)
+            let m = h[isSorted ? head : 0]
+            return time < m.time || (time == m.time && sequence < m.sequence)
         }
     }
 
     @inlinable
     mutating func insert(_ node: Node) {
         let n = count
-        if n == nodes.count { nodes.append(node) }
-        nodes.withUnsafeMutableBufferPointer { h in
-            var i = n
-            while i > 0 {
-                let parent = (i &- 1) >> 2
-                if !node.precedes(h[parent]) { break }
-                h[i] = h[parent]
-                i = parent
+        if isSorted {
+            if n == EventHeap.sortedLimit {
+                becomeHeap()
+            } else if head &+ n == nodes.count {
+                // No room at the back: slide down if the front has room enough to be worth it
+                // (amortised O(1) per push), otherwise grow.
+                if head >= n / 2 &+ 8 { slideToFront() } else { nodes.append(node) }
             }
-            h[i] = node
+        } else if n == nodes.count {
+            nodes.append(node)
+        }
+        let (sorted, start) = (isSorted, head)
+        nodes.withUnsafeMutableBufferPointer { h in
+            if sorted {
+                var i = start &+ n
+                while i > start && node.precedes(h[i &- 1]) { h[i] = h[i &- 1]; i &-= 1 }
+                h[i] = node
+            } else {
+                var i = n
+                while i > 0 {
+                    let parent = (i &- 1) >> 2
+                    if !node.precedes(h[parent]) { break }
+                    h[i] = h[parent]
+                    i = parent
+                }
+                h[i] = node
+            }
         }
         count = n &+ 1
         checkInvariants()
@@ -66,6 +97,14 @@ struct EventHeap<Element> {
     mutating func removeMin(notAfter limit: Int64) -> Node? {
         let n = count
         if n == 0 { return nil }
+        if isSorted {
+            let top = nodes[head]
+            if top.time > limit { return nil }
+            count = n &- 1
+            head = count == 0 ? 0 : head &+ 1
+            checkInvariants()
+            return top
+        }
         let top: Node? = nodes.withUnsafeMutableBufferPointer { h in
             let top = h[0]
             if top.time > limit { return nil }
@@ -96,19 +135,48 @@ struct EventHeap<Element> {
             h[i] = last
             return top
         }
-        if top != nil { count = n &- 1 }
+        if top != nil {
+            count = n &- 1
+            if count < EventHeap.sortedLimit / 4 { becomeSorted() }
+        }
         checkInvariants()
         return top
+    }
+
+    /// Moves the sorted events to the start of the storage.
+    @usableFromInline mutating func slideToFront() {
+        let (start, n) = (head, count)
+        nodes.withUnsafeMutableBufferPointer { h in
+            for i in 0..<n { h[i] = h[start &+ i] }
+        }
+        head = 0
+    }
+
+    /// Sorted → heap: an ascending array already satisfies the heap order.
+    @usableFromInline mutating func becomeHeap() {
+        slideToFront()
+        if count == nodes.count { nodes.append(nodes[0]) }  // a spare slot for the push under way
+        isSorted = false
+    }
+
+    @usableFromInline mutating func becomeSorted() {
+        nodes[0..<count].sort { $0.precedes($1) }
+        head = 0
+        isSorted = true
     }
 }
 
 extension EventHeap {
-    /// Verifies the heap property; compiled in only with `-D STORMGLASS_INVARIANTS`.
+    /// Verifies the order (sorted or heap); compiled in only with `-D STORMGLASS_INVARIANTS`.
     @inlinable @inline(__always)
     func checkInvariants() {
         #if STORMGLASS_INVARIANTS
         for i in 1..<max(1, count) {
-            precondition(!nodes[i].precedes(nodes[(i - 1) >> 2]), "event heap order violated at \(i)")
+            if isSorted {
+                precondition(!nodes[head + i].precedes(nodes[head + i - 1]), "event list order violated at \(i)")
+            } else {
+                precondition(!nodes[i].precedes(nodes[(i - 1) >> 2]), "event heap order violated at \(i)")
+            }
         }
         #endif
     }

@@ -62,52 +62,86 @@ import Testing
         #expect(count == 11)  // t = 0 … 10 inclusive
     }
 
-    @Test func laneEventsInterleaveWithHeapEventsExactlyAsOneHeapWould() {
-        // Lane 0 and 1 are self-rescheduling sources; the rest goes to the heap. Times on a coarse
-        // grid force many ties, which must resolve by scheduling order in both queues.
-        var rng = RandomStream(seed: 11, name: "lanes")
-        var plain = EventQueue<Int>(), laned = EventQueue<Int>()
+    @Test func outsideEventsInterleaveWithQueuedEventsExactlyAsOneQueueWould() {
+        // Two self-rescheduling sources hold their next event outside the queue; everything else
+        // is queued. Times on a coarse grid force many ties, which must resolve by scheduling
+        // order just as in a queue that holds everything.
+        var rng = RandomStream(seed: 11, name: "outside")
+        var plain = EventQueue<Int>(), split = EventQueue<Int>()
+        var outside: [(time: SimTime, sequence: UInt64, id: Int)] = []
         var id = 0
-        for lane in 0..<2 {
+        for _ in 0..<2 {
             let t = SimTime(nanoseconds: Int64(rng.next() % 4))
-            plain.schedule(id, at: t); laned.schedule(id, at: t, lane: lane); id += 1
+            plain.schedule(id, at: t)
+            outside.append((t, split.reserveSequence(), id)); id += 1
         }
-        var fromPlain: [(Int, SimTime)] = [], fromLaned: [(Int, SimTime)] = []
-        var laneOf: [Int: Int] = [0: 0, 1: 1]
+        var sourceOf: [Int: Int] = [0: 0, 1: 1]
+        var fromPlain: [(Int, SimTime)] = [], fromSplit: [(Int, SimTime)] = []
         for _ in 0..<5000 {
-            guard let a = plain.next(notAfter: .seconds(1e6)), let b = laned.next(notAfter: .seconds(1e6)) else { break }
-            fromPlain.append((a, plain.now)); fromLaned.append((b, laned.now))
-            // Follow-ups: the same random choices for both queues, driven by what the plain queue popped.
-            let gap = Int64(rng.next() % 4)
-            let t = SimTime(nanoseconds: plain.now.nanoseconds + gap)
-            if let lane = laneOf[a] {
-                plain.schedule(id, at: t); laned.schedule(id, at: t, lane: lane); laneOf[id] = lane
+            guard let a = plain.next(notAfter: .seconds(1e6)) else { break }
+            fromPlain.append((a, plain.now))
+            // The split queue: the earliest outside event if it precedes the queued ones.
+            let k = outside.indices.min { (outside[$0].time, outside[$0].sequence) < (outside[$1].time, outside[$1].sequence) }!
+            if split.precedesQueued(time: outside[k].time, sequence: outside[k].sequence) {
+                split.deliverOutside(at: outside[k].time)
+                fromSplit.append((outside[k].id, split.now))
+            } else if let b = split.next(notAfter: .seconds(1e6)) {
+                fromSplit.append((b, split.now))
+            }
+            // Follow-ups, the same for both, driven by what the plain queue delivered.
+            let t = SimTime(nanoseconds: plain.now.nanoseconds + Int64(rng.next() % 4))
+            plain.schedule(id, at: t)
+            if let source = sourceOf[a] {
+                outside[source] = (t, split.reserveSequence(), id); sourceOf[id] = source
             } else {
-                plain.schedule(id, at: t); laned.schedule(id, at: t)
+                split.schedule(id, at: t)
             }
             id += 1
             if rng.next() % 3 == 0 {
                 let t2 = SimTime(nanoseconds: plain.now.nanoseconds + Int64(rng.next() % 4))
-                plain.schedule(id, at: t2); laned.schedule(id, at: t2); id += 1
+                plain.schedule(id, at: t2); split.schedule(id, at: t2); id += 1
             }
         }
         #expect(fromPlain.count == 5000)
-        #expect(fromPlain.map(\.0) == fromLaned.map(\.0))
-        #expect(fromPlain.map(\.1) == fromLaned.map(\.1))
-        #expect(plain.processed == laned.processed)
+        #expect(fromPlain.map(\.0) == fromSplit.map(\.0))
+        #expect(fromPlain.map(\.1) == fromSplit.map(\.1))
+        #expect(plain.processed == split.processed)
     }
 
-    @Test func aCancelledLaneEventDoesNotRunAndFreesItsLane() {
+    @Test func aCancelledHeadDoesNotHideALaterOutsideEvent() {
         var q = EventQueue<String>()
-        let token = q.schedule("arrival", at: .seconds(1), lane: 0)
-        q.schedule("work", at: .seconds(2))
-        q.cancel(token)
-        #expect(q.peekTime() == .seconds(2))
-        #expect(!q.isOccupied(lane: 0))
-        q.schedule("next arrival", at: .seconds(3), lane: 0)
-        var seen: [String] = []
-        q.run { _, e in seen.append(e) }
-        #expect(seen == ["work", "next arrival"])
+        let early = q.schedule("cancelled", at: .seconds(1))
+        q.schedule("work", at: .seconds(3))
+        q.cancel(early)
+        let seq = q.reserveSequence()
+        let beforeWork = q.precedesQueued(time: .seconds(2), sequence: seq)
+        let afterWork = q.precedesQueued(time: .seconds(4), sequence: seq)
+        #expect(beforeWork && !afterWork)
+    }
+
+    @Test func interleavedPushesAndPopsAcrossBothShapesMatchAReferenceOrder() {
+        // The set grows past the sorted-array limit and shrinks back below a quarter of it, twice,
+        // with pops in between; every pop must be the least (time, sequence) still pending.
+        var heap = EventHeap<Int>()
+        var reference: [(Int64, UInt64)] = []
+        var rng = RandomStream(seed: 5, name: "interleave")
+        var seq: UInt64 = 0, popped = 0
+        for round in 0..<4 {
+            let target = round % 2 == 0 ? 700 : 10
+            while round % 2 == 0 ? heap.count < target : heap.count > target {
+                if round % 2 == 0 || rng.next() % 4 == 0 {
+                    let t = Int64(rng.next() % 200)
+                    heap.insert(.init(time: t, sequence: seq, element: Int(seq)))
+                    reference.append((t, seq)); seq += 1
+                }
+                if rng.next() % 3 == 0 || round % 2 == 1, let node = heap.removeMin(notAfter: .max) {
+                    let least = reference.indices.min { reference[$0] < reference[$1] }!
+                    #expect(node.time == reference[least].0 && node.sequence == reference[least].1)
+                    reference.remove(at: least); popped += 1
+                }
+            }
+        }
+        #expect(popped > 1000 && heap.count == reference.count)
     }
 
     @Test func randomOrderInsertionsComeOutSorted() {
