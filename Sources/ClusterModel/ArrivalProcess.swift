@@ -17,6 +17,8 @@ struct ArrivalProcess {
     let singleRequests: Bool
     var rng: RandomStream
     var batchRng: RandomStream
+    /// The exponential tables, held here so a draw skips the lazy global's check.
+    let exponential = Ziggurat.exponential
 
     static let segment = 60.0
 
@@ -59,7 +61,7 @@ struct ArrivalProcess {
                 (lowerBound, bound) = bounds(from: start, to: segmentEnd)
             }
             if bound <= 0 { t = segmentEnd; continue }
-            let candidate = t + rng.standardExponential() / bound
+            let candidate = t + exponential.sampleExponential(&rng) / bound
             if candidate >= segmentEnd { t = segmentEnd; continue }
             t = candidate
             let level = rng.uniform() * bound

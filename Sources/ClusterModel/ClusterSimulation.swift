@@ -210,19 +210,26 @@ public struct ClusterSimulation {
         finishJob(s, r, job, ok: true)
     }
 
-    /// Ends a request that holds a worker slot on replica r, tells its caller, and frees the slot.
+    /// Ends a request that holds a worker slot on replica r: frees the slot, tells the caller,
+    /// and hands the slot its next request if one waits.
     @inline(__always)
     mutating func finishJob(_ s: Int32, _ r: Int32, _ job: Job, ok: Bool) {
-        let succeeded = services[Int(s)].complete(job, ok: ok, now: events.now.nanoseconds)
-        if job.parent >= 0 { childFinished(job.parent, ok: succeeded) }
-        releaseSlot(s, r)
+        let now = events.now.nanoseconds
+        if job.parent < 0 {
+            // Nobody to tell: count it, free the slot and look for waiting work in one step.
+            if !services[Int(s)].finish(r, job, ok: ok, now: now) { slotFreed(s, r) }
+            return
+        }
+        let succeeded = services[Int(s)].complete(job, ok: ok, now: now)
+        childFinished(job.parent, ok: succeeded)  // while this request still holds its slot
+        services[Int(s)].release(r, now: now)
+        slotFreed(s, r)
     }
 
-    /// Frees a slot on replica r and gives it the next waiting request, if any.
-    @inline(__always)
-    mutating func releaseSlot(_ s: Int32, _ r: Int32) {
+    /// A slot on replica r was just freed: give it the next waiting request, let a draining
+    /// replica end, or hand the connection on.
+    mutating func slotFreed(_ s: Int32, _ r: Int32) {
         let si = Int(s), ri = Int(r)
-        services[si].release(r, now: events.now.nanoseconds)
         let phase = services[si].replicas[ri].phase
         let connection = services[si].busyTotal < services[si].connectionPool
         if services[si].sharedQueueMode {

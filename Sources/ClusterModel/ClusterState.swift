@@ -65,9 +65,12 @@ struct IntervalCounters {
     /// Requests that started service (and so have a queue wait).
     var waitCount = 0
     var latencySum = 0.0
-    var busyArea = 0.0
+    /// Busy slots integrated over time, in slot-nanoseconds (integer: it is updated per request).
+    var busySlotNanos: Int64 = 0
     var slotArea = 0.0
     var replicaArea = 0.0
+    /// Busy slot-seconds.
+    var busyArea: Double { Double(busySlotNanos) * 1e-9 }
 }
 
 /// Whole-run totals, for the summary and the conservation check.
@@ -106,7 +109,11 @@ struct ServiceState {
     var queuedTotal = 0
     var readySlots = 0
     var rrCursor = 0
-    var lastAccount: Int64 = 0
+    /// When busy slots, and ready slots and held replicas, were last integrated up to.
+    var lastBusyAccount: Int64 = 0
+    var lastCapacityAccount: Int64 = 0
+    /// The service-time distribution in a form that samples without copying the spec's enum.
+    let serviceTime: ServiceTimeSampler
 
     var serviceRng: RandomStream
     var startupRng: RandomStream
@@ -137,6 +144,7 @@ struct ServiceState {
         queueCapacity = spec.queueCapacity ?? Int.max
         timeoutNs = spec.timeout?.nanoseconds
         desired = spec.replicas
+        serviceTime = ServiceTimeSampler(spec.serviceTime)
         connectionPool = spec.connectionPool ?? Int.max
         serviceRng = RandomStream(seed: seed, name: "service-time/\(spec.name)")
         startupRng = RandomStream(seed: seed, name: "startup/\(spec.name)")

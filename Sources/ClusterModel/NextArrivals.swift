@@ -14,10 +14,17 @@ struct NextArrivals {
     /// The earliest of `pending` (time `.max` when none).
     private(set) var earliest = Arrival()
 
+    @inline(__always)
     mutating func set(_ stream: Int, time: Int64, sequence: UInt64) {
+        let arrival = Arrival(time: time, sequence: sequence, stream: stream)
+        if stream == 0 && pending.count <= 1 {
+            // One traffic stream (the usual case): nothing to compare.
+            if pending.isEmpty { pending.append(arrival) }
+            earliest = arrival
+            return
+        }
         while pending.count <= stream { pending.append(Arrival(stream: pending.count)) }
-        pending[stream] = Arrival(time: time, sequence: sequence, stream: stream)
-        if pending.count == 1 { earliest = pending[0]; return }
+        pending[stream] = arrival
         earliest = pending.min { ($0.time, $0.sequence) < ($1.time, $1.sequence) } ?? Arrival()
     }
 }

@@ -96,14 +96,14 @@ extension ServiceState {
     @inline(__always)
     mutating func start(_ r: Int32, _ job: Job, now: Int64) -> Int64 {
         let ri = Int(r)
-        account(now)
+        accountBusy(now)
         replicas[ri].busy &+= 1
         loadChanged(ri)
         busyTotal &+= 1
         if sharedQueueMode, replicas[ri].busy == concurrency { removeFromFreeList(r) }
         interval.waitSum += Double(now &- job.arrival) * 1e-9
         interval.waitCount &+= 1
-        var work = spec.serviceTime.sample(&serviceRng)
+        var work = serviceTime.sample(&serviceRng) ?? spec.serviceTime.sample(&serviceRng)
         if slowdown != 1 { work *= slowdown }
         if let extra = extraLatency { work += extra.sample(&faultRng) }
         return now &+ Int64(work * 1e9)
@@ -128,10 +128,21 @@ extension ServiceState {
         return true
     }
 
+    /// `complete` and `release` in one step, for a request with no caller to tell. Returns
+    /// whether nothing can be waiting for the freed slot (the usual case: a ready load-balanced
+    /// replica with an empty queue), so that the caller may skip handing it on.
+    @inline(__always)
+    mutating func finish(_ r: Int32, _ job: Job, ok: Bool, now: Int64) -> Bool {
+        _ = complete(job, ok: ok, now: now)
+        release(r, now: now)
+        let ri = Int(r)
+        return !sharedQueueMode && replicas[ri].queued == 0 && replicas[ri].phase == .ready && waitingForConnection.isEmpty
+    }
+
     /// Frees a worker slot on replica `r`.
     @inline(__always)
     mutating func release(_ r: Int32, now: Int64) {
-        account(now)
+        accountBusy(now)
         replicas[Int(r)].busy &-= 1
         loadChanged(Int(r))
         busyTotal &-= 1
@@ -166,16 +177,21 @@ extension ServiceState {
         return .live(job)
     }
 
-    /// Integrates busy slots, ready slots and held replicas over time up to `now`.
+    /// Integrates busy slots over time up to `now` (before the busy count changes).
     @inline(__always)
+    mutating func accountBusy(_ now: Int64) {
+        interval.busySlotNanos += Int64(busyTotal) &* (now &- lastBusyAccount)
+        lastBusyAccount = now
+    }
+
+    /// Integrates busy slots, ready slots and held replicas up to `now`: before any of them
+    /// changes and at a scrape. (Requests change only the first, so they call `accountBusy`.)
     mutating func account(_ now: Int64) {
-        let dt = now &- lastAccount
-        if dt == 0 { return }
-        let d = Double(dt) * 1e-9
-        interval.busyArea += Double(busyTotal) * d
+        accountBusy(now)
+        let d = Double(now &- lastCapacityAccount) * 1e-9
         interval.slotArea += Double(readySlots) * d
         interval.replicaArea += Double(readyCount &+ startingCount &+ drainingCount) * d
-        lastAccount = now
+        lastCapacityAccount = now
     }
 
     // MARK: Shared-queue workers with a free slot

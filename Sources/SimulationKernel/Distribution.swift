@@ -56,7 +56,7 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
         case .normal(let mean, let sd):
             return max(0, mean + sd * Distribution.standardNormal(&rng))
         case .lognormal(let mu, let sigma):
-            return exp(mu + sigma * Distribution.standardNormal(&rng))
+            return Exponential.shared(mu + sigma * Distribution.standardNormal(&rng))
         case .gamma(let shape, let scale):
             return scale * Distribution.standardGamma(shape, &rng)
         case .boundedPareto(let a, let lo, let hi):

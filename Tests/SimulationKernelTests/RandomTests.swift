@@ -97,6 +97,23 @@ import Testing
     }
 }
 
+@Suite struct ExponentialFunctionTests {
+    @Test func agreesWithTheCLibraryToTwoUlp() {
+        let e = Exponential.shared
+        var g = RandomStream(seed: 31, name: "exp")
+        var worst = 0.0
+        for k in 0..<1_000_000 {
+            // Mostly the range log-normal draws use, plus the whole fast range now and then.
+            let x = k % 10 == 0 ? (g.uniform() * 2 - 1) * 700 : (g.uniform() * 2 - 1) * 30
+            let mine = e(x), libm = exp(x)
+            worst = max(worst, abs(mine - libm) / libm.ulp)
+        }
+        #expect(worst <= 2, "worst error \(worst) ulp")
+        #expect(e(0) == 1 && e(1) == exp(1))
+        #expect(e(800) == .infinity && e(-800) == 0)
+    }
+}
+
 @Suite struct DistributionTests {
     /// Sample mean within 5 standard errors of the analytic mean, from the analytic second moment.
     func checkMean(_ d: Distribution, n: Int = 200_000, file: String = #fileID) {
