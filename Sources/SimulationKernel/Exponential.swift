@@ -16,19 +16,20 @@ public struct Exponential: Sendable {
 
     init() { powersOfTwo = (0..<128).map { exp2(Double($0) / 128) } }
 
-    /// Inputs outside this range go to the C library (over- and underflow handling).
-    @usableFromInline static let fastRange = -700.0...700.0
-
     @inlinable @inline(__always)
     public func callAsFunction(_ x: Double) -> Double {
-        guard Exponential.fastRange.contains(x) else { return Foundation.exp(x) }
-        let k = (x * 0x1.71547652b82fep+7).rounded()  // x · 128/ln2
+        // Beyond ±700 (and NaN) the C library handles over- and underflow.
+        guard x > -700 && x < 700 else { return Foundation.exp(x) }
+        // k = round(x · 128/ln2) by the add-and-subtract trick: adding 1.5·2⁵² leaves k in the
+        // low bits of the sum (no call to a rounding function).
+        let shifted = x * 0x1.71547652b82fep+7 + 0x1.8p52
+        let bits = shifted.bitPattern
+        let k = shifted - 0x1.8p52
         let r = (x - k * 0x1.62e42fee00000p-8) - k * 0x1.a39ef35793c76p-40
-        let ki = Int(k)
-        let j = ki & 127
-        let table = powersOfTwo.withUnsafeBufferPointer { $0[j] }
-        // 2^(ki >> 7) applied by adding to the exponent bits of 2^(j/128).
-        let scale = Double(bitPattern: table.bitPattern &+ (UInt64(bitPattern: Int64(ki >> 7)) << 52))
+        let table = powersOfTwo.withUnsafeBufferPointer { $0[Int(bits & 127)] }
+        // 2^⌊k/128⌋ applied by adding to the exponent bits of 2^((k mod 128)/128); the sum's
+        // high bits shift out of the word.
+        let scale = Double(bitPattern: table.bitPattern &+ ((bits >> 7) << 52))
         let p = 1 + r * (1 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120)))))
         return scale * p
     }
