@@ -4,7 +4,7 @@ extension ClusterSimulation {
     /// consistent. O(replicas); for tests and `-D STORMGLASS_INVARIANTS` builds, not the hot path.
     public func invariantViolations() -> [String] {
         var problems: [String] = []
-        for (si, s) in services.enumerated() {
+        for s in services {
             let name = s.spec.name
             var busy = 0, queued = s.sharedQueue.count
             for (ri, r) in s.replicas.enumerated() {

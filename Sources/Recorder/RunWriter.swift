@@ -36,6 +36,11 @@ public struct RunMetadata: Sendable {
 /// Streams one run's samples and events into the store in batched transactions, so memory stays
 /// flat however long the run. The run row is written first with status `running`; an interrupted
 /// run keeps everything flushed so far and is marked `aborted` by `finish`.
+///
+/// Batches are written on a background queue, so the simulation goes on while SQLite works (with
+/// a spare core, recording costs little wall time). At most two batches wait, so memory stays
+/// flat; `finish` and `abandon` wait for all of them; a failed background write is reported by
+/// the next call that can throw.
 public final class RunWriter {
     public let runID: Int64
     let store: ResultsStore
@@ -46,7 +51,27 @@ public final class RunWriter {
     /// Flush after this many buffered scrapes (one simulated hour at the default 15 s scrape).
     public var batchScrapes = 240
 
+    private let background = DispatchQueue(label: "stormglass.run-writer")
+    private let batchesInFlight = DispatchSemaphore(value: 2)
+    private let errorLock = NSLock()
+    private var backgroundError: Error?
+
     init(store: ResultsStore, runID: Int64) { self.store = store; self.runID = runID }
+
+    /// Rethrows (once) an error from a background write.
+    private func rethrowBackgroundError() throws {
+        errorLock.lock()
+        let error = backgroundError
+        backgroundError = nil
+        errorLock.unlock()
+        if let error { throw error }
+    }
+
+    /// Waits until every batch handed to the background queue is written.
+    private func drain() throws {
+        background.sync {}
+        try rethrowBackgroundError()
+    }
 
     public func append(_ scrape: Scrape) throws {
         scrapes.append(scrape)
@@ -68,11 +93,32 @@ public final class RunWriter {
         if decisions.count >= 10_000 { try flush() }
     }
 
-    /// Writes everything buffered in one transaction.
+    /// Hands everything buffered to the background queue, to be written in one transaction.
     public func flush() throws {
+        try rethrowBackgroundError()
         guard !scrapes.isEmpty || !events.isEmpty || !predictions.isEmpty || !decisions.isEmpty else { return }
         let (scrapes, events, predictions, decisions) = (self.scrapes, self.events, self.predictions, self.decisions)
-        let id = runID
+        self.scrapes.removeAll(keepingCapacity: true)
+        self.events.removeAll(keepingCapacity: true)
+        self.predictions.removeAll(keepingCapacity: true)
+        self.decisions.removeAll(keepingCapacity: true)
+        let (id, store) = (runID, self.store)
+        batchesInFlight.wait()
+        background.async { [self] in
+            defer { batchesInFlight.signal() }
+            do {
+                try RunWriter.write(runID: id, scrapes: scrapes, events: events, predictions: predictions,
+                                    decisions: decisions, to: store)
+            } catch {
+                errorLock.lock()
+                if backgroundError == nil { backgroundError = error }
+                errorLock.unlock()
+            }
+        }
+    }
+
+    private static func write(runID id: Int64, scrapes: [Scrape], events: [TimelineEvent], predictions: [PredictionRecord],
+                              decisions: [ScalingDecision], to store: ResultsStore) throws {
         try store.write { db in
             let s = try db.cachedStatement(sql: """
                 INSERT INTO service_samples VALUES (?,?,?,?, ?,?,?,?,?, ?,?,?,?, ?,?,?, ?,?,?, ?,?,?,?, ?,?)
@@ -107,10 +153,6 @@ public final class RunWriter {
                                           x.confidence, x.reason, inputs, x.dryRun])
             }
         }
-        self.scrapes.removeAll(keepingCapacity: true)
-        self.events.removeAll(keepingCapacity: true)
-        self.predictions.removeAll(keepingCapacity: true)
-        self.decisions.removeAll(keepingCapacity: true)
     }
 
     /// Flushes what is left and records the outcome and summary figures.
@@ -119,6 +161,7 @@ public final class RunWriter {
                        latencyHistogram: [String: [(upperMicros: UInt64, count: UInt64)]],
                        accuracy: [AccuracyRecord] = []) throws {
         try flush()
+        try drain()
         let id = runID
         try store.write { db in
             try db.execute(sql: "UPDATE runs SET status = ?, wall_seconds = ?, events = ? WHERE id = ?",
@@ -141,6 +184,7 @@ public final class RunWriter {
     /// Marks the run failed or aborted after an error, keeping what was flushed. Never throws.
     public func abandon(status: String) {
         try? flush()
+        try? drain()
         let id = runID
         try? store.write { db in try db.execute(sql: "UPDATE runs SET status = ? WHERE id = ?", arguments: [status, id]) }
     }
