@@ -48,17 +48,11 @@ struct FaultImpactTracker {
                 if tracked[i].detect == nil, ["incident-open", "anomaly", "node-failure-detected"].contains(e.kind) {
                     tracked[i].detect = e.time - tracked[i].start
                 }
-                if tracked[i].mitigate == nil, ["replace", "provision"].contains(e.kind) || (e.kind == "scale" && isScaleUp(e.detail)) {
+                if tracked[i].mitigate == nil, ["replace", "provision", "scale-up"].contains(e.kind) {
                     tracked[i].mitigate = e.time - tracked[i].start
                 }
             }
         }
-    }
-
-    func isScaleUp(_ detail: String) -> Bool {
-        // "a → b: …"
-        let parts = detail.split(separator: ":")[0].split(separator: "→").map { Int($0.trimmingCharacters(in: .whitespaces)) ?? 0 }
-        return parts.count == 2 && parts[1] > parts[0]
     }
 
     mutating func observe(_ scrape: Scrape) {

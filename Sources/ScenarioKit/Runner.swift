@@ -142,7 +142,8 @@ public struct ScenarioRunner {
             let before = world.desiredReplicas(i)
             guard before != count else { return }
             world.setDesiredReplicas(i, count)
-            log.events.append(TimelineEvent(time: now, kind: "scale", subject: service, detail: "\(before) → \(count): \(reason)"))
+            log.events.append(TimelineEvent(time: now, kind: count > before ? "scale-up" : "scale-down", subject: service,
+                                            detail: "\(before) → \(count): \(reason)"))
         case .provisionNode(let pool, let reason):
             guard let p = spec.pools.firstIndex(where: { $0.name == pool }) else { return }
             let n = world.provisionNode(pool: p)

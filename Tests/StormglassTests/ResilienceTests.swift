@@ -66,10 +66,10 @@ import Telemetry
 
     @Test func detectionAndMitigationAreTheFirstAlertAndCorrectiveAction() {
         let r = impact(until: 1000, { _, _ in false }, events: [
-            TimelineEvent(time: 640, kind: "scale", subject: "a", detail: "5 → 4: down"),
+            TimelineEvent(time: 640, kind: "scale-down", subject: "a", detail: "5 → 4: down"),
             TimelineEvent(time: 645, kind: "anomaly", subject: "a", detail: ""),
             TimelineEvent(time: 660, kind: "incident-open", subject: "INC-1", detail: ""),
-            TimelineEvent(time: 700, kind: "scale", subject: "a", detail: "4 → 6: up"),
+            TimelineEvent(time: 700, kind: "scale-up", subject: "a", detail: "4 → 6: up"),
         ])
         #expect(r.detectSeconds == 45)
         #expect(r.mitigateSeconds == 100)

@@ -85,7 +85,7 @@ struct IncidentReport {
                 }
 
                 md += "\n## What the control plane did\n\n"
-                let actions = events.filter { $0.t >= (cause?.t ?? open.t) && $0.t <= closeT && ["scale", "replace", "provision", "remove-node", "node-failure-detected", "oscillation", "replacement-refused"].contains($0.kind) }
+                let actions = events.filter { $0.t >= (cause?.t ?? open.t) && $0.t <= closeT && ["scale-up", "scale-down", "scale" /* older databases */, "replace", "provision", "remove-node", "node-failure-detected", "oscillation", "replacement-refused"].contains($0.kind) }
                 if actions.isEmpty { md += "Nothing: no scaling, replacement or failover happened during the incident.\n" }
                 for a in actions { md += "- \(hhmmss(a.t)) \(a.kind) \(a.subject): \(a.detail)\n" }
 
@@ -126,7 +126,7 @@ struct IncidentReport {
                 }
                 let rejected = window.reduce(0) { $0 + ($1["r"] as Int) }, timed = window.reduce(0) { $0 + ($1["o"] as Int) }
                 if rejected > 0 && rejected >= timed { recs.append("Full queues rejected \(rejected) requests: scale sooner or allow a deeper queue where latency allows.") }
-                if actions.filter({ $0.kind == "scale" }).isEmpty && actions.filter({ $0.kind == "replace" }).isEmpty {
+                if actions.filter({ $0.kind.hasPrefix("scale") }).isEmpty && actions.filter({ $0.kind == "replace" }).isEmpty {
                     recs.append("The control plane took no corrective action: give the affected service an autoscaling policy (compare them with `stormglass compare`).")
                 }
                 if recs.isEmpty { recs.append("None: detection, mitigation and recovery were quick for this fault.") }
