@@ -19,8 +19,11 @@ extension ClusterSimulation {
             // Fold the interval into the run and start afresh, in place (no copy of the histograms).
             services[si].totals = services[si].runTotals
             services[si].totals.replicaSeconds += services[si].interval.replicaArea
-            services[si].runLatencies.add(services[si].latencies)
-            services[si].latencies = services[si].emptyLatencies  // cheaper than reset(), which is generic
+            do {
+                let interval = services[si].latencies
+                interval.add(into: &services[si].runLatencies)
+            }
+            services[si].latencies.reset()
             services[si].interval = IntervalCounters()
         }
         let nodeSamples = nodes.map { n in

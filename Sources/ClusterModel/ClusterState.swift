@@ -133,9 +133,8 @@ struct ServiceState {
     /// Totals up to the last scrape; `runTotals` adds the interval in progress. (The hot path
     /// counts each thing once, in `interval`.)
     var totals = ServiceTotals()
-    var latencies: Histogram<UInt64>
+    var latencies = IntervalLatencies()
     var runLatencies: Histogram<UInt64>
-    let emptyLatencies: Histogram<UInt64>
 
     init(spec: ServiceSpec, seed: UInt64) {
         self.spec = spec
@@ -151,10 +150,8 @@ struct ServiceState {
         routeRng = RandomStream(seed: seed, name: "routing/\(spec.name)")
         faultRng = RandomStream(seed: seed, name: "fault-effects/\(spec.name)")
         // Microseconds, 1 µs … 1 h, 2 significant digits (±1 %): plenty to compare with an SLO, and
-        // a tenth of the buckets to scan and clear at every scrape compared with 3 digits.
-        latencies = Histogram(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .two)
-        runLatencies = latencies
-        emptyLatencies = latencies
+        // a tenth of the buckets to scan compared with 3 digits. `IntervalLatencies` uses the same layout.
+        runLatencies = Histogram(lowestDiscernibleValue: 1, highestTrackableValue: IntervalLatencies.highest, numberOfSignificantValueDigits: .two)
     }
 
     var readyCount = 0

@@ -124,7 +124,7 @@ extension ServiceState {
         }
         interval.completed &+= 1
         interval.latencySum += Double(latencyNs) * 1e-9
-        latencies.record(UInt64(max(1, min(latencyNs / 1000, 3_600_000_000))))
+        latencies.record(UInt64(max(1, latencyNs / 1000)))
         return true
     }
 
