@@ -50,6 +50,9 @@ public final class RunWriter {
     var decisions: [ScalingDecision] = []
     /// Flush after this many buffered scrapes (one simulated hour at the default 15 s scrape).
     public var batchScrapes = 240
+    /// Write batches on a background queue (the default) or on the caller's thread. When every
+    /// core already runs a simulation (a parallel sweep) an extra thread only adds switching.
+    public var writesInBackground = true
 
     private let background = DispatchQueue(label: "stormglass.run-writer")
     private let batchesInFlight = DispatchSemaphore(value: 2)
@@ -103,6 +106,10 @@ public final class RunWriter {
         self.predictions.removeAll(keepingCapacity: true)
         self.decisions.removeAll(keepingCapacity: true)
         let (id, store) = (runID, self.store)
+        guard writesInBackground else {
+            try RunWriter.write(runID: id, scrapes: scrapes, events: events, predictions: predictions, decisions: decisions, to: store)
+            return
+        }
         batchesInFlight.wait()
         background.async { [self] in
             defer { batchesInFlight.signal() }

@@ -53,7 +53,7 @@ struct RunExecutor {
                 lock.lock(); let failed = firstError != nil; lock.unlock()
                 if failed { return }
                 do {
-                    let c = try runOne(jobs[i], showRunProgress: jobs.count == 1)
+                    let c = try runOne(jobs[i], showRunProgress: jobs.count == 1, writesInBackground: workers == 1)
                     lock.lock()
                     completed[i] = c
                     done += 1
@@ -70,7 +70,9 @@ struct RunExecutor {
         return completed.compactMap { $0 }
     }
 
-    func runOne(_ job: RunJob, showRunProgress: Bool) throws -> CompletedRun {
+    /// Runs and records one job. Recording goes to a background thread only when this is the
+    /// sole run going (otherwise the other cores are busy simulating anyway).
+    func runOne(_ job: RunJob, showRunProgress: Bool, writesInBackground: Bool = true) throws -> CompletedRun {
         let runner = try ScenarioRunner(spec: job.spec, seed: job.seed)
         let writer = try store.beginRun(RunMetadata(
             scenario: job.spec.name, seed: job.seed, parameters: job.parameters, label: job.label,
@@ -82,6 +84,7 @@ struct RunExecutor {
                       capacityPerReplica: job.spec.nominalCapacityPerReplica($0.name))
             },
             pools: job.spec.pools.map { (name: $0.name, pricePerHour: $0.pricePerHour) }))
+        writer.writesInBackground = writesInBackground
         let label = job.spec.name
         let observer = RecordingObserver(writer: writer) { p in
             if showRunProgress { progress.update(label: label, p) }
