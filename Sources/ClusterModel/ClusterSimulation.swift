@@ -1,5 +1,4 @@
 import DequeModule
-import Histogram
 import SimulationKernel
 import Telemetry
 
@@ -167,8 +166,8 @@ public struct ClusterSimulation {
     mutating func route(_ s: Int32, _ job: Job) {
         let now = events.now.nanoseconds
         switch services[Int(s)].admit(job, now: now) {
-        case .started(let r, let done):
-            scheduleWorkDone(s, r, job, at: done)
+        case .started(let r, let incarnation, let done):
+            scheduleWorkDone(s, r, incarnation, job, at: done)
         case .queued(let r):
             armDeadline(s, r)
         case .rejected:
@@ -179,14 +178,13 @@ public struct ClusterSimulation {
     /// Starts `job` on a free slot of replica `r`.
     @inline(__always)
     mutating func startJob(_ s: Int32, _ r: Int32, _ job: Job) {
-        let done = services[Int(s)].start(r, job, now: events.now.nanoseconds)
-        scheduleWorkDone(s, r, job, at: done)
+        let (incarnation, done) = services[Int(s)].start(r, job, now: events.now.nanoseconds)
+        scheduleWorkDone(s, r, incarnation, job, at: done)
     }
 
     @inline(__always)
-    mutating func scheduleWorkDone(_ s: Int32, _ r: Int32, _ job: Job, at done: Int64) {
-        let inc = services[Int(s)].replicas[Int(r)].incarnation
-        events.schedule(.workDone(service: s, replica: r, incarnation: inc, job: job), at: SimTime(nanoseconds: done))
+    mutating func scheduleWorkDone(_ s: Int32, _ r: Int32, _ incarnation: UInt32, _ job: Job, at done: Int64) {
+        events.schedule(.workDone(service: s, replica: r, incarnation: incarnation, job: job), at: SimTime(nanoseconds: done))
     }
 
     @inline(__always)
@@ -298,12 +296,6 @@ public struct ClusterSimulation {
         }
     }
 
-    /// A queued request whose deadline passed: counted as timed out, its caller told.
-    mutating func timeOutQueued(_ si: Int, _ job: Job) {
-        services[si].interval.timedOut += 1
-        if job.parent >= 0 { childFinished(job.parent, ok: false) }
-    }
-
     /// Ensures one deadline event is pending for a non-empty queue (FIFO + one timeout per service
     /// means the head always expires first, so one timer per queue is enough).
     mutating func armDeadline(_ s: Int32, _ r: Int32) {
@@ -329,28 +321,21 @@ public struct ClusterSimulation {
 
     mutating func queueDeadline(_ s: Int32, _ r: Int32, _ inc: UInt32) {
         let si = Int(s)
-        guard let timeout = services[si].timeoutNs else { return }
+        guard services[si].timeoutNs != nil else { return }
         let now = events.now.nanoseconds
         if r < 0 {
             services[si].sharedTimerArmed = false
-            while let head = services[si].sharedQueue.first, now - head.arrival >= timeout {
-                services[si].sharedQueue.removeFirst()
-                services[si].queuedTotal -= 1
-                timeOutQueued(si, head)
-            }
         } else {
+            guard services[si].replicas[Int(r)].incarnation == inc else { return }
+            services[si].replicas[Int(r)].timerArmed = false
+        }
+        while let job = services[si].dequeueExpired(r, now: now) {
+            if job.parent >= 0 { childFinished(job.parent, ok: false) }
+        }
+        if r >= 0 {
             let ri = Int(r)
-            guard services[si].replicas[ri].incarnation == inc else { return }
-            services[si].replicas[ri].timerArmed = false
-            while let head = services[si].replicas[ri].queue.first, now - head.arrival >= timeout {
-                services[si].replicas[ri].queue.removeFirst()
-                services[si].replicas[ri].queued &-= 1
-                services[si].loadChanged(ri)
-                services[si].queuedTotal -= 1
-                timeOutQueued(si, head)
-            }
             if services[si].replicas[ri].phase == .draining, services[si].replicas[ri].busy == 0,
-               services[si].replicas[ri].queue.isEmpty {
+               services[si].replicas[ri].queued == 0 {
                 terminateReplica(s, r, reason: "drained")
                 return
             }

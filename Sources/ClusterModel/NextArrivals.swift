@@ -18,7 +18,8 @@ struct NextArrivals {
     mutating func set(_ stream: Int, time: Int64, sequence: UInt64) {
         let arrival = Arrival(time: time, sequence: sequence, stream: stream)
         if stream == 0 && pending.count <= 1 {
-            // One traffic stream (the usual case): nothing to compare.
+            // One traffic stream (the usual case): nothing to compare, and `pending` (read only
+            // to compare several streams) need not be kept.
             if pending.isEmpty { pending.append(arrival) }
             earliest = arrival
             return

@@ -8,8 +8,8 @@
 extension ServiceState {
     /// The outcome of offering a request to the service.
     enum Admission {
-        /// Took a worker slot on `replica`; its own work ends at `done`.
-        case started(replica: Int32, done: Int64)
+        /// Took a worker slot on `replica` (of `incarnation`); its own work ends at `done`.
+        case started(replica: Int32, incarnation: UInt32, done: Int64)
         /// Waits in `replica`'s queue (-1: the shared queue).
         case queued(replica: Int32)
         /// No ready replica, or the queue is full.
@@ -22,7 +22,8 @@ extension ServiceState {
         interval.arrivals &+= 1
         if sharedQueueMode {
             if busyTotal < connectionPool, let r = withFreeSlot.last {
-                return .started(replica: r, done: start(r, job, now: now))
+                let (incarnation, done) = start(r, job, now: now)
+                return .started(replica: r, incarnation: incarnation, done: done)
             }
             guard sharedQueue.count < queueCapacity else { return reject() }
             sharedQueue.append(job)
@@ -33,7 +34,8 @@ extension ServiceState {
         let ri = Int(r)
         let slotFree = replicas[ri].busy < concurrency
         if slotFree && busyTotal < connectionPool {
-            return .started(replica: r, done: start(r, job, now: now))
+            let (incarnation, done) = start(r, job, now: now)
+            return .started(replica: r, incarnation: incarnation, done: done)
         }
         guard Int(replicas[ri].queued) < queueCapacity else { return reject() }
         replicas[ri].queue.append(job)
@@ -92,9 +94,10 @@ extension ServiceState {
         if pos >= 0 { readyLoad[pos] = replicas[ri].outstanding }
     }
 
-    /// Gives `job` a worker slot on replica `r` now; returns when its own work will be done.
+    /// Gives `job` a worker slot on replica `r` now; returns the replica's incarnation (to
+    /// recognise a stale completion) and when the request's own work will be done.
     @inline(__always)
-    mutating func start(_ r: Int32, _ job: Job, now: Int64) -> Int64 {
+    mutating func start(_ r: Int32, _ job: Job, now: Int64) -> (incarnation: UInt32, done: Int64) {
         let ri = Int(r)
         accountBusy(now)
         replicas[ri].busy &+= 1
@@ -106,7 +109,7 @@ extension ServiceState {
         var work = serviceTime.sample(&serviceRng) ?? spec.serviceTime.sample(&serviceRng)
         if slowdown != 1 { work *= slowdown }
         if let extra = extraLatency { work += extra.sample(&faultRng) }
-        return now &+ Int64(work * 1e9)
+        return (replicas[ri].incarnation, now &+ Int64(work * 1e9))
     }
 
     /// Records the end of a request that held a slot (the slot itself is freed by `release`).
@@ -159,22 +162,42 @@ extension ServiceState {
     /// Takes the head of replica `r`'s queue (-1: the shared queue).
     @inline(__always)
     mutating func dequeue(_ r: Int32, now: Int64) -> Dequeued {
-        let job: Job
-        if r < 0 {
-            guard let head = sharedQueue.popFirst() else { return .empty }
-            job = head
-        } else {
-            guard let head = replicas[Int(r)].queue.popFirst() else { return .empty }
-            replicas[Int(r)].queued &-= 1
-            loadChanged(Int(r))
-            job = head
-        }
-        queuedTotal &-= 1
-        if let timeout = timeoutNs, now &- job.arrival >= timeout {
+        guard let job = removeHead(r) else { return .empty }
+        if hasExpired(job, now: now) {
             interval.timedOut &+= 1
             return .expired(job)
         }
         return .live(job)
+    }
+
+    /// Removes the head of replica `r`'s queue (-1: the shared queue) only if its client has
+    /// given up, counting it as timed out; nil when the head is still waited for (or none).
+    mutating func dequeueExpired(_ r: Int32, now: Int64) -> Job? {
+        guard let head = r < 0 ? sharedQueue.first : replicas[Int(r)].queue.first, hasExpired(head, now: now) else { return nil }
+        _ = removeHead(r)
+        interval.timedOut &+= 1
+        return head
+    }
+
+    @inline(__always)
+    private func hasExpired(_ job: Job, now: Int64) -> Bool {
+        guard let timeout = timeoutNs else { return false }
+        return now &- job.arrival >= timeout
+    }
+
+    /// Pops a queue's head and keeps the counts that mirror the queues in step.
+    @inline(__always)
+    private mutating func removeHead(_ r: Int32) -> Job? {
+        if r < 0 {
+            guard let head = sharedQueue.popFirst() else { return nil }
+            queuedTotal &-= 1
+            return head
+        }
+        guard let head = replicas[Int(r)].queue.popFirst() else { return nil }
+        replicas[Int(r)].queued &-= 1
+        loadChanged(Int(r))
+        queuedTotal &-= 1
+        return head
     }
 
     /// Integrates busy slots over time up to `now` (before the busy count changes).

@@ -54,9 +54,9 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
         case .uniform(let lo, let hi):
             return lo + (hi - lo) * rng.uniform()
         case .normal(let mean, let sd):
-            return max(0, mean + sd * Distribution.standardNormal(&rng))
+            return max(0, mean + sd * rng.standardNormal())
         case .lognormal(let mu, let sigma):
-            return Exponential.shared(mu + sigma * Distribution.standardNormal(&rng))
+            return Exponential.shared(mu + sigma * rng.standardNormal())
         case .gamma(let shape, let scale):
             return scale * Distribution.standardGamma(shape, &rng)
         case .boundedPareto(let a, let lo, let hi):
@@ -81,9 +81,6 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    @inlinable @inline(__always)
-    static func standardNormal(_ rng: inout RandomStream) -> Double { rng.standardNormal() }
-
     /// Marsaglia–Tsang for shape ≥ 1, boosted for shape < 1.
     @inlinable
     static func standardGamma(_ shape: Double, _ rng: inout RandomStream) -> Double {
@@ -96,7 +93,7 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
         while true {
             var x: Double, v: Double
             repeat {
-                x = standardNormal(&rng)
+                x = rng.standardNormal()
                 v = 1 + c * x
             } while v <= 0
             v = v * v * v
