@@ -4,25 +4,34 @@ extension ClusterSimulation {
     /// consistent. O(replicas); for tests and `-D STORMGLASS_INVARIANTS` builds, not the hot path.
     public func invariantViolations() -> [String] {
         var problems: [String] = []
-        for s in services {
-            let name = s.spec.name
-            var busy = 0, queued = s.sharedQueue.count
-            for (ri, r) in s.replicas.enumerated() {
-                busy += Int(r.busy)
-                queued += r.queue.count
-                if Int(r.queued) != r.queue.count { problems.append("\(name) replica \(ri): queued \(r.queued) ≠ queue length \(r.queue.count)") }
-                if r.busy < 0 || r.busy > s.concurrency { problems.append("\(name) replica \(ri): busy \(r.busy) outside 0…\(s.concurrency)") }
-                // Only ready replicas take traffic (a ready one may be left out, e.g. while partitioned).
-                if r.readyPosition >= 0 {
-                    if r.phase != .ready { problems.append("\(name) replica \(ri): routable while \(r.phase)") }
-                    if s.ready[Int(r.readyPosition)] != Int32(ri) { problems.append("\(name) replica \(ri): stale ready position") }
-                    if s.readyLoad[Int(r.readyPosition)] != r.outstanding { problems.append("\(name) replica \(ri): routing sees load \(s.readyLoad[Int(r.readyPosition)]), has \(r.outstanding)") }
-                }
-            }
-            if busy != s.busyTotal { problems.append("\(name): busyTotal \(s.busyTotal) ≠ Σ busy \(busy)") }
-            if queued != s.queuedTotal { problems.append("\(name): queuedTotal \(s.queuedTotal) ≠ Σ queue lengths \(queued)") }
-            if s.busyTotal > s.connectionPool { problems.append("\(name): \(s.busyTotal) in service > pool \(s.connectionPool)") }
+        for si in services.indices {
+            problems += services[si].invariantViolations()
         }
+        return problems
+    }
+}
+
+extension ServiceState {
+    func invariantViolations() -> [String] {
+        var problems: [String] = []
+        let name = spec.name
+        var busy = 0, queued = sharedQueue.count
+        for ri in replicas.indices {
+            let r = replicas[ri]
+            busy += Int(r.busy)
+            queued += r.queue.count
+            if Int(r.queued) != r.queue.count { problems.append("\(name) replica \(ri): queued \(r.queued) ≠ queue length \(r.queue.count)") }
+            if r.busy < 0 || r.busy > concurrency { problems.append("\(name) replica \(ri): busy \(r.busy) outside 0…\(concurrency)") }
+            // Only ready replicas take traffic (a ready one may be left out, e.g. while partitioned).
+            if r.readyPosition >= 0 {
+                if r.phase != .ready { problems.append("\(name) replica \(ri): routable while \(r.phase)") }
+                if ready[Int(r.readyPosition)] != Int32(ri) { problems.append("\(name) replica \(ri): stale ready position") }
+                if readyLoad[Int(r.readyPosition)] != r.outstanding { problems.append("\(name) replica \(ri): routing sees load \(readyLoad[Int(r.readyPosition)]), has \(r.outstanding)") }
+            }
+        }
+        if busy != busyTotal { problems.append("\(name): busyTotal \(busyTotal) ≠ Σ busy \(busy)") }
+        if queued != queuedTotal { problems.append("\(name): queuedTotal \(queuedTotal) ≠ Σ queue lengths \(queued)") }
+        if busyTotal > connectionPool { problems.append("\(name): \(busyTotal) in service > pool \(connectionPool)") }
         return problems
     }
 }

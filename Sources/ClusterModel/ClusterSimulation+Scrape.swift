@@ -16,15 +16,7 @@ extension ClusterSimulation {
         for si in services.indices {
             account(si, now)
             samples.append(sample(services[si], time: t, interval: interval))
-            // Fold the interval into the run and start afresh, in place (no copy of the histograms).
-            services[si].totals = services[si].runTotals
-            services[si].totals.replicaSeconds += services[si].interval.replicaArea
-            do {
-                let interval = services[si].latencies
-                interval.add(into: &services[si].runLatencies)
-            }
-            services[si].latencies.reset()
-            services[si].interval = IntervalCounters()
+            services[si].foldInterval()
         }
         let nodeSamples = nodes.map { n in
             NodeSample(time: t, node: n.name, pool: spec.pools[n.pool].name, zone: n.zone, state: n.phase.rawValue,
@@ -37,7 +29,7 @@ extension ClusterSimulation {
     }
 
     /// One service's observation for the interval just ended.
-    func sample(_ s: ServiceState, time t: Double, interval: Double) -> ServiceSample {
+    func sample(_ s: borrowing ServiceState, time t: Double, interval: Double) -> ServiceSample {
         var o = ServiceSample(time: t, interval: interval, service: s.spec.name)
         o.arrivals = s.interval.arrivals
         o.completed = s.interval.completed

@@ -1,3 +1,4 @@
+import BasicContainers
 import DequeModule
 import SimulationKernel
 import Telemetry
@@ -45,13 +46,17 @@ struct WorldEvent {
 /// Driven in steps (`run(until:)`); between steps a driver scrapes observations (`scrape()`) and
 /// applies control actions (`setDesiredReplicas`, `provisionNode` …). Everything is single-threaded
 /// and deterministic for a given spec and seed.
-public struct ClusterSimulation {
+///
+/// Noncopyable: a world is never duplicated (run another with the same spec and seed instead), so
+/// its per-request state lives in uniquely held storage (`UniqueArray`) that mutates in place
+/// with no copy-on-write check — about a tenth of the time per request with ordinary arrays.
+public struct ClusterSimulation: ~Copyable {
     public let spec: ClusterSpec
     public let seed: UInt64
     var events = EventQueue<WorldEvent>()
-    var services: [ServiceState]
+    var services = UniqueArray<ServiceState>()
     var nodes: [NodeState] = []
-    var arrivalProcesses: [ArrivalProcess]
+    var arrivalProcesses = UniqueArray<ArrivalProcess>()
     var nextArrivals = NextArrivals()
     var trafficTargets: [Int32]
     /// Requests waiting for downstream calls: a slab with a free list.
@@ -73,17 +78,18 @@ public struct ClusterSimulation {
     public init(spec: ClusterSpec, seed: UInt64) {
         self.spec = spec
         self.seed = seed
-        services = spec.services.map { ServiceState(spec: $0, seed: seed) }
         var index: [String: Int] = [:]
         for (i, s) in spec.services.enumerated() { index[s.name] = i }
         serviceIndex = index
-        for i in services.indices {
-            services[i].callTargets = services[i].spec.calls.compactMap { index[$0].map(Int32.init) }
-        }
-        arrivalProcesses = spec.traffic.map { ArrivalProcess(traffic: $0, seed: seed) }
         trafficTargets = spec.traffic.map { Int32(index[$0.service] ?? 0) }
         nodeStartupRng = RandomStream(seed: seed, name: "node-startup")
         nodeSecondsByPool = Array(repeating: 0, count: spec.pools.count)
+        for s in spec.services {
+            var service = ServiceState(spec: s, seed: seed)
+            service.callTargets = s.calls.compactMap { index[$0].map(Int32.init) }
+            services.append(service)
+        }
+        for t in spec.traffic { arrivalProcesses.append(ArrivalProcess(traffic: t, seed: seed)) }
         for (p, pool) in spec.pools.enumerated() {
             for k in 0..<pool.count { addNode(pool: p, ordinal: k, phase: .up) }
         }

@@ -1,3 +1,4 @@
+import BasicContainers
 import DequeModule
 import Histogram
 import SimulationKernel
@@ -83,7 +84,9 @@ public struct ServiceTotals: Sendable, Equatable {
     public var errors: Int { failed + rejected + timedOut }
 }
 
-struct ServiceState {
+/// A service's state. Noncopyable, like the simulation that owns it: its per-request storage is
+/// held uniquely (`UniqueArray`), so mutating it needs no copy-on-write check.
+struct ServiceState: ~Copyable {
     let spec: ServiceSpec
     let sharedQueueMode: Bool
     let concurrency: Int32
@@ -91,12 +94,12 @@ struct ServiceState {
     let timeoutNs: Int64?
     var callTargets: [Int32] = []
 
-    var replicas: [ReplicaState] = []
+    var replicas = UniqueArray<ReplicaState>()
     var unusedSlots: [Int32] = []
     /// Routable replicas, and beside them each one's outstanding requests: least-outstanding
     /// routing scans this one small contiguous array instead of the replica records.
     var ready: [Int32] = []
-    var readyLoad: [Int32] = []
+    var readyLoad = UniqueArray<Int32>()
     var withFreeSlot: [Int32] = []
     var sharedQueue = Deque<Job>()
     var sharedTimerArmed = false
@@ -157,6 +160,15 @@ struct ServiceState {
     var readyCount = 0
     var activeCount: Int { pendingCount + startingCount + readyCount }
     var inSystem: Int { busyTotal + queuedTotal }
+
+    /// Folds the interval just scraped into the run's totals and histogram, and starts afresh.
+    mutating func foldInterval() {
+        totals = runTotals
+        totals.replicaSeconds += interval.replicaArea
+        latencies.add(into: &runLatencies)
+        latencies.reset()
+        interval = IntervalCounters()
+    }
 
     var runTotals: ServiceTotals {
         var t = totals

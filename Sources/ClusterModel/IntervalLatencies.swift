@@ -1,3 +1,4 @@
+import BasicContainers
 import Histogram
 
 /// One scrape interval's request latencies (µs), bucketed exactly as the run's HDR histogram
@@ -8,7 +9,7 @@ import Histogram
 /// arithmetic and its percentile and reset methods are generic code that does not specialise
 /// across modules — about 100 instructions per request in all. Here a record is a few shifts
 /// and an add, and a scrape reads and clears only the range that was touched.
-struct IntervalLatencies {
+struct IntervalLatencies: ~Copyable {
     /// HDR layout for lowest 1, highest 3,600,000,000, 2 digits (see `Histogram.init`).
     static let halfCountMagnitude = 7                 // sub-bucket half count 128
     static let leadingZeroCountBase = 56              // 64 − unit magnitude 0 − sub-bucket count magnitude 8
@@ -16,7 +17,7 @@ struct IntervalLatencies {
     static let length = 26 << 7                        // (25 buckets + 1) × 128
     static let highest: UInt64 = 3_600_000_000
 
-    private var counts = [UInt64](repeating: 0, count: IntervalLatencies.length)
+    private var counts = UniqueArray<UInt64>(repeating: 0, count: IntervalLatencies.length)
     private(set) var totalCount: UInt64 = 0
     private var lowIndex = Int.max, highIndex = -1
     private var minValue = UInt64.max, maxValue: UInt64 = 0
@@ -46,7 +47,7 @@ struct IntervalLatencies {
     mutating func record(_ micros: UInt64) {
         let v = Swift.max(1, Swift.min(micros, IntervalLatencies.highest))
         let i = IntervalLatencies.index(of: v)
-        counts.withUnsafeMutableBufferPointer { $0[i] &+= 1 }
+        counts[i] &+= 1
         totalCount &+= 1
         lowIndex = Swift.min(lowIndex, i); highIndex = Swift.max(highIndex, i)
         minValue = Swift.min(minValue, v); maxValue = Swift.max(maxValue, v)
@@ -87,7 +88,7 @@ struct IntervalLatencies {
     /// Clears the touched range for the next interval.
     mutating func reset() {
         guard totalCount > 0 else { return }
-        counts.withUnsafeMutableBufferPointer { c in for i in lowIndex...highIndex { c[i] = 0 } }
+        for i in lowIndex...highIndex { counts[i] = 0 }
         totalCount = 0
         lowIndex = .max; highIndex = -1
         minValue = .max; maxValue = 0

@@ -66,7 +66,7 @@ extension ServiceState {
             // Scan from a rotating start so ties spread evenly instead of piling on replica 0.
             let start = rrCursor
             rrCursor = start + 1 >= n ? 0 : start + 1
-            let pos = readyLoad.withUnsafeBufferPointer { load -> Int in
+            let pos = readyLoad.span.withUnsafeBufferPointer { load -> Int in
                 var best = start, bestLoad = load[start]
                 // Selects rather than jumps (which replica is least loaded is a coin toss); an
                 // idle replica ends the scan.

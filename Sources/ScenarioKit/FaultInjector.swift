@@ -67,7 +67,7 @@ struct FaultInjector {
         log.events.append(TimelineEvent(time: world.now.seconds, kind: "fault-end", subject: f.name, detail: f.summary))
     }
 
-    private func serviceIndex(_ f: FaultSpec, _ world: ClusterSimulation) -> Int? {
+    private func serviceIndex(_ f: FaultSpec, _ world: borrowing ClusterSimulation) -> Int? {
         switch f.target {
         case .service(let s): return world.serviceIndex[s]
         case .call(_, let to): return world.serviceIndex[to]
@@ -94,7 +94,7 @@ struct FaultInjector {
     }
 
     /// Resolves a node target now, drawing random choices from the fault's own stream.
-    private func selectNodes(_ f: FaultSpec, _ world: ClusterSimulation) -> [Int] {
+    private func selectNodes(_ f: FaultSpec, _ world: borrowing ClusterSimulation) -> [Int] {
         let all = (0..<world.nodeCount).filter { world.nodeIsUp($0) }
         func matching(_ pool: String?, _ zone: String?) -> [Int] {
             all.filter { n in

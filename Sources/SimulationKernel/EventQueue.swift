@@ -89,7 +89,7 @@ public struct EventQueue<Event> {
     }
 
     /// Removes and returns the next event if it is due no later than `limit`, advancing the clock to it.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func next(notAfter limit: SimTime) -> Event? {
         while let head = heap.removeMin(notAfter: limit.nanoseconds) {
             if !cancelled.isEmpty, cancelled.remove(head.sequence) != nil { continue }

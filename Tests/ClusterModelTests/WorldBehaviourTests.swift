@@ -21,7 +21,7 @@ func messySpec() -> ClusterSpec {
                               shapes: [.flashCrowd(start: .minutes(5), multiplier: 3, halfLife: .minutes(2))])])
 }
 
-func expectConservation(_ sim: ClusterSimulation, _ when: String) {
+func expectConservation(_ sim: borrowing ClusterSimulation, _ when: String) {
     for i in 0..<sim.serviceCount {
         let t = sim.totals(i)
         #expect(t.arrivals == t.completed + t.errors + sim.inSystem(i),
