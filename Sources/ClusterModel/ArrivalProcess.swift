@@ -70,7 +70,6 @@ struct ArrivalProcess {
         return nil
     }
 
-
     mutating func batchSize() -> Int {
         max(1, Int(traffic.batchSize.sample(&batchRng).rounded()))
     }
@@ -84,5 +83,3 @@ extension String {
         return h
     }
 }
-
-import Foundation

@@ -59,7 +59,7 @@ extension ClusterSimulation {
         nodes[best].cpuUsed += cpu
         nodes[best].memoryUsed += mem
         nodes[best].replicas += 1
-        account(si, events.now.nanoseconds)
+        account(si)
         services[si].pendingCount -= 1
         services[si].replicas[ri].node = Int32(best)
         services[si].replicas[ri].phase = .starting
@@ -78,7 +78,7 @@ extension ClusterSimulation {
     mutating func replicaReady(_ s: Int32, _ r: Int32, _ inc: UInt32) {
         let si = Int(s), ri = Int(r)
         guard services[si].replicas[ri].incarnation == inc, services[si].replicas[ri].phase == .starting else { return }
-        account(si, events.now.nanoseconds)
+        account(si)
         services[si].startingCount -= 1
         services[si].replicas[ri].phase = .ready
         services[si].readyCount += 1
@@ -90,7 +90,7 @@ extension ClusterSimulation {
     mutating func makeRoutable(_ s: Int32, _ r: Int32) {
         let si = Int(s), ri = Int(r)
         guard services[si].replicas[ri].readyPosition < 0 else { return }
-        account(si, events.now.nanoseconds)
+        account(si)
         services[si].replicas[ri].readyPosition = Int32(services[si].ready.count)
         services[si].ready.append(r)
         services[si].readyLoad.append(services[si].replicas[ri].outstanding)
@@ -109,7 +109,7 @@ extension ClusterSimulation {
         let si = Int(s), ri = Int(r)
         let pos = Int(services[si].replicas[ri].readyPosition)
         guard pos >= 0 else { return }
-        account(si, events.now.nanoseconds)
+        account(si)
         let last = services[si].ready.removeLast()
         let lastLoad = services[si].readyLoad.removeLast()
         if pos < services[si].ready.count {
@@ -126,7 +126,7 @@ extension ClusterSimulation {
     mutating func drainReplica(_ s: Int32, _ r: Int32) {
         let si = Int(s), ri = Int(r)
         makeUnroutable(s, r)
-        account(si, events.now.nanoseconds)
+        account(si)
         services[si].readyCount -= 1
         services[si].replicas[ri].phase = .draining
         services[si].drainingCount += 1
@@ -139,7 +139,7 @@ extension ClusterSimulation {
     /// Ends a replica. Requests it still held (in service or queued) are counted as failed.
     mutating func terminateReplica(_ s: Int32, _ r: Int32, reason: String) {
         let si = Int(s), ri = Int(r)
-        account(si, events.now.nanoseconds)
+        account(si)
         makeUnroutable(s, r)
         switch services[si].replicas[ri].phase {
         case .pending: services[si].pendingCount -= 1
@@ -157,7 +157,7 @@ extension ClusterSimulation {
         while let job = services[si].replicas[ri].queue.popFirst() {
             services[si].queuedTotal -= 1
             services[si].interval.failed += 1
-            if job.parent >= 0 { childFinished(job.parent, ok: false) }
+            failCaller(of: job)
         }
         let n = Int(services[si].replicas[ri].node)
         if n >= 0 {

@@ -14,7 +14,7 @@ extension ClusterSimulation {
         var samples: [ServiceSample] = []
         samples.reserveCapacity(services.count)
         for si in services.indices {
-            account(si, now)
+            account(si)
             samples.append(sample(services[si], time: t, interval: interval))
             services[si].foldInterval()
         }

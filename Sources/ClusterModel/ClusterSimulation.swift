@@ -177,7 +177,7 @@ public struct ClusterSimulation: ~Copyable {
         case .queued(let r):
             armDeadline(s, r)
         case .rejected:
-            if job.parent >= 0 { childFinished(job.parent, ok: false) }
+            failCaller(of: job)
         }
     }
 
@@ -199,7 +199,7 @@ public struct ClusterSimulation: ~Copyable {
         guard services[si].replicas[ri].incarnation == inc else {
             // The replica died with this request in flight; it was counted as failed then.
             // The caller learns of it now, when the response would have come.
-            if job.parent >= 0 { childFinished(job.parent, ok: false) }
+            failCaller(of: job)
             return
         }
         if services[si].errorFraction > 0, services[si].faultRng.uniform() < services[si].errorFraction {
@@ -296,7 +296,7 @@ public struct ClusterSimulation: ~Copyable {
         while true {
             switch services[si].dequeue(r, now: now) {
             case .live(let job): return job
-            case .expired(let job): if job.parent >= 0 { childFinished(job.parent, ok: false) }
+            case .expired(let job): failCaller(of: job)
             case .empty: return nil
             }
         }
@@ -336,7 +336,7 @@ public struct ClusterSimulation: ~Copyable {
             services[si].replicas[Int(r)].timerArmed = false
         }
         while let job = services[si].dequeueExpired(r, now: now) {
-            if job.parent >= 0 { childFinished(job.parent, ok: false) }
+            failCaller(of: job)
         }
         if r >= 0 {
             let ri = Int(r)
@@ -371,6 +371,13 @@ public struct ClusterSimulation: ~Copyable {
         route(target, Job(arrival: events.now.nanoseconds, parent: id))
     }
 
+    /// A request failed (rejected, timed out, lost with its replica): if it was a downstream
+    /// call, its caller learns of it now.
+    @inline(__always)
+    mutating func failCaller(of job: Job) {
+        if job.parent >= 0 { childFinished(job.parent, ok: false) }
+    }
+
     /// A downstream call made by parent `id` finished.
     mutating func childFinished(_ id: Int32, ok: Bool) {
         var rec = parents[Int(id)]
@@ -378,7 +385,7 @@ public struct ClusterSimulation: ~Copyable {
         if services[si].replicas[Int(rec.replica)].incarnation != rec.incarnation {
             // The caller's replica died meanwhile (counted then); pass the failure further up.
             freeParents.append(id)
-            if rec.job.parent >= 0 { childFinished(rec.job.parent, ok: false) }
+            failCaller(of: rec.job)
             return
         }
         rec.nextCall += 1
@@ -393,6 +400,7 @@ public struct ClusterSimulation: ~Copyable {
 
     // MARK: Accounting
 
+    /// Integrates service `si`'s busy slots, ready slots and held replicas up to now.
     @inline(__always)
-    mutating func account(_ si: Int, _ now: Int64) { services[si].account(now) }
+    mutating func account(_ si: Int) { services[si].account(events.now.nanoseconds) }
 }

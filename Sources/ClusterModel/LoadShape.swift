@@ -50,7 +50,8 @@ public enum LoadShape: Sendable, Equatable {
     /// The arrival process thins against the highest and accepts below the lowest unevaluated.
     public func factorRange(from t0: Double, to t1: Double, noiseSeed: UInt64) -> (lower: Double, upper: Double) {
         func f(_ t: Double) -> Double { factor(at: t, noiseSeed: noiseSeed) }
-        var lower = min(f(t0), f(t1)), upper = max(f(t0), f(t1))
+        let (start, end) = (f(t0), f(t1))
+        var lower = min(start, end), upper = max(start, end)
         func include(_ value: Double) { lower = min(lower, value); upper = max(upper, value) }
         switch self {
         case .cycle(let period, let a, let peak):

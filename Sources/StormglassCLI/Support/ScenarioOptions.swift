@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Recorder
 import Scenarios
 import ScenarioKit
 import SimulationKernel
@@ -49,8 +50,6 @@ struct DatabaseOption: ParsableArguments {
     @Option(help: "Results database (SQLite).")
     var db: String = "results/stormglass.sqlite"
 }
-
-import Recorder
 
 extension ResultsStore {
     /// The run asked for, or the latest one; a clear error when the file has none.
