@@ -52,8 +52,37 @@ struct ArrivalProcess {
     }
 
     /// The next arrival instant after the previous one, or nil if none comes before `horizon`.
+    ///
+    /// The common case — a candidate inside the current segment, accepted by the squeeze — is
+    /// inlined; anything else (a new segment, a crossing, a rejection or evaluating λ(t)) carries
+    /// on in `nextSlowly`, which is the whole algorithm, so both draw exactly the same numbers.
     @inline(__always)
     mutating func next(horizon: Double) -> Double? {
+        if t < horizon && t < segmentEnd && bound > 0 {
+            let candidate = t + exponential.sampleExponential(&rng) / bound
+            if candidate >= segmentEnd {
+                t = segmentEnd
+            } else {
+                t = candidate
+                let level = rng.uniform() * bound
+                if level <= lowerBound { return t < horizon ? t : nil }
+                return evaluate(level: level, horizon: horizon)
+            }
+        }
+        return nextSlowly(horizon: horizon)
+    }
+
+    /// The squeeze could not decide the candidate at `t`: compare with λ(t), and if it is
+    /// rejected carry on.
+    @inline(never)
+    private mutating func evaluate(level: Double, horizon: Double) -> Double? {
+        if level <= rate(at: t) { return t < horizon ? t : nil }
+        return nextSlowly(horizon: horizon)
+    }
+
+    /// The whole thinning loop, from wherever `next` left off.
+    @inline(never)
+    private mutating func nextSlowly(horizon: Double) -> Double? {
         while t < horizon {
             if t >= segmentEnd {
                 let start = t

@@ -13,14 +13,14 @@
 ///
 /// Complexity: `schedule` and `next` are O(log n) in the number of queued events (O(1) pops
 /// while few are queued; see `EventHeap`).
-public struct EventQueue<Event> {
+///
+/// Noncopyable: it owns its event storage outright, so pushes and pops make no copy-on-write check.
+public struct EventQueue<Event>: ~Copyable {
     /// A handle to a scheduled event, for cancelling it.
     public struct Token: Hashable, Sendable {
         public let sequence: UInt64
         @inlinable init(sequence: UInt64) { self.sequence = sequence }
     }
-
-    @usableFromInline typealias Node = EventHeap<Event>.Node
 
     @usableFromInline var heap = EventHeap<Event>()
     @usableFromInline var nextSequence: UInt64 = 0
@@ -40,12 +40,12 @@ public struct EventQueue<Event> {
     public var pendingCount: Int { heap.count }
 
     /// Schedules `event` at `time`; time must not be in the past.
-    @inlinable @discardableResult
+    @inlinable @inline(__always) @discardableResult
     public mutating func schedule(_ event: Event, at time: SimTime) -> Token {
         precondition(time >= now, "cannot schedule an event in the past (\(time) < \(now))")
         let seq = nextSequence
         nextSequence &+= 1
-        heap.insert(.init(time: time.nanoseconds, sequence: seq, element: event))
+        heap.insert(time: time.nanoseconds, sequence: seq, element: event)
         return Token(sequence: seq)
     }
 
@@ -58,6 +58,7 @@ public struct EventQueue<Event> {
     @inlinable
     public mutating func reserveSequence() -> UInt64 {
         let seq = nextSequence
+        precondition(seq >> 40 == 0, "event sequence numbers exhausted (2^40 events in one run)")
         nextSequence &+= 1
         return seq
     }
@@ -85,7 +86,7 @@ public struct EventQueue<Event> {
     /// The time of the next live event, if any.
     public mutating func peekTime() -> SimTime? {
         dropCancelledHead()
-        return heap.min.map { SimTime(nanoseconds: $0.time) }
+        return heap.minKey.map { SimTime(nanoseconds: $0.time) }
     }
 
     /// Removes and returns the next event if it is due no later than `limit`, advancing the clock to it.
@@ -101,7 +102,7 @@ public struct EventQueue<Event> {
     }
 
     @usableFromInline mutating func dropCancelledHead() {
-        while let head = heap.min, !cancelled.isEmpty, cancelled.contains(head.sequence) {
+        while let head = heap.minKey, !cancelled.isEmpty, cancelled.contains(head.sequence) {
             _ = heap.removeMin(notAfter: .max)
             cancelled.remove(head.sequence)
         }

@@ -137,11 +137,35 @@ import Testing
                 if rng.next() % 3 == 0 || round % 2 == 1, let node = heap.removeMin(notAfter: .max) {
                     let least = reference.indices.min { reference[$0] < reference[$1] }!
                     #expect(node.time == reference[least].0 && node.sequence == reference[least].1)
+                    #expect(node.element == Int(node.sequence))  // payload slots are reused: each event keeps its own
                     reference.remove(at: least); popped += 1
                 }
             }
         }
         #expect(popped > 1000 && heap.count == reference.count)
+    }
+
+    @Test func queuedPayloadsLiveUntilPoppedOrTheQueueEnds() {
+        // Payloads wait in slots apart from the ordered keys; a reference-counted payload shows
+        // that a pop hands the event over intact and that ending the queue releases the rest.
+        final class Payload { let id: Int; init(id: Int) { self.id = id } }
+        weak var popped: Payload?, pending: Payload?
+        var poppedID = -1
+        do {
+            var q = EventQueue<Payload>()
+            do {
+                let a = Payload(id: 1), b = Payload(id: 2)
+                popped = a; pending = b
+                q.schedule(b, at: .seconds(2))
+                q.schedule(a, at: .seconds(1))
+            }
+            #expect(popped != nil && pending != nil)  // held by the queue alone
+            if let first = q.next(notAfter: .seconds(1.5)) { poppedID = first.id }
+            #expect(popped == nil)  // handed over, then dropped by the caller
+            #expect(pending?.id == 2)
+        }
+        #expect(poppedID == 1)
+        #expect(pending == nil)  // the queue ended with it still queued
     }
 
     @Test func randomOrderInsertionsComeOutSorted() {
