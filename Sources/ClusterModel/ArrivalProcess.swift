@@ -26,6 +26,11 @@ struct ArrivalProcess {
     private var bound = 0.0
     private var lowerBound = 0.0
     private var t = 0.0
+    /// The accepted arrival after the one `next` last returned, drawn ahead (nil: not drawn yet,
+    /// or the look-ahead stopped at its horizon first).
+    private var upcoming: Double?
+    /// How far past the last arrival the look-ahead searches (seconds of virtual time).
+    var lookAheadLimit = 3600.0
 
     init(traffic: TrafficSpec, seed: UInt64) {
         self.traffic = traffic
@@ -53,11 +58,33 @@ struct ArrivalProcess {
 
     /// The next arrival instant after the previous one, or nil if none comes before `horizon`.
     ///
-    /// The common case — a candidate inside the current segment, accepted by the squeeze — is
-    /// inlined; anything else (a new segment, a crossing, a rejection or evaluating λ(t)) carries
-    /// on in `nextSlowly`, which is the whole algorithm, so both draw exactly the same numbers.
+    /// Arrivals are drawn one ahead: the instant returned now was drawn at the previous call, and
+    /// the one after it is drawn now. The sequence of instants is exactly the one drawing on
+    /// demand gives (the stream's numbers are used in the same order); what changes is only when
+    /// the arithmetic runs — early, so that the run loop's choice between this arrival and the
+    /// queued events, which hinges on its instant, does not wait for the draw.
     @inline(__always)
     mutating func next(horizon: Double) -> Double? {
+        let accepted = upcoming ?? drawSlowly(horizon: horizon)
+        guard let at = accepted, at < horizon else {
+            upcoming = nil
+            return nil
+        }
+        // The look-ahead gives up after `lookAheadLimit` without an arrival (a traffic silence);
+        // the next call then carries on from where it stopped, exactly as if it never had.
+        upcoming = draw(horizon: Swift.min(horizon, at + lookAheadLimit))
+        return at
+    }
+
+    /// The next accepted candidate after `t` (which moves to it), or nil when `t` reached
+    /// `horizon` first. Stopping at a horizon leaves the state where a later call with a later
+    /// horizon carries on exactly as one uninterrupted search would.
+    ///
+    /// The common case — a candidate inside the current segment, accepted by the squeeze — is
+    /// inlined; anything else (a new segment, a crossing, a rejection or evaluating λ(t)) carries
+    /// on in `drawSlowly`, which is the whole algorithm, so both draw exactly the same numbers.
+    @inline(__always)
+    private mutating func draw(horizon: Double) -> Double? {
         if t < horizon && t < segmentEnd && bound > 0 {
             let candidate = t + exponential.sampleExponential(&rng) / bound
             if candidate >= segmentEnd {
@@ -65,24 +92,24 @@ struct ArrivalProcess {
             } else {
                 t = candidate
                 let level = rng.uniform() * bound
-                if level <= lowerBound { return t < horizon ? t : nil }
+                if level <= lowerBound { return t }
                 return evaluate(level: level, horizon: horizon)
             }
         }
-        return nextSlowly(horizon: horizon)
+        return drawSlowly(horizon: horizon)
     }
 
     /// The squeeze could not decide the candidate at `t`: compare with λ(t), and if it is
     /// rejected carry on.
     @inline(never)
     private mutating func evaluate(level: Double, horizon: Double) -> Double? {
-        if level <= rate(at: t) { return t < horizon ? t : nil }
-        return nextSlowly(horizon: horizon)
+        if level <= rate(at: t) { return t }
+        return drawSlowly(horizon: horizon)
     }
 
-    /// The whole thinning loop, from wherever `next` left off.
+    /// The whole thinning loop, from wherever the last draw left off.
     @inline(never)
-    private mutating func nextSlowly(horizon: Double) -> Double? {
+    private mutating func drawSlowly(horizon: Double) -> Double? {
         while t < horizon {
             if t >= segmentEnd {
                 let start = t
@@ -94,7 +121,7 @@ struct ArrivalProcess {
             if candidate >= segmentEnd { t = segmentEnd; continue }
             t = candidate
             let level = rng.uniform() * bound
-            if level <= lowerBound || level <= rate(at: t) { return t < horizon ? t : nil }
+            if level <= lowerBound || level <= rate(at: t) { return t }
         }
         return nil
     }

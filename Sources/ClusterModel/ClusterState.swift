@@ -119,6 +119,11 @@ struct ServiceState: ~Copyable {
     let serviceTime: ServiceTimeSampler
 
     var serviceRng: RandomStream
+    /// The work of the next request to start, drawn one start ahead: the k-th request still gets
+    /// the stream's k-th draw, but the draw (a log-normal's `exp` is a long chain of dependent
+    /// arithmetic) is done before it is needed, so the event list's insert — whose every
+    /// comparison waits on this number — does not wait on the draw as well.
+    var nextWork = 0.0
     var startupRng: RandomStream
     var routeRng: RandomStream
     /// Extra work factor and latency for injected faults (1 and 0 when healthy).
@@ -155,6 +160,7 @@ struct ServiceState: ~Copyable {
         // Microseconds, 1 µs … 1 h, 2 significant digits (±1 %): plenty to compare with an SLO, and
         // a tenth of the buckets to scan compared with 3 digits. `IntervalLatencies` uses the same layout.
         runLatencies = Histogram(lowestDiscernibleValue: 1, highestTrackableValue: IntervalLatencies.highest, numberOfSignificantValueDigits: .two)
+        nextWork = drawWork()
     }
 
     var readyCount = 0

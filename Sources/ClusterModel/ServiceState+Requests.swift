@@ -106,10 +106,17 @@ extension ServiceState {
         if sharedQueueMode, replicas[ri].busy == concurrency { removeFromFreeList(r) }
         interval.waitSum += Double(now &- job.arrival) * 1e-9
         interval.waitCount &+= 1
-        var work = serviceTime.sample(&serviceRng) ?? spec.serviceTime.sample(&serviceRng)
+        var work = nextWork
+        nextWork = drawWork()
         if slowdown != 1 { work *= slowdown }
         if let extra = extraLatency { work += extra.sample(&faultRng) }
         return (replicas[ri].incarnation, now &+ Int64(work * 1e9))
+    }
+
+    /// The next draw of the service's own work per request (from its service-time stream).
+    @inline(__always)
+    mutating func drawWork() -> Double {
+        serviceTime.sample(&serviceRng) ?? spec.serviceTime.sample(&serviceRng)
     }
 
     /// Records the end of a request that held a slot (the slot itself is freed by `release`).
