@@ -19,8 +19,10 @@ struct IntervalLatencies: ~Copyable {
 
     private var counts = UniqueArray<UInt64>(repeating: 0, count: IntervalLatencies.length)
     private(set) var totalCount: UInt64 = 0
-    private var lowIndex = Int.max, highIndex = -1
     private var minValue = UInt64.max, maxValue: UInt64 = 0
+    /// The touched range of `counts` (an index grows with its value; valid while totalCount > 0).
+    private var lowIndex: Int { IntervalLatencies.index(of: minValue) }
+    private var highIndex: Int { IntervalLatencies.index(of: maxValue) }
 
     @inline(__always)
     static func index(of value: UInt64) -> Int {
@@ -49,7 +51,6 @@ struct IntervalLatencies: ~Copyable {
         let i = IntervalLatencies.index(of: v)
         counts[i] &+= 1
         totalCount &+= 1
-        lowIndex = Swift.min(lowIndex, i); highIndex = Swift.max(highIndex, i)
         minValue = Swift.min(minValue, v); maxValue = Swift.max(maxValue, v)
     }
 
@@ -79,8 +80,9 @@ struct IntervalLatencies: ~Copyable {
     /// buckets are recorded with the actual extremes, which the histogram also keeps.
     func add(into run: inout Histogram<UInt64>) {
         guard totalCount > 0 else { return }
-        for i in lowIndex...highIndex where counts[i] > 0 {
-            let value = i == lowIndex ? minValue : (i == highIndex ? maxValue : IntervalLatencies.lowestValue(at: i))
+        let (low, high) = (lowIndex, highIndex)
+        for i in low...high where counts[i] > 0 {
+            let value = i == low ? minValue : (i == high ? maxValue : IntervalLatencies.lowestValue(at: i))
             _ = run.record(value, count: counts[i])
         }
     }
@@ -90,7 +92,6 @@ struct IntervalLatencies: ~Copyable {
         guard totalCount > 0 else { return }
         for i in lowIndex...highIndex { counts[i] = 0 }
         totalCount = 0
-        lowIndex = .max; highIndex = -1
         minValue = .max; maxValue = 0
     }
 }

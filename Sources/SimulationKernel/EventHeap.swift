@@ -93,11 +93,6 @@ struct EventHeap<Element>: ~Copyable {
     }
 
     @inlinable @inline(__always)
-    mutating func insert(_ node: Node) {
-        insert(time: node.time, sequence: node.sequence, element: node.element)
-    }
-
-    @inlinable @inline(__always)
     mutating func insert(time: Int64, sequence: UInt64, element: Element) {
         precondition(sequence >> (64 &- Key.slotBits) == 0, "event sequence numbers exhausted (2^40 events in one run)")
         insert(Key(time: time, sequence: sequence, slot: slab.store(element)))
@@ -146,7 +141,7 @@ struct EventHeap<Element>: ~Copyable {
             if count == EventHeap.sortedLimit {
                 becomeHeap()
             } else {
-                if head &+ count == keyCapacity { makeRoomAtBack() }
+                makeRoomAtBack()  // the fast path declined a sorted push only for want of room
                 shiftLaterUp(key)
                 checkInvariants()
                 return

@@ -131,7 +131,7 @@ import Testing
             while round % 2 == 0 ? heap.count < target : heap.count > target {
                 if round % 2 == 0 || rng.next() % 4 == 0 {
                     let t = Int64(rng.next() % 200)
-                    heap.insert(.init(time: t, sequence: seq, element: Int(seq)))
+                    heap.insert(time: t, sequence: seq, element: Int(seq))
                     reference.append((t, seq)); seq += 1
                 }
                 if rng.next() % 3 == 0 || round % 2 == 1, let node = heap.removeMin(notAfter: .max) {
@@ -171,7 +171,7 @@ import Testing
     @Test func randomOrderInsertionsComeOutSorted() {
         var heap = EventHeap<Int>()
         var rng = RandomStream(seed: 3, name: "heap")
-        for i in 0..<5000 { heap.insert(.init(time: Int64(rng.next() % 1000), sequence: UInt64(i), element: i)) }
+        for i in 0..<5000 { heap.insert(time: Int64(rng.next() % 1000), sequence: UInt64(i), element: i) }
         var last: (Int64, UInt64) = (.min, 0)
         var n = 0
         while let node = heap.removeMin(notAfter: .max) {
