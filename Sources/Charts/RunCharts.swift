@@ -38,10 +38,10 @@ public struct RunCharts {
                     """, arguments: [id, name])
                 let cap: Double = s["capacity_per_replica"]
                 let title = "\(scenario) · \(name) (run \(id))"
-                let file = { (kind: String) in "\(outputDirectory)/\(base)-\(name)-\(kind).\(format.rawValue)" }
+                let file = { (kind: String) in try Script.outputPath(directory: outputDirectory, name: "\(base)-\(name)-\(kind).\(format.rawValue)") }
 
                 // Load vs capacity, with replicas on the right axis.
-                var script = Script.header(format: format, output: file("load"), title: "Load vs capacity — \(title)", ylabel: "requests / s")
+                var script = Script.header(format: format, output: try file("load"), title: "Load vs capacity — \(title)", ylabel: "requests / s")
                 script += Script.datablock("d", rows.map { r in
                     [r["h"], r["rate"], Double(r["ready"] as Int) * cap, Double(r["desired"] as Int), Double(r["ready"] as Int)]
                 })
@@ -57,11 +57,11 @@ public struct RunCharts {
                      $d using 1:5 axes x1y2 with steps lw 1.5 lc rgb '#d62728' title 'ready replicas'\(shadeKeys(shades))
 
                 """
-                try gnuplot.run(script); written.append(file("load"))
+                try gnuplot.run(script); written.append(try file("load"))
 
                 // Latency percentiles and the SLO line.
                 let slo: Double = s["slo_p95_seconds"]
-                script = Script.header(format: format, output: file("latency"), title: "Latency — \(title)", ylabel: "latency (ms)")
+                script = Script.header(format: format, output: try file("latency"), title: "Latency — \(title)", ylabel: "latency (ms)")
                 script += Script.datablock("d", rows.map { r in
                     [r["h"], (r["p50"] as Double) * 1000, (r["p95"] as Double) * 1000, (r["p99"] as Double) * 1000]
                 })
@@ -74,11 +74,11 @@ public struct RunCharts {
                      \(slo * 1000) with lines lw 2 dt 2 lc rgb '#d62728' title 'p95 SLO (\(Int(slo * 1000)) ms)'\(shadeKeys(shades))
 
                 """
-                try gnuplot.run(script); written.append(file("latency"))
+                try gnuplot.run(script); written.append(try file("latency"))
 
                 // Error rate by cause.
                 let sloErr: Double = s["slo_error_rate"]
-                script = Script.header(format: format, output: file("errors"), title: "Errors — \(title)", ylabel: "errors / s and error rate (%)")
+                script = Script.header(format: format, output: try file("errors"), title: "Errors — \(title)", ylabel: "errors / s and error rate (%)")
                 script += Script.datablock("d", rows.map { r in
                     let i: Double = r["interval"]
                     return [r["h"], (r["error_rate"] as Double) * 100, Double(r["failed"] as Int) / i,
@@ -94,10 +94,10 @@ public struct RunCharts {
                      $d using 1:5 with lines lw 1 lc rgb '#7f7f7f' title 'timed out / s'\(shadeKeys(shades))
 
                 """
-                try gnuplot.run(script); written.append(file("errors"))
+                try gnuplot.run(script); written.append(try file("errors"))
 
                 // Queue depth and wait.
-                script = Script.header(format: format, output: file("queue"), title: "Queue — \(title)", ylabel: "requests waiting")
+                script = Script.header(format: format, output: try file("queue"), title: "Queue — \(title)", ylabel: "requests waiting")
                 script += Script.datablock("d", rows.map { r in
                     [r["h"], Double(r["queue_depth"] as Int), (r["mean_queue_wait"] as Double) * 1000, (r["cpu_utilization"] as Double) * 100]
                 })
@@ -112,7 +112,7 @@ public struct RunCharts {
                      $d using 1:4 axes x1y2 with lines lw 1 dt 3 lc rgb '#2ca02c' title 'utilization (%)'\(shadeKeys(shades))
 
                 """
-                try gnuplot.run(script); written.append(file("queue"))
+                try gnuplot.run(script); written.append(try file("queue"))
 
                 // Predicted vs actual arrival rate at the predictor's longest horizon, with the interval as a band.
                 if let horizon = try Double.fetchOne(db, sql: "SELECT MAX(horizon) FROM predictions WHERE run_id = ? AND service = ? AND model = 'auto'", arguments: [id, name]) {
@@ -121,7 +121,7 @@ public struct RunCharts {
                         WHERE run_id = ? AND service = ? AND model = 'auto' AND horizon = ? ORDER BY made_at
                         """, arguments: [id, name, horizon])
                     if !preds.isEmpty {
-                        script = Script.header(format: format, output: file("prediction"),
+                        script = Script.header(format: format, output: try file("prediction"),
                                                title: "Predicted vs actual arrival rate, \(Int(horizon / 60)) min ahead — \(title)", ylabel: "requests / s")
                         script += Script.datablock("d", preds.map { r in
                             [r["h"], r["value"], (r["lower"] as Double?) ?? .nan, (r["upper"] as Double?) ?? .nan, (r["actual"] as Double?) ?? .nan]
@@ -134,7 +134,7 @@ public struct RunCharts {
                              $d using 1:2 with lines lw 1.5 lc rgb '#1f77b4' title 'forecast (auto)'\(shadeKeys(shades))
 
                         """
-                        try gnuplot.run(script); written.append(file("prediction"))
+                        try gnuplot.run(script); written.append(try file("prediction"))
                     }
                 }
             }
@@ -147,7 +147,7 @@ public struct RunCharts {
             if !acc.isEmpty {
                 let models = Array(Set(acc.map { $0["model"] as String })).sorted { $0 == "auto" ? true : ($1 == "auto" ? false : $0 < $1) }
                 let horizons = Array(Set(acc.map { $0["horizon"] as Double })).sorted()
-                let out = "\(outputDirectory)/\(base)-accuracy.\(format.rawValue)"
+                let out = try Script.outputPath(directory: outputDirectory, name: "\(base)-accuracy.\(format.rawValue)")
                 var script = Script.header(format: format, output: out, title: "Prediction accuracy by horizon (1 − MAPE) — \(scenario) (run \(id))", ylabel: "accuracy (%)")
                 script = script.replacingOccurrences(of: "set xlabel 'time (hours since start)'", with: "set xlabel 'forecast horizon'")
                 var rows: [[Double]] = []
@@ -157,7 +157,7 @@ public struct RunCharts {
                 script += Script.datablock("d", rows)
                 script += "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\nset yrange [0:100]\n"
                 script += "set xtics (" + horizons.enumerated().map { "\"\(Int($0.element / 60)) min\" \($0.offset)" }.joined(separator: ", ") + ")\n"
-                script += "plot " + models.enumerated().map { "$d using \($0.offset + 2) title \(Script.quoted($0.element))" }.joined(separator: ", ") + "\n"
+                script += "plot " + models.enumerated().map { "$d using \($0.offset + 2) title \(Script.literal($0.element)) noenhanced" }.joined(separator: ", ") + "\n"
                 try gnuplot.run(script); written.append(out)
             }
         }
@@ -202,8 +202,8 @@ public struct RunCharts {
         var out = ""
         let faults = Set(shades.filter { $0.color == "#ff9896" }.map(\.label)).sorted()
         let incidents = shades.filter { $0.color == "#ffbb78" }.count
-        if !faults.isEmpty { out += ", \\\n     NaN with boxes fs solid 0.35 lc rgb '#ff9896' title \(Script.quoted("fault: " + faults.joined(separator: ", ")))" }
-        if incidents > 0 { out += ", \\\n     NaN with boxes fs solid 0.35 lc rgb '#ffbb78' title \(Script.quoted("incident\(incidents == 1 ? "" : "s")"))" }
+        if !faults.isEmpty { out += ", \\\n     NaN with boxes fs solid 0.35 lc rgb '#ff9896' title \(Script.literal("fault: " + faults.joined(separator: ", "))) noenhanced" }
+        if incidents > 0 { out += ", \\\n     NaN with boxes fs solid 0.35 lc rgb '#ffbb78' title \(Script.literal("incident\(incidents == 1 ? "" : "s")"))" }
         return out
     }
 }

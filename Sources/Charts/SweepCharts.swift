@@ -44,13 +44,13 @@ public struct SweepCharts {
         let base = prefix ?? "\(scenario)-sweep"
         var files: [String] = []
         let front = Set(SweepCharts.paretoFront(pts.map { ($0.cost, $0.slo) }))
-        let scatter = "\(outputDirectory)/\(base)-cost-vs-slo.\(format.rawValue)"
+        let scatter = try Script.outputPath(directory: outputDirectory, name: "\(base)-cost-vs-slo.\(format.rawValue)")
         var s = Script.header(format: format, output: scatter, title: "Cost vs SLO violation — \(scenario) (mean per setting)", ylabel: "SLO-violation minutes")
         s = s.replacingOccurrences(of: "set xlabel 'time (hours since start)'", with: "set xlabel 'cost ($ per run)'")
         s += Script.datablock("all", pts.map { [$0.cost, $0.slo] })
         let frontPts = pts.enumerated().filter { front.contains($0.offset) }.map(\.element).sorted { $0.cost < $1.cost }
         s += Script.datablock("front", frontPts.map { [$0.cost, $0.slo] })
-        for p in pts { s += "set label \(Script.quoted(p.label)) at \(p.cost), \(p.slo) offset 0.8,0.6 font ',8'\n" }
+        for p in pts { s += "set label \(Script.literal(p.label)) noenhanced at \(p.cost), \(p.slo) offset 0.8,0.6 font ',8'\n" }
         s += """
         set offsets graph 0.05, graph 0.25, graph 0.1, 0
         set yrange [0:*]
@@ -79,9 +79,9 @@ public struct SweepCharts {
                 cells[k] = (x, y, c.2 + z, c.3 + 1)
             }
             if cells.count >= 2 {
-                let heat = "\(outputDirectory)/\(base)-heatmap.\(format.rawValue)"
+                let heat = try Script.outputPath(directory: outputDirectory, name: "\(base)-heatmap.\(format.rawValue)")
                 var h = Script.header(format: format, output: heat, title: "SLO-violation minutes — \(scenario): \(keys[0]) × \(keys[1])", ylabel: keys[1])
-                h = h.replacingOccurrences(of: "set xlabel 'time (hours since start)'", with: "set xlabel \(Script.quoted(keys[0]))")
+                h = h.replacingOccurrences(of: "set xlabel 'time (hours since start)'", with: "set xlabel \(Script.literal(keys[0])) noenhanced")
                 let rows = cells.values.map { [$0.0, $0.1, $0.2 / Double($0.3)] }.sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }
                 h += Script.datablock("h", rows)
                 h += """
