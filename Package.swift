@@ -14,7 +14,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "stormglass", targets: ["stormglass"]),
-        .library(name: "ScenarioKit", targets: ["ScenarioKit"]),
+        .library(name: "Stormglass", targets: ["Stormglass"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,6 +24,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "SimulationKernel"),
+        .target(name: "Statistics"),
         .target(name: "Telemetry"),
         .target(
             name: "ClusterModel",
@@ -34,8 +35,9 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
-        .target(name: "ControlPlane", dependencies: ["Telemetry"]),
-        .target(name: "ScenarioKit", dependencies: ["ClusterModel", "ControlPlane", "Telemetry", "SimulationKernel"]),
+        .target(name: "ControlPlane", dependencies: ["Telemetry", "Statistics"]),
+        .target(name: "Chaos", dependencies: ["ClusterModel", "SimulationKernel", "Telemetry"]),
+        .target(name: "ScenarioKit", dependencies: ["ClusterModel", "ControlPlane", "Chaos", "Telemetry", "SimulationKernel"]),
         .target(
             name: "Recorder",
             dependencies: ["Telemetry", .product(name: "GRDB", package: "GRDB.swift")]
@@ -45,14 +47,18 @@ let package = Package(
         .target(
             name: "StormglassCLI",
             dependencies: [
-                "ScenarioKit", "Scenarios", "Recorder", "Charts", "ControlPlane",
+                "ScenarioKit", "Recorder", "Charts", "ControlPlane",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .executableTarget(name: "stormglass", dependencies: ["StormglassCLI"]),
+        .target(
+            name: "Stormglass",
+            dependencies: ["StormglassCLI", "ScenarioKit", "ControlPlane", "Chaos", "ClusterModel", "SimulationKernel", "Statistics", "Telemetry"]
+        ),
+        .executableTarget(name: "stormglass", dependencies: ["Stormglass", "Scenarios"]),
         .testTarget(name: "SimulationKernelTests", dependencies: ["SimulationKernel"]),
-        .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Telemetry"]),
+        .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Telemetry", "Statistics"]),
         .testTarget(
             name: "ClusterModelTests",
             dependencies: ["ClusterModel", "SimulationKernel", "Telemetry", .product(name: "Histogram", package: "hdrhistogram-swift")]

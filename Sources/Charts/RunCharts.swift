@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Recorder
+import Telemetry
 
 /// Draws the per-run charts from a results database.
 public struct RunCharts {
@@ -170,16 +171,18 @@ public struct RunCharts {
     func faultShades(_ db: Database, _ id: Int64, end: Double) throws -> [Shade] {
         var open: [String: Double] = [:]
         var shades: [Shade] = []
-        for r in try Row.fetchAll(db, sql: "SELECT t, kind, subject FROM events WHERE run_id = ? AND kind IN ('fault-start','fault-end') ORDER BY t", arguments: [id]) {
+        for r in try Row.fetchAll(db, sql: "SELECT t, kind, subject FROM events WHERE run_id = ? AND kind IN (?, ?) ORDER BY t",
+                                       arguments: [id, EventKind.faultStart.rawValue, EventKind.faultEnd.rawValue]) {
             let subject: String = r["subject"], t: Double = r["t"], kind: String = r["kind"]
-            if kind == "fault-start" { open[subject] = t } else if let s = open.removeValue(forKey: subject) {
+            if kind == EventKind.faultStart.rawValue { open[subject] = t } else if let s = open.removeValue(forKey: subject) {
                 shades.append(Shade(from: s / 3600, to: t / 3600, label: subject, color: "#ff9896"))
             }
         }
         var incidents: [String: Double] = [:]
-        for r in try Row.fetchAll(db, sql: "SELECT t, kind, subject FROM events WHERE run_id = ? AND kind IN ('incident-open','incident-close') ORDER BY t", arguments: [id]) {
+        for r in try Row.fetchAll(db, sql: "SELECT t, kind, subject FROM events WHERE run_id = ? AND kind IN (?, ?) ORDER BY t",
+                                       arguments: [id, EventKind.incidentOpen.rawValue, EventKind.incidentClose.rawValue]) {
             let subject: String = r["subject"], t: Double = r["t"], kind: String = r["kind"]
-            if kind == "incident-open" { incidents[subject] = t } else if let s = incidents.removeValue(forKey: subject) {
+            if kind == EventKind.incidentOpen.rawValue { incidents[subject] = t } else if let s = incidents.removeValue(forKey: subject) {
                 shades.append(Shade(from: s / 3600, to: t / 3600, label: subject, color: "#ffbb78"))
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Telemetry
 
 /// Charts across runs: one point per policy or sweep setting.
 public struct SweepCharts {
@@ -20,8 +21,8 @@ public struct SweepCharts {
                 SELECT AVG(c.value) cost, AVG(s.value) slo FROM runs r
                 JOIN summaries c ON c.run_id = r.id AND c.service = '*' AND c.metric = 'cost'
                 JOIN summaries s ON s.run_id = r.id AND s.service = '*' AND s.metric = 'slo_violation_minutes'
-                WHERE r.scenario = ? AND r.label = ? AND r.status = 'finished'
-                """, arguments: [scenario, label])
+                WHERE r.scenario = ? AND r.label = ? AND r.status = ?
+                """, arguments: [scenario, label, RunStatus.finished.rawValue])
             guard let row, let cost = row["cost"] as Double?, let slo = row["slo"] as Double? else { return nil }
             return Point(label: label, cost: cost, slo: slo)
         }

@@ -7,7 +7,7 @@ extension ClusterSimulation {
     mutating func addNode(pool p: Int, ordinal: Int, phase: NodePhase) -> Int {
         let pool = spec.pools[p]
         let zone = pool.zones.isEmpty ? "zone-a" : pool.zones[ordinal % pool.zones.count]
-        nodes.append(NodeState(name: "\(pool.name)-\(ordinal)", pool: p, zone: zone, cpuCapacity: pool.cpuMillicores,
+        nodes.append(NodeRecord(name: "\(pool.name)-\(ordinal)", pool: p, zone: zone, cpuCapacity: pool.cpuMillicores,
                                memoryCapacity: pool.memoryMiB, phase: phase))
         return nodes.count - 1
     }
@@ -20,7 +20,7 @@ extension ClusterSimulation {
         let n = addNode(pool: pool, ordinal: ordinal, phase: .provisioning)
         let delay = spec.pools[pool].startup.sample(&nodeStartupRng)
         events.schedule(.nodeReady(node: Int32(n), incarnation: 0), after: .seconds(delay))
-        log("node-provisioning", nodes[n].name, "ready in \(SimDuration.seconds(delay))")
+        log(.nodeProvisioning, nodes[n].name, "ready in \(SimDuration.seconds(delay))")
         return n
     }
 
@@ -29,7 +29,7 @@ extension ClusterSimulation {
         guard nodes[ni].incarnation == inc, nodes[ni].phase == .provisioning else { return }
         accountNodes()
         nodes[ni].phase = .up
-        log("node-ready", nodes[ni].name, "")
+        log(.nodeReady, nodes[ni].name, "")
         placeUnplaced()
     }
 
@@ -40,7 +40,7 @@ extension ClusterSimulation {
         accountNodes()
         nodes[n].phase = .down
         nodes[n].incarnation &+= 1
-        log("node-down", nodes[n].name, "crashed")
+        log(.nodeDown, nodes[n].name, "crashed")
         removeReplicas(onNode: n, reason: "node \(nodes[n].name) crashed")
     }
 
@@ -50,7 +50,7 @@ extension ClusterSimulation {
         accountNodes()
         nodes[n].phase = .removed
         nodes[n].announceLeaving = true
-        log("node-drained", nodes[n].name, "expected termination")
+        log(.nodeDrained, nodes[n].name, "expected termination")
         for si in services.indices {
             var touched = false
             for ri in services[si].replicas.indices where services[si].replicas[ri].node == Int32(n) {
@@ -73,7 +73,7 @@ extension ClusterSimulation {
         accountNodes()
         nodes[n].phase = .removed
         nodes[n].incarnation &+= 1
-        log("node-removed", nodes[n].name, "")
+        log(.nodeRemoved, nodes[n].name, "")
         removeReplicas(onNode: n, reason: "node \(nodes[n].name) removed")
     }
 
@@ -82,7 +82,7 @@ extension ClusterSimulation {
         guard nodes[n].phase == .down else { return }
         accountNodes()
         nodes[n].phase = .up
-        log("node-up", nodes[n].name, "restored")
+        log(.nodeUp, nodes[n].name, "restored")
         placeUnplaced()
     }
 
@@ -91,7 +91,7 @@ extension ClusterSimulation {
     public mutating func setNodeReachable(_ n: Int, _ reachable: Bool) {
         guard nodes[n].reachable != reachable else { return }
         nodes[n].reachable = reachable
-        log(reachable ? "node-reachable" : "node-unreachable", nodes[n].name, "")
+        log(reachable ? .nodeReachable : .nodeUnreachable, nodes[n].name, "")
         for si in services.indices {
             for ri in services[si].replicas.indices
             where services[si].replicas[ri].node == Int32(n) && services[si].replicas[ri].phase == .ready {

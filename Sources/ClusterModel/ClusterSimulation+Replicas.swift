@@ -40,7 +40,7 @@ extension ClusterSimulation {
         services[si].pendingCount += 1
         if !place(s, r, warm: warm) {
             unplaced.append((s, r, services[si].replicas[ri].incarnation))
-            log("replica-pending", replicaName(si, ri), "no node has room")
+            log(.replicaPending, replicaName(si, ri), "no node has room")
         }
     }
 
@@ -70,7 +70,7 @@ extension ClusterSimulation {
         } else {
             let delay = services[si].spec.startup.sample(&services[si].startupRng) * startupMultiplier(si)
             events.schedule(.replicaReady(service: s, replica: r, incarnation: inc), after: .seconds(delay))
-            log("replica-starting", replicaName(si, ri), "on \(nodes[best].name)")
+            log(.replicaStarting, replicaName(si, ri), "on \(nodes[best].name)")
         }
         return true
     }
@@ -82,7 +82,7 @@ extension ClusterSimulation {
         services[si].startingCount -= 1
         services[si].replicas[ri].phase = .ready
         services[si].readyCount += 1
-        if events.now > .zero { log("replica-ready", replicaName(si, ri), "") }
+        if events.now > .zero { log(.replicaReady, replicaName(si, ri), "") }
         if nodes[Int(services[si].replicas[ri].node)].reachable { makeRoutable(s, r) }
     }
 
@@ -130,7 +130,7 @@ extension ClusterSimulation {
         services[si].readyCount -= 1
         services[si].replicas[ri].phase = .draining
         services[si].drainingCount += 1
-        log("replica-draining", replicaName(si, ri), "")
+        log(.replicaDraining, replicaName(si, ri), "")
         if services[si].replicas[ri].busy == 0, services[si].replicas[ri].queued == 0 {
             terminateReplica(s, r, reason: "drained")
         }
@@ -171,7 +171,7 @@ extension ClusterSimulation {
         services[si].replicas[ri].timerArmed = false
         services[si].replicas[ri].incarnation &+= 1
         services[si].unusedSlots.append(r)
-        log("replica-terminated", replicaName(si, ri), reason + (lost > 0 ? ", \(lost) requests lost" : ""))
+        log(.replicaTerminated, replicaName(si, ri), reason + (lost > 0 ? ", \(lost) requests lost" : ""))
         if n >= 0 { placeUnplaced() }
     }
 
@@ -200,7 +200,7 @@ extension ClusterSimulation {
 
     func replicaName(_ si: Int, _ ri: Int) -> String { "\(services[si].spec.name)/\(ri)" }
 
-    func log(_ kind: String, _ subject: String, _ detail: String) {
+    func log(_ kind: EventKind, _ subject: String, _ detail: String) {
         lifecycleHook?(TimelineEvent(time: events.now.seconds, kind: kind, subject: subject, detail: detail))
     }
 }

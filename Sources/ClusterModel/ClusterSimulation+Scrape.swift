@@ -19,7 +19,7 @@ extension ClusterSimulation {
             services[si].foldInterval()
         }
         let nodeSamples = nodes.map { n in
-            NodeSample(time: t, node: n.name, pool: spec.pools[n.pool].name, zone: n.zone, state: n.phase.rawValue,
+            NodeSample(time: t, node: n.name, pool: spec.pools[n.pool].name, zone: n.zone, state: NodeState(rawValue: n.phase.rawValue),
                        reachable: n.reachable,
                        cpuAllocated: n.cpuCapacity > 0 ? Double(n.cpuUsed) / Double(n.cpuCapacity) : 0,
                        memoryAllocated: n.memoryCapacity > 0 ? Double(n.memoryUsed) / Double(n.memoryCapacity) : 0,

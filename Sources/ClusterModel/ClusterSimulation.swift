@@ -55,7 +55,7 @@ public struct ClusterSimulation: ~Copyable {
     public let seed: UInt64
     var events = EventQueue<WorldEvent>()
     var services = UniqueArray<ServiceState>()
-    var nodes: [NodeState] = []
+    var nodes: [NodeRecord] = []
     var arrivalProcesses = UniqueArray<ArrivalProcess>()
     var nextArrivals = NextArrivals()
     var trafficTargets: [Int32]

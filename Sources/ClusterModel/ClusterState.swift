@@ -43,7 +43,8 @@ struct ReplicaState {
 
 enum NodePhase: String { case provisioning, up, down, removed }
 
-struct NodeState {
+/// A node of the world (its published state is Telemetry's `NodeState`).
+struct NodeRecord {
     var name: String
     var pool: Int
     var zone: String

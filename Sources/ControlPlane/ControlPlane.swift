@@ -31,12 +31,12 @@ public struct GlobalLimits: Sendable, Equatable {
 public struct ControlPlane: Sendable {
     public struct ServiceControl: Sendable {
         public var service: String
-        public var policy: ScalingPolicy
+        public var policy: any ScalingPolicy
         public var bounds: ScalingBounds
         public var pricePerReplicaHour: Double
         public var slo: IncidentManager.SLOTarget?
         public var connectionPool: ConnectionPoolPolicy?
-        public init(service: String, policy: ScalingPolicy, bounds: ScalingBounds, pricePerReplicaHour: Double = 0,
+        public init(service: String, policy: some ScalingPolicy, bounds: ScalingBounds, pricePerReplicaHour: Double = 0,
                     slo: IncidentManager.SLOTarget? = nil, connectionPool: ConnectionPoolPolicy? = nil) {
             self.service = service; self.policy = policy; self.bounds = bounds; self.pricePerReplicaHour = pricePerReplicaHour
             self.slo = slo; self.connectionPool = connectionPool
@@ -66,7 +66,7 @@ public struct ControlPlane: Sendable {
         var settings = predictor
         // A predictive policy needs its lead time among the predictor's horizons.
         for c in services {
-            if case .predictive(let p) = c.policy, let lead = p.leadTime, !settings.horizons.contains(lead) {
+            for lead in c.policy.forecastHorizons where !settings.horizons.contains(lead) {
                 settings.horizons.append(lead)
                 settings.enabled = true
             }
@@ -130,7 +130,7 @@ public struct ControlPlane: Sendable {
         let (actions, events) = healer.receive(beats, at: now)
         out.actions = actions
         out.events = events
-        pendingFailures += events.filter { $0.kind == "node-failure-detected" }
+        pendingFailures += events.filter { $0.kind == .nodeFailureDetected }
         return out
     }
 
@@ -150,7 +150,7 @@ public struct ControlPlane: Sendable {
                   (limits.maxTotalReplicas.map { total() > $0 } ?? false) || (limits.budgetPerHour.map { cost() > $0 + 1e-9 } ?? false) {
                 decisions[i].final -= 1
                 replicas[decisions[i].service] = decisions[i].final
-                decisions[i].limitedBy = limits.maxTotalReplicas.map { total() >= $0 } ?? false ? "global replica cap" : "cost cap"
+                decisions[i].limitedBy = limits.maxTotalReplicas.map { total() >= $0 } ?? false ? .globalReplicaCap : .costCap
             }
         }
     }
@@ -190,7 +190,7 @@ struct ClusterAutoscaler: Sendable {
 
     mutating func observe(_ scrape: Scrape) -> ([ControlAction], [TimelineEvent]) {
         let nodes = scrape.nodes.filter { $0.pool == config.pool }
-        let up = nodes.filter { $0.state == "up" }, provisioning = nodes.filter { $0.state == "provisioning" }
+        let up = nodes.filter { $0.state == .up }, provisioning = nodes.filter { $0.state == .provisioning }
         let pending = scrape.services.reduce(0) { $0 + $1.pendingReplicas }
         var actions: [ControlAction] = []
         if pending > 0, provisioning.isEmpty, up.count < config.maxNodes {

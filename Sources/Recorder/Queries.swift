@@ -13,7 +13,7 @@ public struct RunRecord: Sendable, Equatable {
     public var wallSeconds: Double?
     public var simulatedSeconds: Double
     public var events: Int64?
-    public var status: String
+    public var status: RunStatus
 }
 
 extension ResultsStore {
@@ -23,7 +23,7 @@ extension ResultsStore {
                 RunRecord(id: r["id"], scenario: r["scenario"], seed: r["seed"], parameters: r["parameters"],
                           label: r["label"], replication: r["replication"], startedAt: r["started_at"],
                           wallSeconds: r["wall_seconds"], simulatedSeconds: r["simulated_seconds"], events: r["events"],
-                          status: r["status"])
+                          status: RunStatus(rawValue: r["status"]))
             }
         }
     }

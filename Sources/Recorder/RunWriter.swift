@@ -142,12 +142,12 @@ public final class RunWriter {
                                               o.concurrencyPerReplica, o.replicaSeconds])
                 }
                 for x in scrape.nodes {
-                    try n.execute(arguments: [id, x.time, x.node, x.pool, x.zone, x.state, x.reachable,
+                    try n.execute(arguments: [id, x.time, x.node, x.pool, x.zone, x.state.rawValue, x.reachable,
                                               x.cpuAllocated, x.memoryAllocated, x.replicas])
                 }
             }
             let e = try db.cachedStatement(sql: "INSERT INTO events VALUES (?,?,?,?,?)")
-            for ev in events { try e.execute(arguments: [id, ev.time, ev.kind, ev.subject, ev.detail]) }
+            for ev in events { try e.execute(arguments: [id, ev.time, ev.kind.rawValue, ev.subject, ev.detail]) }
             let p = try db.cachedStatement(sql: "INSERT INTO predictions VALUES (?,?,?,?,?,?,?,?,?,?)")
             for r in predictions {
                 try p.execute(arguments: [id, r.service, r.metric, r.model, r.madeAt, r.horizon, r.value, r.lower, r.upper, r.actual])
@@ -156,14 +156,14 @@ public final class RunWriter {
             for x in decisions {
                 let inputs = (try? JSONSerialization.data(withJSONObject: x.inputs.filter { $0.value.isFinite }, options: [.sortedKeys]))
                     .flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
-                try d.execute(arguments: [id, x.time, x.service, x.policy, x.rule, x.current, x.proposal, x.final, x.limitedBy,
+                try d.execute(arguments: [id, x.time, x.service, x.policy, x.rule, x.current, x.proposal, x.final, x.limitedBy?.rawValue,
                                           x.confidence, x.reason, inputs, x.dryRun])
             }
         }
     }
 
     /// Flushes what is left and records the outcome and summary figures.
-    public func finish(status: String, wallSeconds: Double, events eventCount: UInt64,
+    public func finish(status: RunStatus, wallSeconds: Double, events eventCount: UInt64,
                        figures: [(service: String, metric: String, value: Double)],
                        latencyHistogram: [String: [(upperMicros: UInt64, count: UInt64)]],
                        accuracy: [AccuracyRecord] = []) throws {
@@ -172,7 +172,7 @@ public final class RunWriter {
         let id = runID
         try store.write { db in
             try db.execute(sql: "UPDATE runs SET status = ?, wall_seconds = ?, events = ? WHERE id = ?",
-                           arguments: [status, wallSeconds, Int64(eventCount), id])
+                           arguments: [status.rawValue, wallSeconds, Int64(eventCount), id])
             let f = try db.cachedStatement(sql: "INSERT OR REPLACE INTO summaries VALUES (?,?,?,?)")
             for x in figures { try f.execute(arguments: [id, x.service, x.metric, x.value.isFinite ? x.value : nil]) }
             let a = try db.cachedStatement(sql: "INSERT INTO forecast_accuracy VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
@@ -189,11 +189,11 @@ public final class RunWriter {
     }
 
     /// Marks the run failed or aborted after an error, keeping what was flushed. Never throws.
-    public func abandon(status: String) {
+    public func abandon(status: RunStatus) {
         try? flush()
         try? drain()
         let id = runID
-        try? store.write { db in try db.execute(sql: "UPDATE runs SET status = ? WHERE id = ?", arguments: [status, id]) }
+        try? store.write { db in try db.execute(sql: "UPDATE runs SET status = ? WHERE id = ?", arguments: [status.rawValue, id]) }
     }
 }
 
@@ -206,9 +206,9 @@ extension ResultsStore {
             try db.execute(sql: """
                 INSERT INTO runs (scenario, seed, parameters, label, replication, tool_version, started_at,
                                   simulated_seconds, scrape_seconds, status)
-                VALUES (?,?,?,?,?,?,?,?,?,'running')
+                VALUES (?,?,?,?,?,?,?,?,?,?)
                 """, arguments: [meta.scenario, Int64(bitPattern: meta.seed), params, meta.label, meta.replication,
-                                 meta.toolVersion, started, meta.simulatedSeconds, meta.scrapeSeconds])
+                                 meta.toolVersion, started, meta.simulatedSeconds, meta.scrapeSeconds, RunStatus.running.rawValue])
             let id = db.lastInsertedRowID
             for s in meta.services {
                 try db.execute(sql: "INSERT INTO services VALUES (?,?,?,?,?,?,?)",

@@ -1,4 +1,5 @@
 import GRDB
+import Telemetry
 
 extension ResultsStore {
     /// Schema migrations, applied in order when a database is opened. Never edit a shipped
@@ -20,7 +21,7 @@ extension ResultsStore {
                 simulated_seconds REAL NOT NULL,         -- the planned duration
                 scrape_seconds REAL NOT NULL,
                 events INTEGER,
-                status TEXT NOT NULL DEFAULT 'running'   -- running | finished | aborted | failed
+                status TEXT NOT NULL DEFAULT '\(RunStatus.running.rawValue)'   -- see RunStatus
             );
             CREATE TABLE services (
                 run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,

@@ -1,95 +1,6 @@
+@_exported import Chaos
 import ClusterModel
 import SimulationKernel
-
-/// Which part of the system a fault hits.
-public enum FaultTarget: Sendable, Equatable, CustomStringConvertible {
-    /// One node by name (`general-2`).
-    case node(String)
-    /// `count` nodes drawn at random (from the fault's own random stream), optionally within a pool or zone.
-    case randomNodes(count: Int, pool: String? = nil, zone: String? = nil)
-    /// A percentage of the matching nodes, at random.
-    case percentOfNodes(Double, pool: String? = nil, zone: String? = nil)
-    /// Every node in a zone.
-    case zone(String)
-    /// Every node in a pool.
-    case pool(String)
-    /// A service (for service-level faults).
-    case service(String)
-    /// Calls from one service to another (latency on that edge only is modelled as latency on the callee).
-    case call(from: String, to: String)
-
-    public var description: String {
-        switch self {
-        case .node(let n): return "node \(n)"
-        case .randomNodes(let c, let p, let z): return "\(c) random node\(c == 1 ? "" : "s")" + (p.map { " in pool \($0)" } ?? "") + (z.map { " in \($0)" } ?? "")
-        case .percentOfNodes(let pct, let p, let z): return "\(pct)% of nodes" + (p.map { " in pool \($0)" } ?? "") + (z.map { " in \($0)" } ?? "")
-        case .zone(let z): return "zone \(z)"
-        case .pool(let p): return "pool \(p)"
-        case .service(let s): return "service \(s)"
-        case .call(let a, let b): return "calls \(a) → \(b)"
-        }
-    }
-}
-
-/// What a fault does.
-public enum FaultKind: Sendable, Equatable {
-    /// Nodes fail unexpectedly; their replicas die with their requests.
-    case nodeCrash
-    /// Nodes are drained gracefully (an expected termination) and leave.
-    case nodeDrain
-    /// Replicas of a service are killed (`count` of them); the deployment recreates them.
-    case replicaKill(count: Int)
-    /// Nodes stay alive but unreachable: no traffic reaches their replicas and heartbeats stop.
-    case partition
-    /// Extra latency on every request of a service: fixed + jitter.
-    case latency(fixed: SimDuration, jitter: SimDuration)
-    /// This fraction of a service's requests fail.
-    case errors(fraction: Double)
-    /// Service times slow down by a factor (CPU stress / noisy neighbour).
-    case cpuStress(factor: Double)
-    /// Replica start-up takes `factor` times longer (cold image cache).
-    case slowStart(factor: Double)
-    /// A service is down entirely: every request to it fails.
-    case dependencyOutage
-
-    public var name: String {
-        switch self {
-        case .nodeCrash: return "node-crash"
-        case .nodeDrain: return "node-drain"
-        case .replicaKill: return "replica-kill"
-        case .partition: return "partition"
-        case .latency: return "latency"
-        case .errors: return "errors"
-        case .cpuStress: return "cpu-stress"
-        case .slowStart: return "slow-start"
-        case .dependencyOutage: return "dependency-outage"
-        }
-    }
-
-    var targetsNodes: Bool {
-        switch self {
-        case .nodeCrash, .nodeDrain, .partition: return true
-        default: return false
-        }
-    }
-}
-
-/// One scheduled fault.
-public struct FaultSpec: Sendable, Equatable {
-    public var name: String
-    public var kind: FaultKind
-    public var target: FaultTarget
-    public var start: SimDuration
-    /// nil = permanent (a crashed node never comes back by itself).
-    public var duration: SimDuration?
-    public init(name: String, kind: FaultKind, target: FaultTarget, start: SimDuration, duration: SimDuration?) {
-        self.name = name; self.kind = kind; self.target = target; self.start = start; self.duration = duration
-    }
-    public var end: SimDuration? { duration.map { start + $0 } }
-    public var summary: String {
-        "\(kind.name) on \(target) at \(start)" + (duration.map { " for \($0)" } ?? " (permanent)")
-    }
-}
 
 // MARK: DSL
 
@@ -121,6 +32,14 @@ public enum FaultBuilder {
 /// A fault in the DSL: `Fault.crash(.randomNodes(count: 1), at: .hours(2))`.
 public struct Fault: Sendable {
     public let spec: FaultSpec
+
+    init(spec: FaultSpec) { self.spec = spec }
+
+    /// Any fault, built-in or your own: `Fault(CacheStampede(factor: 3), on: .service("catalog"), at: .hours(2), for: .minutes(10))`.
+    /// Without a name the fault is named after its kind.
+    public init(_ kind: some FaultEffect, on target: FaultTarget, at start: SimDuration, for duration: SimDuration? = nil, name: String? = nil) {
+        spec = FaultSpec(name: name ?? kind.name, kind: kind, target: target, start: start, duration: duration)
+    }
 
     public static func crash(_ target: FaultTarget, at: SimDuration, for duration: SimDuration? = nil, name: String = "crash") -> Fault {
         Fault(spec: .init(name: name, kind: .nodeCrash, target: target, start: at, duration: duration))

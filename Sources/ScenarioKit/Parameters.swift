@@ -47,7 +47,7 @@ extension ScenarioSpec {
         add("scrape", "metrics scrape interval", get: { "\($0.scrapeInterval)" }, set: { $0.scrapeInterval = try parseDuration($1, "scrape") })
         add("stabilityWindow", "how long the SLO must hold to count as recovered", get: { "\($0.stabilityWindow)" },
             set: { $0.stabilityWindow = try parseDuration($1, "stabilityWindow") })
-        add("policy", "scaling policy of every service (\(ScalingPolicy.knownNames.joined(separator: ", ")))",
+        add("policy", "scaling policy of every service (\(ScalingPolicies.knownNames.joined(separator: ", ")))",
             get: { Set($0.services.map(\.policy.name)).sorted().joined(separator: ",") },
             set: { spec, v throws in
                 let p = try parsePolicy(v, "policy")
@@ -162,9 +162,9 @@ func parseDuration(_ v: String, _ key: String) throws -> SimDuration {
     return d
 }
 
-func parsePolicy(_ v: String, _ key: String) throws -> ScalingPolicy {
-    guard let p = ScalingPolicy.named(v) else {
-        throw ParameterError(key: key, message: "unknown policy \"\(v)\"; one of \(ScalingPolicy.knownNames.joined(separator: ", "))")
+func parsePolicy(_ v: String, _ key: String) throws -> any ScalingPolicy {
+    guard let p = ScalingPolicies.named(v) else {
+        throw ParameterError(key: key, message: "unknown policy \"\(v)\"; one of \(ScalingPolicies.knownNames.joined(separator: ", "))")
     }
     return p
 }

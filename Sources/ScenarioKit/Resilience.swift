@@ -1,3 +1,4 @@
+import Chaos
 import ControlPlane
 import Foundation
 import SimulationKernel
@@ -38,17 +39,17 @@ struct FaultImpactTracker {
 
     mutating func observe(_ events: [TimelineEvent]) {
         for e in events {
-            if e.kind == "fault-start" {
+            if e.kind == .faultStart {
                 // A fault's breaches are those that begin before the next fault starts.
                 let next = faultStarts.first { $0.start > e.time }?.start ?? .infinity
                 tracked.append(Tracked(name: e.subject, start: e.time, until: next,
                                        services: Dictionary(uniqueKeysWithValues: slos.keys.map { ($0, ServiceState()) })))
             }
             for i in tracked.indices where e.time >= tracked[i].start {
-                if tracked[i].detect == nil, ["incident-open", "anomaly", "node-failure-detected"].contains(e.kind) {
+                if tracked[i].detect == nil, e.kind.countsAsDetection {
                     tracked[i].detect = e.time - tracked[i].start
                 }
-                if tracked[i].mitigate == nil, ["replace", "provision", "scale-up"].contains(e.kind) {
+                if tracked[i].mitigate == nil, e.kind.countsAsMitigation {
                     tracked[i].mitigate = e.time - tracked[i].start
                 }
             }

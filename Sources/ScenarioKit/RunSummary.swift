@@ -122,7 +122,7 @@ struct SummaryAccumulator {
             figures[s.service] = f
         }
         // Node cost per interval by the node's state at the scrape (up or provisioning is billed).
-        for n in scrape.nodes where n.state == "up" || n.state == "provisioning" {
+        for n in scrape.nodes where n.state.isBilled {
             nodeCost += scrape.interval * (poolPrices[n.pool] ?? 0) / 3600
         }
     }

@@ -1,3 +1,4 @@
+import Chaos
 import ClusterModel
 import ControlPlane
 import Foundation
@@ -35,10 +36,6 @@ public struct RunProgress: Sendable {
     public var fraction: Double { total.nanoseconds > 0 ? Double(simulated.nanoseconds) / Double(total.nanoseconds) : 1 }
     public var eventsPerSecond: Double { wallSeconds > 0 ? Double(events) / wallSeconds : 0 }
     public var etaSeconds: Double { fraction > 0 ? wallSeconds * (1 - fraction) / fraction : .infinity }
-}
-
-public enum RunStatus: String, Sendable {
-    case finished, aborted, failed
 }
 
 public struct RunResult: Sendable {
@@ -91,7 +88,7 @@ public struct ScenarioRunner {
                 guard let next = [f, b].compactMap({ $0 }).min() else { break }
                 world.run(until: next)
                 if next == f {
-                    faults.apply(at: next, to: &world, log: log)
+                    faults.apply(at: next, to: &world) { log.events.append($0) }
                     faultTimes.removeFirst()
                 } else {
                     let heard = control.receive(world.heartbeats(), at: next.seconds)
@@ -142,26 +139,26 @@ public struct ScenarioRunner {
             let before = world.desiredReplicas(i)
             guard before != count else { return }
             world.setDesiredReplicas(i, count)
-            log.events.append(TimelineEvent(time: now, kind: count > before ? "scale-up" : "scale-down", subject: service,
+            log.events.append(TimelineEvent(time: now, kind: count > before ? .scaleUp : .scaleDown, subject: service,
                                             detail: "\(before) → \(count): \(reason)"))
         case .provisionNode(let pool, let reason):
             guard let p = spec.pools.firstIndex(where: { $0.name == pool }) else { return }
             let n = world.provisionNode(pool: p)
-            log.events.append(TimelineEvent(time: now, kind: "provision", subject: world.nodeName(n), detail: reason))
+            log.events.append(TimelineEvent(time: now, kind: .provision, subject: world.nodeName(n), detail: reason))
         case .replaceNode(let node, let reason):
             guard let n = world.nodeIndex(named: node) else { return }
             world.removeNode(n)
             let fresh = world.provisionNode(pool: world.nodePool(n))
-            log.events.append(TimelineEvent(time: now, kind: "replace", subject: node, detail: "→ \(world.nodeName(fresh)): \(reason)"))
+            log.events.append(TimelineEvent(time: now, kind: .replace, subject: node, detail: "→ \(world.nodeName(fresh)): \(reason)"))
         case .setConnectionPool(let service, let size, let reason):
             guard let i = world.serviceIndex[service] else { return }
             let before = world.connectionPool(service: i) ?? 0
             world.setConnectionPool(service: i, size: size)
-            log.events.append(TimelineEvent(time: now, kind: "resize-pool", subject: service, detail: "connection pool \(before) → \(size): \(reason)"))
+            log.events.append(TimelineEvent(time: now, kind: .resizePool, subject: service, detail: "connection pool \(before) → \(size): \(reason)"))
         case .removeNode(let node, let reason):
             guard let n = world.nodeIndex(named: node) else { return }
             world.removeNode(n)
-            log.events.append(TimelineEvent(time: now, kind: "remove-node", subject: node, detail: reason))
+            log.events.append(TimelineEvent(time: now, kind: .removeNode, subject: node, detail: reason))
         }
     }
 }

@@ -1,3 +1,4 @@
+import Chaos
 import ClusterModel
 import ControlPlane
 import SimulationKernel
@@ -18,7 +19,7 @@ public struct ServiceDefinition: Sendable, Equatable {
     public var slo = SLO()
     public var minReplicas: Int
     public var maxReplicas: Int
-    public var policy: ScalingPolicy = .fixed
+    public var policy: any ScalingPolicy = FixedReplicas()
     public var connectionPoolPolicy: ConnectionPoolPolicy?
 
     public init(name: String) {
@@ -27,6 +28,11 @@ public struct ServiceDefinition: Sendable, Equatable {
         maxReplicas = 50
     }
     public var name: String { model.name }
+
+    public static func == (a: ServiceDefinition, b: ServiceDefinition) -> Bool {
+        a.model == b.model && a.slo == b.slo && a.minReplicas == b.minReplicas && a.maxReplicas == b.maxReplicas
+            && a.policy.isSame(as: b.policy) && a.connectionPoolPolicy == b.connectionPoolPolicy
+    }
 }
 
 /// A traffic stream with named shapes, so parameters can address them (`surge.multiplier`).
@@ -84,12 +90,8 @@ public struct ScenarioSpec: Sendable, Equatable {
     /// The control plane configuration.
     public var controlPlane: ControlPlane {
         ControlPlane(services: services.map { s in
-            var policy = s.policy
-            // A predictive policy provisions for the forecast at now + start-up + a buffer.
-            if case .predictive(var p) = policy, p.leadTime == nil {
-                p.leadTime = ((s.model.startup.mean + 60) / scrapeInterval.seconds).rounded(.up) * scrapeInterval.seconds
-                policy = .predictive(p)
-            }
+            let policy = s.policy.configured(for: PolicyEnvironment(service: s.name, startupMean: s.model.startup.mean,
+                                                                   scrapeInterval: scrapeInterval.seconds))
             return .init(service: s.name, policy: policy, bounds: ScalingBounds(minReplicas: s.minReplicas, maxReplicas: s.maxReplicas),
                          pricePerReplicaHour: s.model.pricePerReplicaHour,
                          slo: IncidentManager.SLOTarget(p95: s.slo.p95.seconds, errorRate: s.slo.errorRate),

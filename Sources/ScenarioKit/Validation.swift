@@ -127,7 +127,7 @@ extension ScenarioSpec {
 }
 
 /// " (did you mean \"x\"?)" when a known name is close to the given one.
-func suggestion(_ name: String, _ known: [String]) -> String {
+public func suggestion(_ name: String, _ known: [String]) -> String {
     let close = known.min { editDistance($0, name) < editDistance($1, name) }
     if let close, editDistance(close, name) <= max(2, name.count / 3) { return " (did you mean \"\(close)\"?)" }
     return ""

@@ -1,19 +1,28 @@
 import ArgumentParser
 import Foundation
 import Recorder
+import ScenarioKit
 
-/// The `stormglass` command.
+/// The `stormglass` command, and every user's `StormglassCommand`: the same verbs over the scenarios in
+/// `ScenarioCatalog`, under the name the executable was started by.
 public struct Stormglass: ParsableCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "stormglass",
+    /// The executable's name, for usage lines and help (`stormglass`, `shop-lab`).
+    nonisolated(unsafe) public static var commandName = "stormglass"
+
+    public static var configuration: CommandConfiguration { CommandConfiguration(
+        commandName: commandName,
         abstract: "Discrete-event simulation and chaos lab for predictive autoscaling.",
         version: toolVersion,
-        subcommands: [List.self, Run.self, Compare.self, GateCommand.self, Sweep.self, Plan.self, Merge.self, Show.self, Report.self, Export.self, Plot.self, Forecast.self, Detect.self, Bench.self, BenchMemory.self])
+        subcommands: [List.self, Run.self, Compare.self, GateCommand.self, Sweep.self, Plan.self, Merge.self, Show.self, Report.self, Export.self, Plot.self, Forecast.self, Detect.self, Bench.self, BenchMemory.self]) }
 
     public init() {}
 
     /// Entry point with Stormglass's exit codes: 0 ok, 1 a gate failed, 2 bad input, 130 interrupted.
-    public static func runMain(_ arguments: [String]? = nil) -> Never {
+    public static func runMain(_ arguments: [String]? = nil, scenarios: [Scenario]) -> Never {
+        ScenarioCatalog.all = scenarios
+        if let name = CommandLine.arguments.first.map({ ($0 as NSString).lastPathComponent }), !name.isEmpty {
+            commandName = name
+        }
         Interrupt.install()
         Foundation.exit(execute(arguments))
     }

@@ -67,14 +67,14 @@ public struct NodeSample: Sendable, Equatable, Codable {
     public var pool: String
     public var zone: String
     /// `up`, `provisioning`, `down` (crashed) or `removed`.
-    public var state: String
-    public var up: Bool { state == "up" }
+    public var state: NodeState
+    public var up: Bool { state == .up }
     public var reachable: Bool
     public var cpuAllocated: Double
     public var memoryAllocated: Double
     public var replicas: Int
 
-    public init(time: Double, node: String, pool: String, zone: String, state: String, reachable: Bool,
+    public init(time: Double, node: String, pool: String, zone: String, state: NodeState, reachable: Bool,
                 cpuAllocated: Double, memoryAllocated: Double, replicas: Int) {
         self.time = time; self.node = node; self.pool = pool; self.zone = zone; self.state = state
         self.reachable = reachable; self.cpuAllocated = cpuAllocated; self.memoryAllocated = memoryAllocated

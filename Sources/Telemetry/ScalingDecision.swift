@@ -10,7 +10,7 @@ public struct ScalingDecision: Sendable, Equatable {
     public var proposal: Int
     /// What was decided after them.
     public var final: Int
-    public var limitedBy: String?
+    public var limitedBy: LimitReason?
     public var confidence: Double
     public var reason: String
     /// The metric values the decision read.
@@ -18,7 +18,7 @@ public struct ScalingDecision: Sendable, Equatable {
     /// Recorded but not applied (dry-run mode, or a forecast-only predictive policy's shadow decision).
     public var dryRun: Bool
     public init(time: Double, service: String, policy: String, rule: String, current: Int, proposal: Int, final: Int,
-                limitedBy: String?, confidence: Double, reason: String, inputs: [String: Double], dryRun: Bool) {
+                limitedBy: LimitReason?, confidence: Double, reason: String, inputs: [String: Double], dryRun: Bool) {
         self.time = time; self.service = service; self.policy = policy; self.rule = rule; self.current = current
         self.proposal = proposal; self.final = final; self.limitedBy = limitedBy; self.confidence = confidence
         self.reason = reason; self.inputs = inputs; self.dryRun = dryRun

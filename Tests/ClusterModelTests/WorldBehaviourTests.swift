@@ -203,7 +203,7 @@ func expectConservation(_ sim: borrowing ClusterSimulation, _ when: String) {
         #expect(sim.totals(0).errors == 0)
         let s = sim.scrape()
         #expect(s.services[0].readyReplicas == 4)
-        #expect(s.nodes[0].replicas == 0 && s.nodes[0].state == "removed")
+        #expect(s.nodes[0].replicas == 0 && s.nodes[0].state.rawValue == "removed")
     }
 
     @Test func leastOutstandingSpreadsLoadEvenly() {

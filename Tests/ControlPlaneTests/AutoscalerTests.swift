@@ -72,7 +72,7 @@ import Telemetry
         // Default: max(100 % more, 4 more) per 15 s.
         var c = HPA.Controller()
         let fromTwo = c.normalize(proposal: 20, current: 2, min: 1, max: 50, now: 0)
-        #expect(fromTwo.replicas == 6 && fromTwo.limitedBy == "scale-up policy")  // 2 + 4 > 2 × 2
+        #expect(fromTwo.replicas == 6 && fromTwo.limitedBy?.rawValue == "scale-up policy")  // 2 + 4 > 2 × 2
         c.record(from: 2, to: 6, now: 0)
         // Within the same 15 s period the limit is measured from the period's start (2): still 6.
         #expect(c.normalize(proposal: 20, current: 6, min: 1, max: 50, now: 10).replicas == 6)
@@ -132,7 +132,7 @@ func sample(time: Double, ready: Int, starting: Int = 0, cpu: Double, rate: Doub
         #expect(d.last?.final == 6)
         _ = a.applied(d.last!)
         d = a.evaluate(sample(time: 60, ready: 6, cpu: 0.9, rate: 100, desired: 6), predictor: nil)
-        #expect(d.last?.final == 6 && d.last?.limitedBy == "cooldown")
+        #expect(d.last?.final == 6 && d.last?.limitedBy?.rawValue == "cooldown")
         d = a.evaluate(sample(time: 180, ready: 6, cpu: 0.2, rate: 100, desired: 6), predictor: nil)
         #expect(d.last?.final == 5)
         // Between the thresholds nothing happens.
@@ -157,7 +157,7 @@ func sample(time: Double, ready: Int, starting: Int = 0, cpu: Double, rate: Doub
         #expect(d?.rule == "queue exploding" && d?.final == 8)
         _ = a.applied(d!)
         let capped = step(2000, cpu: 0.9, desired: 8)
-        #expect(capped?.final == 8 && capped?.limitedBy == "rule cooldown")
+        #expect(capped?.final == 8 && capped?.limitedBy?.rawValue == "rule cooldown")
         // Once the queue has been empty for a while (the growth over the last 8 samples is no longer positive):
         var idle: ScalingDecision?
         for _ in 0..<8 where idle == nil { idle = step(0, cpu: 0.05, desired: 8).flatMap { $0.final != $0.current ? $0 : nil } }
@@ -234,9 +234,9 @@ func sample(time: Double, ready: Int, starting: Int = 0, cpu: Double, rate: Doub
             }
         }
         #expect(a.oscillations >= 1)
-        #expect(events.first?.kind == "oscillation")
+        #expect(events.first?.kind.rawValue == "oscillation")
         // After the third reversal, scale-downs are held.
-        #expect(all.contains { $0.limitedBy == "oscillation damping" && $0.final == $0.current && $0.proposal < $0.current })
+        #expect(all.contains { $0.limitedBy?.rawValue == "oscillation damping" && $0.final == $0.current && $0.proposal < $0.current })
     }
 
     @Test func globalCapsCutScaleUpsAndDryRunAppliesNothing() {
@@ -251,7 +251,7 @@ func sample(time: Double, ready: Int, starting: Int = 0, cpu: Double, rate: Doub
         let out = capped.observe(scrape)
         let totals = out.decisions.reduce(0) { $0 + $1.final }
         #expect(totals == 12)
-        #expect(out.decisions.contains { $0.limitedBy == "global replica cap" })
+        #expect(out.decisions.contains { $0.limitedBy?.rawValue == "global replica cap" })
         var budget = ControlPlane(services: services, predictor: PredictorSettings(enabled: false), limits: GlobalLimits(budgetPerHour: 10))
         #expect(budget.observe(scrape).decisions.reduce(0) { $0 + $1.final } == 10)
         var dry = ControlPlane(services: services, predictor: PredictorSettings(enabled: false), limits: GlobalLimits(dryRun: true))
@@ -263,7 +263,7 @@ func sample(time: Double, ready: Int, starting: Int = 0, cpu: Double, rate: Doub
         var cp = ControlPlane(services: [], predictor: PredictorSettings(enabled: false),
                               clusterAutoscaler: ClusterAutoscalerConfig(pool: "p", minNodes: 1, maxNodes: 5, scaleDownUnneeded: 600))
         func node(_ name: String, _ state: String, _ replicas: Int, _ t: Double) -> NodeSample {
-            NodeSample(time: t, node: name, pool: "p", zone: "a", state: state, reachable: true, cpuAllocated: 0, memoryAllocated: 0, replicas: replicas)
+            NodeSample(time: t, node: name, pool: "p", zone: "a", state: NodeState(rawValue: state), reachable: true, cpuAllocated: 0, memoryAllocated: 0, replicas: replicas)
         }
         var s = sample(time: 15, ready: 8, cpu: 0.5, rate: 10, desired: 12)
         s.pendingReplicas = 4
@@ -291,7 +291,7 @@ func sample(time: Double, ready: Int, starting: Int = 0, cpu: Double, rate: Doub
             if case .setConnectionPool(_, let n, _) = $0 { return n }; return -1 } == 15)
         // Within the cooldown: recorded, not applied.
         let held = cp.observe(scrape(30, pool: 15, utilization: 0.95, queue: 40))
-        #expect(held.actions.isEmpty && held.decisions.first?.limitedBy == "cooldown")
+        #expect(held.actions.isEmpty && held.decisions.first?.limitedBy?.rawValue == "cooldown")
         #expect(cp.observe(scrape(90, pool: 15, utilization: 0.95, queue: 40)).actions.count == 1)   // 20
         #expect(cp.observe(scrape(160, pool: 20, utilization: 0.99, queue: 90)).decisions.isEmpty)  // at the maximum
         _ = cp.observe(scrape(300, pool: 20, utilization: 0.1, queue: 0))

@@ -81,7 +81,7 @@ import Telemetry
         for _ in 0..<4 { step(0.1) }
         step(0.5); step(0.5)
         for _ in 0..<8 { step(0.1) }  // healthy from 90 (end of the last breach) ⇒ closes at 90 + 120 = 210
-        let kinds = events.map(\.kind)
+        let kinds = events.map(\.kind.rawValue)
         #expect(kinds == ["incident-open", "incident-close"])
         #expect(events[0].time == 75 && events[1].time == 210)
         // Flapping inside the cooldown does not open a new incident.

@@ -53,7 +53,7 @@ import Scenarios
             return scrapes >= 250
         })
         #expect(result.status == .aborted)
-        try writer.finish(status: result.status.rawValue, wallSeconds: result.wallSeconds, events: result.events,
+        try writer.finish(status: result.status, wallSeconds: result.wallSeconds, events: result.events,
                           figures: result.summary.figures, latencyHistogram: result.latencyBuckets, accuracy: result.accuracy)
         let status: String = try rows(path, "SELECT status FROM runs")[0]["status"]
         #expect(status == "aborted")
@@ -172,6 +172,6 @@ import Scenarios
         #expect(stormglass("run", "node-crash", "--duration", "40m", "--replications", "4", "--seed", "3", "--db", db, "--quiet") == 0)
         let runs = try ResultsStore(path: db).runs()
         #expect(runs.map(\.seed).sorted() == [3, 4, 5, 6])
-        #expect(runs.allSatisfy { $0.status == "finished" })
+        #expect(runs.allSatisfy { $0.status.rawValue == "finished" })
     }
 }

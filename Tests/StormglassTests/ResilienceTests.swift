@@ -20,7 +20,7 @@ import Telemetry
     /// Feeds a stream: `breaching(service, t)` decides each 15 s interval.
     func impact(until end: Double, _ breaching: (String, Double) -> Bool, events: [TimelineEvent] = []) -> FaultImpact {
         var tracker = FaultImpactTracker(spec: spec())
-        tracker.observe([TimelineEvent(time: 600, kind: "fault-start", subject: "f", detail: "")] + events)
+        tracker.observe([TimelineEvent(time: 600, kind: EventKind(rawValue: "fault-start"), subject: "f", detail: "")] + events)
         var t = 615.0
         while t <= end {
             var samples: [ServiceSample] = []
@@ -66,10 +66,10 @@ import Telemetry
 
     @Test func detectionAndMitigationAreTheFirstAlertAndCorrectiveAction() {
         let r = impact(until: 1000, { _, _ in false }, events: [
-            TimelineEvent(time: 640, kind: "scale-down", subject: "a", detail: "5 → 4: down"),
-            TimelineEvent(time: 645, kind: "anomaly", subject: "a", detail: ""),
-            TimelineEvent(time: 660, kind: "incident-open", subject: "INC-1", detail: ""),
-            TimelineEvent(time: 700, kind: "scale-up", subject: "a", detail: "4 → 6: up"),
+            TimelineEvent(time: 640, kind: EventKind(rawValue: "scale-down"), subject: "a", detail: "5 → 4: down"),
+            TimelineEvent(time: 645, kind: EventKind(rawValue: "anomaly"), subject: "a", detail: ""),
+            TimelineEvent(time: 660, kind: EventKind(rawValue: "incident-open"), subject: "INC-1", detail: ""),
+            TimelineEvent(time: 700, kind: EventKind(rawValue: "scale-up"), subject: "a", detail: "4 → 6: up"),
         ])
         #expect(r.detectSeconds == 45)
         #expect(r.mitigateSeconds == 100)
@@ -116,9 +116,9 @@ import Telemetry
             return c.events
         }
         let drain = try run(.drain(.node("p-1"), at: .minutes(5)))
-        #expect(!drain.contains { $0.kind == "node-failure-detected" || $0.kind == "replace" })
+        #expect(!drain.contains { $0.kind.rawValue == "node-failure-detected" || $0.kind.rawValue == "replace" })
         let partition = try run(.partition(.node("p-1"), at: .minutes(5), for: .minutes(5)))
-        #expect(partition.contains { $0.kind == "node-failure-detected" && $0.subject == "p-1" })
-        #expect(partition.contains { $0.kind == "replace" && $0.subject == "p-1" })
+        #expect(partition.contains { $0.kind.rawValue == "node-failure-detected" && $0.subject == "p-1" })
+        #expect(partition.contains { $0.kind.rawValue == "replace" && $0.subject == "p-1" })
     }
 }

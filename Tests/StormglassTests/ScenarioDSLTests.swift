@@ -145,7 +145,7 @@ import SimulationKernel
         let rate = Double(during.reduce(0) { $0 + $1.errors }) / Double(during.reduce(0) { $0 + $1.completed + $1.errors })
         #expect(abs(rate - 0.25) < 0.03)
         #expect(obs.samples.filter { $0.time > 2300 }.allSatisfy { $0.errors == 0 })
-        #expect(obs.events.map(\.kind).filter { $0.hasPrefix("fault-") } == ["fault-start", "fault-end"])
+        #expect(obs.events.map(\.kind.rawValue).filter { $0.hasPrefix("fault-") } == ["fault-start", "fault-end"])
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Scenarios
 @testable import StormglassCLI
 
 /// A fresh temporary folder per test.
@@ -10,7 +11,10 @@ func temporaryDirectory(_ name: String = #function) -> String {
 }
 
 /// Runs the command line in-process and returns its exit code.
-func stormglass(_ args: String...) -> Int32 { Stormglass.execute(args) }
+func stormglass(_ args: String...) -> Int32 {
+    ScenarioCatalog.all = Scenarios.all
+    return Stormglass.execute(args)
+}
 
 /// The repository root (for README.md and scenarios/).
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -44,7 +44,7 @@ struct ConnectionPoolScaler: Sendable {
         let final = cooled ? bounded : current
         if cooled { lastChange = s.time; size = final }
         return ScalingDecision(time: s.time, service: service, policy: "connection-pool", rule: rule, current: current, proposal: proposal,
-                               final: final, limitedBy: cooled ? (bounded != proposal ? "pool range" : nil) : "cooldown", confidence: 1,
+                               final: final, limitedBy: cooled ? (bounded != proposal ? .poolRange : nil) : .cooldown, confidence: 1,
                                reason: "connection pool sized on its utilization",
                                inputs: ["pool_utilization": u, "queue_depth": Double(s.queueDepth), "pool": Double(current)], dryRun: false)
     }

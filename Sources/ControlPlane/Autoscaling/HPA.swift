@@ -1,4 +1,5 @@
 import Foundation
+import Telemetry
 
 /// The Kubernetes Horizontal Pod Autoscaler algorithm, as documented and as implemented in
 /// `pkg/controller/podautoscaler` (replica calculator + `behavior`), over aggregate pod metrics.
@@ -118,7 +119,7 @@ public enum HPA {
 
         /// Applies stabilization, then the rate policies and min/max, to a raw proposal (upstream's
         /// `normalizeDesiredReplicasWithBehaviors`). Does not record a scale event: call `record`.
-        public mutating func normalize(proposal: Int, current: Int, min minReplicas: Int, max maxReplicas: Int, now: Double) -> (replicas: Int, limitedBy: String?) {
+        public mutating func normalize(proposal: Int, current: Int, min minReplicas: Int, max maxReplicas: Int, now: Double) -> (replicas: Int, limitedBy: LimitReason?) {
             // Stabilization: scale up to the lowest, down to the highest recommendation in the windows.
             var up = proposal, down = proposal
             let upWindow = behavior.scaleUp.stabilizationWindowSeconds, downWindow = behavior.scaleDown.stabilizationWindowSeconds
@@ -131,17 +132,17 @@ public enum HPA {
             var desired = current
             if desired < up { desired = up }
             if desired > down { desired = down }
-            var limitedBy: String? = desired != proposal ? "stabilization window" : nil
+            var limitedBy: LimitReason? = desired != proposal ? .stabilizationWindow : nil
 
             if desired > current {
                 let limit = Swift.min(scaleUpLimit(current: current, now: now), maxReplicas)
-                if desired > limit { desired = limit; limitedBy = limit == maxReplicas ? "maxReplicas" : "scale-up policy" }
+                if desired > limit { desired = limit; limitedBy = limit == maxReplicas ? .maxReplicas : .scaleUpPolicy }
             } else if desired < current {
                 let limit = Swift.max(scaleDownLimit(current: current, now: now), minReplicas)
-                if desired < limit { desired = limit; limitedBy = limit == minReplicas ? "minReplicas" : "scale-down policy" }
+                if desired < limit { desired = limit; limitedBy = limit == minReplicas ? .minReplicas : .scaleDownPolicy }
             }
-            if desired > maxReplicas { desired = maxReplicas; limitedBy = "maxReplicas" }
-            if desired < minReplicas { desired = minReplicas; limitedBy = "minReplicas" }
+            if desired > maxReplicas { desired = maxReplicas; limitedBy = .maxReplicas }
+            if desired < minReplicas { desired = minReplicas; limitedBy = .minReplicas }
             return (desired, limitedBy)
         }
 

@@ -1,46 +1,138 @@
 import Foundation
 import Telemetry
 
-/// How a service's replica count is managed. Policies are plain values, set per service.
-public enum ScalingPolicy: Sendable, Equatable, CustomStringConvertible {
-    /// The replica count never changes (the baseline policies are compared against).
-    case fixed
-    /// The Kubernetes Horizontal Pod Autoscaler.
-    case hpa(HPAConfig)
-    /// Weighted metric thresholds with fixed steps and a cooldown.
-    case threshold(ThresholdConfig)
-    /// Rules written as Swift closures over the metrics context.
-    case rules(RuleSet)
-    /// Scale for the forecast load at now + lead time, never below what a reactive HPA asks.
-    case predictive(PredictiveConfig)
-    /// KEDA-like: target backlog per replica, activation threshold, to and from zero.
-    case queue(QueueConfig)
+/// How a service's replica count is managed: a small value that sees what a production controller
+/// sees (the latest scrape, the replicas it asked for, forecasts) and proposes a replica count.
+///
+/// The built-in policies (`.fixed`, `.hpa(…)`, `.threshold(…)`, `.rules(…)`, `.predictive(…)`,
+/// `.queue(…)`) conform, and so can a type in your own package: one file, plus
+/// `ScalingPolicies.register(MyPolicy())` (or listing it in your `StormglassCommand`'s `policies`) for
+/// `--set policy=NAME` and `compare --policy NAME`. The safety layer (`ServiceAutoscaler`: bounds,
+/// oscillation damping, global caps, the explanation recorded in the `decisions` table) wraps every policy.
+public protocol ScalingPolicy: Sendable {
+    /// The name used by `--policy`, the `decisions` table and reports.
+    var name: String { get }
 
-    public var name: String {
-        switch self {
-        case .fixed: return "fixed"
-        case .hpa: return "hpa"
-        case .threshold: return "threshold"
-        case .rules: return "rules"
-        case .predictive(let p): return p.mode == .forecastOnly ? "predictive-dry" : "predictive"
-        case .queue: return "queue"
-        }
-    }
-    public var description: String { name }
+    /// Called at every scrape. Return nil when there is nothing to decide (not due yet, or no change).
+    /// Build the proposal with `context.proposal(…)`, which fills in the standard inputs.
+    mutating func propose(_ context: PolicyContext) -> ScalingProposal?
 
-    /// Policies a scenario can be switched to by name (`--set policy=…`, `compare --policy …`), with defaults.
-    public static func named(_ name: String) -> ScalingPolicy? {
-        switch name {
-        case "fixed": return .fixed
-        case "hpa": return .hpa(HPAConfig())
-        case "threshold": return .threshold(ThresholdConfig())
-        case "predictive": return .predictive(PredictiveConfig())
-        case "predictive-dry": return .predictive(PredictiveConfig(mode: .forecastOnly))
-        case "queue": return .queue(QueueConfig())
-        default: return nil
-        }
+    /// A change the control plane applied (after every limit), for stabilization windows and rate
+    /// limits. The default does nothing.
+    mutating func applied(from old: Int, to new: Int, at time: Double)
+
+    /// Forecast horizons (seconds) the policy reads; the predictor is switched on for them.
+    var forecastHorizons: [Double] { get }
+
+    /// The policy made concrete for one service of a scenario (e.g. a lead time from its start-up
+    /// latency). The default returns the policy unchanged.
+    func configured(for service: PolicyEnvironment) -> Self
+
+    /// Whether two policies are the same configuration (scenario equality). The default compares
+    /// `Equatable` policies by value and others by name.
+    func isSame(as other: any ScalingPolicy) -> Bool
+}
+
+extension ScalingPolicy {
+    public mutating func applied(from old: Int, to new: Int, at time: Double) {}
+    public var forecastHorizons: [Double] { [] }
+    public func configured(for service: PolicyEnvironment) -> Self { self }
+    public func isSame(as other: any ScalingPolicy) -> Bool { type(of: other) == Self.self && other.name == name }
+}
+
+extension ScalingPolicy where Self: Equatable {
+    public func isSame(as other: any ScalingPolicy) -> Bool { (other as? Self) == self }
+}
+
+/// What a scenario knows about a service that a policy may adapt to.
+public struct PolicyEnvironment: Sendable {
+    public var service: String
+    /// Mean replica start-up latency, seconds.
+    public var startupMean: Double
+    /// The scrape interval, seconds.
+    public var scrapeInterval: Double
+    public init(service: String, startupMean: Double, scrapeInterval: Double) {
+        self.service = service; self.startupMean = startupMean; self.scrapeInterval = scrapeInterval
     }
-    public static let knownNames = ["fixed", "hpa", "threshold", "predictive", "predictive-dry", "queue"]
+}
+
+/// What a policy sees at one scrape.
+public struct PolicyContext {
+    /// The latest observation of the service.
+    public var sample: ServiceSample
+    /// The replicas the control plane last asked for (the Deployment's `spec.replicas`).
+    public var currentReplicas: Int
+    public var bounds: ScalingBounds
+    /// Recent observations, oldest first (the latest is `sample`).
+    public var recent: [ServiceSample]
+    /// Requests per second one fully busy replica serves, learned from observations (nil until measured).
+    public var capacityPerReplica: Double?
+    /// When the control plane last changed the replica count (−∞ before the first change).
+    public var lastChange: Double
+    /// Forecasts of the service's arrival rate (nil when prediction is off).
+    public var predictor: ServicePredictor?
+    /// The name recorded with the decision (the policy's).
+    public var policyName: String
+
+    public var now: Double { sample.time }
+
+    /// The arrival-rate forecast `seconds` ahead, if the predictor has one.
+    public func forecast(ahead seconds: Double) -> Forecast? { predictor?.forecast(ahead: seconds) }
+
+    /// A decision with the standard inputs (CPU, arrival rate, ready replicas, queue depth, p95) added.
+    /// `final` is what the policy's own limits allow (cooldowns, behavior); bounds are applied after it.
+    public func proposal(_ proposal: Int, final: Int? = nil, rule: String, reason: String, limitedBy: LimitReason? = nil,
+                         confidence: Double = 1, inputs: [String: Double] = [:], policy: String? = nil,
+                         dryRun: Bool = false) -> ScalingDecision {
+        var inputs = inputs
+        let s = sample
+        inputs["cpu_percent"] = s.cpuUtilization * 100
+        inputs["arrival_rate"] = s.arrivalRate
+        inputs["ready"] = Double(s.readyReplicas)
+        inputs["queue_depth"] = Double(s.queueDepth)
+        inputs["p95_ms"] = s.p95 * 1000
+        return ScalingDecision(time: s.time, service: s.service, policy: policy ?? policyName, rule: rule, current: currentReplicas,
+                               proposal: proposal, final: final ?? proposal, limitedBy: limitedBy, confidence: confidence,
+                               reason: reason, inputs: inputs, dryRun: dryRun)
+    }
+}
+
+/// A policy's answer: the decision, and optionally a shadow decision recorded but never applied
+/// (what a forecast-only policy would have done).
+public struct ScalingProposal: Sendable {
+    public var decision: ScalingDecision
+    public var shadow: ScalingDecision?
+    public init(_ decision: ScalingDecision, shadow: ScalingDecision? = nil) { self.decision = decision; self.shadow = shadow }
+}
+
+/// Policies by name, for `--set policy=NAME` and `compare --policy NAME`: the built-in ones and any
+/// registered by a user's package. A policy is registered with its default configuration.
+public enum ScalingPolicies {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var registered: [any ScalingPolicy] = builtIn
+
+    /// The built-in policies with their defaults.
+    public static let builtIn: [any ScalingPolicy] = [
+        FixedReplicas(), HPAPolicy(HPAConfig()), ThresholdPolicy(ThresholdConfig()), PredictivePolicy(PredictiveConfig()),
+        PredictivePolicy(PredictiveConfig(mode: .forecastOnly)), QueuePolicy(QueueConfig()),
+    ]
+
+    /// Adds a policy (or replaces the one with the same name).
+    public static func register(_ policy: any ScalingPolicy) {
+        lock.lock(); defer { lock.unlock() }
+        registered.removeAll { $0.name == policy.name }
+        registered.append(policy)
+    }
+
+    public static func named(_ name: String) -> (any ScalingPolicy)? {
+        lock.lock(); defer { lock.unlock() }
+        return registered.first { $0.name == name }
+    }
+
+    public static var knownNames: [String] {
+        lock.lock(); defer { lock.unlock() }
+        return registered.map(\.name)
+    }
 }
 
 /// The limits a controller must respect for one service.
@@ -48,127 +140,4 @@ public struct ScalingBounds: Sendable, Equatable {
     public var minReplicas: Int
     public var maxReplicas: Int
     public init(minReplicas: Int, maxReplicas: Int) { self.minReplicas = minReplicas; self.maxReplicas = maxReplicas }
-}
-
-public struct HPAConfig: Sendable, Equatable {
-    public var metrics: [HPA.MetricTarget]
-    public var behavior: HPA.Behavior
-    public var tolerance: Double
-    /// `--horizontal-pod-autoscaler-sync-period`.
-    public var syncPeriod: Double
-    public init(metrics: [HPA.MetricTarget] = [.cpu(60)], behavior: HPA.Behavior = HPA.Behavior(), tolerance: Double = 0.1,
-                syncPeriod: Double = 15) {
-        self.metrics = metrics; self.behavior = behavior; self.tolerance = tolerance; self.syncPeriod = syncPeriod
-    }
-}
-
-/// A metric a threshold policy or a rule can read from a sample.
-public enum ScalingMetric: String, Sendable, CaseIterable {
-    case cpu, memory, requestRate = "request-rate", queueLength = "queue-length", errorRate = "error-rate", p95
-    public func value(_ s: ServiceSample) -> Double {
-        switch self {
-        case .cpu: return s.cpuUtilization * 100
-        case .memory: return s.memoryUtilization * 100
-        case .requestRate: return s.arrivalRate / Double(max(1, s.readyReplicas))
-        case .queueLength: return Double(s.queueDepth)
-        case .errorRate: return s.errorRate * 100
-        case .p95: return s.p95 * 1000
-        }
-    }
-}
-
-public struct ThresholdConfig: Sendable, Equatable {
-    public struct Threshold: Sendable, Equatable {
-        public var metric: ScalingMetric
-        public var weight: Double
-        /// Scale up when the weighted score of value ÷ `up` reaches 1.
-        public var up: Double
-        /// Scale down when every metric is below its `down`.
-        public var down: Double
-        public init(_ metric: ScalingMetric, weight: Double = 1, up: Double, down: Double) {
-            self.metric = metric; self.weight = weight; self.up = up; self.down = down
-        }
-    }
-    public var thresholds: [Threshold]
-    public var scaleUpBy: Int
-    public var scaleDownBy: Int
-    public var cooldown: Double
-    public var evaluationInterval: Double
-    public init(thresholds: [Threshold] = [.init(.cpu, weight: 0.7, up: 75, down: 30), .init(.p95, weight: 0.3, up: 400, down: 100)],
-                scaleUpBy: Int = 2, scaleDownBy: Int = 1, cooldown: Double = 120, evaluationInterval: Double = 30) {
-        self.thresholds = thresholds; self.scaleUpBy = scaleUpBy; self.scaleDownBy = scaleDownBy
-        self.cooldown = cooldown; self.evaluationInterval = evaluationInterval
-    }
-}
-
-/// What a rule sees.
-public struct MetricsContext: Sendable {
-    public var now: Double
-    public var sample: ServiceSample
-    /// Recent samples, oldest first (the latest is `sample`).
-    public var recent: [ServiceSample]
-    public var replicas: Int
-    /// Forecast arrival rate `seconds` ahead, if the predictor has one.
-    public var forecastRate: @Sendable (Double) -> Double?
-    /// Queue depth change per second over the recent samples (least squares).
-    public var queueGrowthPerSecond: Double
-    public var queueDepth: Int { sample.queueDepth }
-    public var cpu: Double { sample.cpuUtilization * 100 }
-    public var p95Milliseconds: Double { sample.p95 * 1000 }
-    public var errorRate: Double { sample.errorRate }
-}
-
-/// One rule: when `condition` holds, desired = ⌈current × factor⌉ within [min, max].
-public struct Rule: Sendable {
-    public var name: String
-    public var priority: Int
-    public var factor: Double
-    public var cooldown: Double
-    public var minReplicas: Int?
-    public var maxReplicas: Int?
-    public var condition: @Sendable (MetricsContext) -> Bool
-    public init(_ name: String, priority: Int = 0, factor: Double, cooldown: Double = 60, min: Int? = nil, max: Int? = nil,
-                when condition: @escaping @Sendable (MetricsContext) -> Bool) {
-        self.name = name; self.priority = priority; self.factor = factor; self.cooldown = cooldown
-        self.minReplicas = min; self.maxReplicas = max; self.condition = condition
-    }
-}
-
-public struct RuleSet: Sendable, Equatable {
-    public var rules: [Rule]
-    public var evaluationInterval: Double
-    public init(_ rules: [Rule], evaluationInterval: Double = 15) { self.rules = rules; self.evaluationInterval = evaluationInterval }
-    /// Rules are closures: two rule sets are the same when their rules have the same names and settings.
-    public static func == (a: RuleSet, b: RuleSet) -> Bool {
-        a.evaluationInterval == b.evaluationInterval && a.rules.map { "\($0.name)|\($0.priority)|\($0.factor)|\($0.cooldown)" } == b.rules.map { "\($0.name)|\($0.priority)|\($0.factor)|\($0.cooldown)" }
-    }
-}
-
-public struct PredictiveConfig: Sendable, Equatable {
-    public enum Mode: String, Sendable { case forecastAndScale = "forecast-and-scale", forecastOnly = "forecast-only" }
-    /// The reactive policy it is combined with (by taking the larger proposal).
-    public var reactive: HPAConfig
-    /// How far ahead to provision: replica start-up + a buffer. nil = the scenario's start-up mean + 60 s.
-    public var leadTime: Double?
-    /// Utilization to plan the forecast load at.
-    public var targetUtilization: Double
-    public var mode: Mode
-    /// Below this forecast confidence the policy is purely reactive.
-    public var minimumConfidence: Double
-    public init(reactive: HPAConfig = HPAConfig(), leadTime: Double? = nil, targetUtilization: Double = 0.6,
-                mode: Mode = .forecastAndScale, minimumConfidence: Double = 0.5) {
-        self.reactive = reactive; self.leadTime = leadTime; self.targetUtilization = targetUtilization
-        self.mode = mode; self.minimumConfidence = minimumConfidence
-    }
-}
-
-public struct QueueConfig: Sendable, Equatable {
-    /// Backlog (queued + in flight) one replica should carry.
-    public var targetPerReplica: Double
-    /// At or below this backlog the service may scale to zero (with minReplicas 0); above it, from zero.
-    public var activationThreshold: Double
-    public var behavior: HPA.Behavior
-    public init(targetPerReplica: Double = 20, activationThreshold: Double = 0, behavior: HPA.Behavior = HPA.Behavior()) {
-        self.targetPerReplica = targetPerReplica; self.activationThreshold = activationThreshold; self.behavior = behavior
-    }
 }

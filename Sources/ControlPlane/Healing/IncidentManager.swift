@@ -23,7 +23,7 @@ public struct IncidentManager: Sendable {
         var id: Int
         var key: String
         var opened: Double
-        var severity: String
+        var severity: Severity
         var trigger: String
         var healthySince: Double?
     }
@@ -44,7 +44,7 @@ public struct IncidentManager: Sendable {
         var events: [TimelineEvent] = []
         let now = scrape.time
         for f in nodeFailures {
-            openIncident(key: "node:\(f.subject)", severity: "critical", trigger: "node \(f.subject) failed: \(f.detail)", at: now, &events)
+            openIncident(key: "node:\(f.subject)", severity: .critical, trigger: "node \(f.subject) failed: \(f.detail)", at: now, &events)
         }
         for s in scrape.services {
             guard let slo = slos[s.service] else { continue }
@@ -53,7 +53,7 @@ public struct IncidentManager: Sendable {
                 let what = s.errorRate > slo.errorRate
                     ? String(format: "error rate %.2f%% > %.2f%%", s.errorRate * 100, slo.errorRate * 100)
                     : String(format: "p95 %.0f ms > %.0f ms", s.p95 * 1000, slo.p95 * 1000)
-                let severity = s.errorRate > 5 * slo.errorRate || s.p95 > 3 * slo.p95 ? "critical" : "major"
+                let severity = s.errorRate > 5 * slo.errorRate || s.p95 > 3 * slo.p95 ? Severity.critical : .major
                 openIncident(key: s.service, severity: severity, trigger: "\(s.service) SLO breach: \(what)", at: now, &events)
             }
             if settings.anomalyDetection { detect(s, &events) }
@@ -71,12 +71,12 @@ public struct IncidentManager: Sendable {
         if !open.isEmpty {
             let ids = open.values.map { "INC-\($0.id)" }.sorted().joined(separator: ",")
             for d in responses where !d.dryRun && d.final > d.current {
-                events.append(TimelineEvent(time: now, kind: "incident-response", subject: ids, detail: "scale up \(d.service) \(d.current) → \(d.final)"))
+                events.append(TimelineEvent(time: now, kind: .incidentResponse, subject: ids, detail: "scale up \(d.service) \(d.current) → \(d.final)"))
             }
             for a in actions {
                 switch a {
-                case .replaceNode(let n, _): events.append(TimelineEvent(time: now, kind: "incident-response", subject: ids, detail: "replace node \(n)"))
-                case .provisionNode(let p, _): events.append(TimelineEvent(time: now, kind: "incident-response", subject: ids, detail: "provision a node in \(p)"))
+                case .replaceNode(let n, _): events.append(TimelineEvent(time: now, kind: .incidentResponse, subject: ids, detail: "replace node \(n)"))
+                case .provisionNode(let p, _): events.append(TimelineEvent(time: now, kind: .incidentResponse, subject: ids, detail: "provision a node in \(p)"))
                 default: break
                 }
             }
@@ -85,20 +85,20 @@ public struct IncidentManager: Sendable {
             if let since = inc.healthySince, now - since >= settings.stabilityWindow {
                 open[key] = nil
                 closedAt[key] = now
-                events.append(TimelineEvent(time: now, kind: "incident-close", subject: "INC-\(inc.id)",
+                events.append(TimelineEvent(time: now, kind: .incidentClose, subject: "INC-\(inc.id)",
                                             detail: "\(key): SLO met for \(Int(settings.stabilityWindow))s (open \(Int(now - inc.opened))s)"))
             }
         }
         return events
     }
 
-    mutating func openIncident(key: String, severity: String, trigger: String, at now: Double, _ events: inout [TimelineEvent]) {
+    mutating func openIncident(key: String, severity: Severity, trigger: String, at now: Double, _ events: inout [TimelineEvent]) {
         guard open[key] == nil else { return }
         if let closed = closedAt[key], now - closed < settings.cooldown { return }
         let inc = Incident(id: nextID, key: key, opened: now, severity: severity, trigger: trigger)
         nextID += 1
         open[key] = inc
-        events.append(TimelineEvent(time: now, kind: "incident-open", subject: "INC-\(inc.id)", detail: "[\(severity)] \(trigger)"))
+        events.append(TimelineEvent(time: now, kind: .incidentOpen, subject: "INC-\(inc.id)", detail: "[\(severity)] \(trigger)"))
     }
 
     mutating func detect(_ s: ServiceSample, _ events: inout [TimelineEvent]) {
@@ -117,7 +117,7 @@ public struct IncidentManager: Sendable {
                 alerting.remove(key); continue
             }
             guard alerting.insert(key).inserted else { continue }
-            events.append(TimelineEvent(time: s.time, kind: "anomaly", subject: s.service,
+            events.append(TimelineEvent(time: s.time, kind: .anomaly, subject: s.service,
                                         detail: String(format: "%@ %.4g vs expected %.4g (%+.1fσ)", metric, a.value, a.expected, a.score)))
         }
     }

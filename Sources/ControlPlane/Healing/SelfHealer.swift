@@ -61,11 +61,11 @@ public struct SelfHealer: Sendable {
             guard missed[node]! >= config.missedChecks else { continue }
             failed.insert(node)
             let silence = Int(now - seen.time)
-            events.append(TimelineEvent(time: now, kind: "node-failure-detected", subject: node,
+            events.append(TimelineEvent(time: now, kind: .nodeFailureDetected, subject: node,
                                         detail: "no heartbeat for \(silence)s (timeout \(Int(config.timeout))s, \(missed[node]!) missed check\(missed[node]! == 1 ? "" : "s"))"))
             replacements.removeAll { now - $0 > 3600 }
             if replacements.count >= config.maxReplacementsPerHour {
-                events.append(TimelineEvent(time: now, kind: "replacement-refused", subject: node,
+                events.append(TimelineEvent(time: now, kind: .replacementRefused, subject: node,
                                             detail: "budget of \(config.maxReplacementsPerHour) replacements per hour used"))
                 continue
             }

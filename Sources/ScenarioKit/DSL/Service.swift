@@ -129,7 +129,7 @@ public struct ConnectionPool: ServiceComponent {
 
 /// The scaling policy for this service.
 public struct Autoscale: ServiceComponent {
-    let policy: ScalingPolicy
-    public init(_ policy: ScalingPolicy) { self.policy = policy }
+    let policy: any ScalingPolicy
+    public init(_ policy: some ScalingPolicy) { self.policy = policy }
     public func apply(to s: inout ServiceDefinition) { s.policy = policy }
 }

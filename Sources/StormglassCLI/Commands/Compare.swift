@@ -12,7 +12,7 @@ struct Compare: ParsableCommand {
     @Argument(help: "Scenario name.")
     var scenario: String
 
-    @Option(name: .customLong("policy"), help: "A policy for every service: \(ScalingPolicy.knownNames.joined(separator: ", ")) (repeatable).")
+    @Option(name: .customLong("policy"), help: "A policy for every service: \(ScalingPolicies.knownNames.joined(separator: ", ")) (repeatable).")
     var policies: [String] = []
 
     @Option(help: "Seeds per policy (seed, seed+1, …); every policy sees the same traffic on each seed.")

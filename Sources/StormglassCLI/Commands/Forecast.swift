@@ -79,7 +79,7 @@ struct Forecast: ParsableCommand {
             PredictionRecord(service: "csv", metric: "value", model: $0.model, madeAt: $0.madeAt - t0, horizon: $0.horizon,
                              value: $0.value, lower: $0.lower, upper: $0.upper, actual: $0.actual)
         })
-        try writer.finish(status: "finished", wallSeconds: 0, events: 0, figures: [], latencyHistogram: [:],
+        try writer.finish(status: .finished, wallSeconds: 0, events: 0, figures: [], latencyHistogram: [:],
                           accuracy: result.figures.map { AccuracyRecord(service: "csv", metric: "value", $0) })
         print("recorded as run \(writer.runID) in \(path)")
     }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Recorder
-import Scenarios
 import ScenarioKit
 
 struct GateCommand: ParsableCommand {

@@ -25,7 +25,7 @@ struct Show: ParsableCommand {
         if runID == nil, runs.count > 1 {
             var t = TextTable(["run", "scenario", "seed", "label", "status", "simulated", "wall"])
             for x in runs.suffix(10) {
-                t.add([String(x.id), x.scenario, String(x.seed), x.label, x.status,
+                t.add([String(x.id), x.scenario, String(x.seed), x.label, x.status.rawValue,
                        String(format: "%.0fs", x.simulatedSeconds), x.wallSeconds.map { String(format: "%.2fs", $0) } ?? "–"])
             }
             print("\(runs.count) runs in \(file)\(runs.count > 10 ? " (last 10)" : ""):")

@@ -122,7 +122,7 @@ struct Sweep: ParsableCommand {
         if let jobs { executor.parallelism = max(1, jobs) }
         _ = try executor.run(todo)
         // The table covers every point this database has finished runs for.
-        let groups = try Dictionary(grouping: store.runs().filter { $0.scenario == base.name && $0.status == "finished" && mine.map(\.label).contains($0.label) }, by: \.label)
+        let groups = try Dictionary(grouping: store.runs().filter { $0.scenario == base.name && $0.status == .finished && mine.map(\.label).contains($0.label) }, by: \.label)
         let ordered = Array(Set(mine.map(\.label))).sorted { a, b in (all.firstIndex { $0.label == a } ?? 0) < (all.firstIndex { $0.label == b } ?? 0) }
         print(try ComparisonReport.table(store, groups: ordered.map { ($0, (groups[$0] ?? []).map(\.id)) }, firstColumn: "point"))
         if charts.plots { charts.drawSweep(database: database.db, scenario: base.name, labels: ordered, keys: vary.map(\.key)) }
@@ -136,7 +136,7 @@ struct RunKey: Hashable { var label: String; var seed: Int64 }
 extension ResultsStore {
     /// (label, seed) of finished runs of a scenario, for resuming sweeps.
     func finishedRuns(scenario: String) throws -> Set<RunKey> {
-        Set(try runs().filter { $0.scenario == scenario && $0.status == "finished" }.map { RunKey(label: $0.label, seed: $0.seed) })
+        Set(try runs().filter { $0.scenario == scenario && $0.status == .finished }.map { RunKey(label: $0.label, seed: $0.seed) })
     }
 }
 

@@ -2,7 +2,6 @@ import ClusterModel
 import ControlPlane
 import Foundation
 import Recorder
-import Scenarios
 import ScenarioKit
 import SimulationKernel
 import Telemetry
@@ -67,7 +66,7 @@ enum Benchmarks {
 
     /// black-friday with and without recording to SQLite (best of `repeats` each).
     static func recordingOverhead(repeats: Int = 3) throws -> [Figure] {
-        let spec = Scenarios.blackFriday.spec
+        let spec = try ScenarioCatalog.require("black-friday").spec
         var bare = Double.infinity, recorded = Double.infinity
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stormglass-bench-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -139,7 +138,7 @@ enum Benchmarks {
     /// One scaling decision for one service (policy evaluation + safety layer), per policy kind, on a
     /// day of 15-second samples with a daily cycle. The predictor's own update is measured separately.
     static func autoscaler(samples: Int = 5760) -> [Figure] {
-        let policies: [(String, ScalingPolicy)] = [("hpa", .hpa(HPAConfig())), ("threshold", .threshold(ThresholdConfig())),
+        let policies: [(String, any ScalingPolicy)] = [("hpa", .hpa(HPAConfig())), ("threshold", .threshold(ThresholdConfig())),
                                                    ("predictive", .predictive(PredictiveConfig(leadTime: 150))),
                                                    ("queue", .queue(QueueConfig()))]
         var out: [Figure] = []

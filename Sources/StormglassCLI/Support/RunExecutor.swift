@@ -91,12 +91,12 @@ struct RunExecutor {
         }
         do {
             let result = try runner.run(observer: observer, shouldStop: { Interrupt.isRequested })
-            try writer.finish(status: result.status.rawValue, wallSeconds: result.wallSeconds, events: result.events,
+            try writer.finish(status: result.status, wallSeconds: result.wallSeconds, events: result.events,
                               figures: result.summary.figures, latencyHistogram: result.latencyBuckets,
                               accuracy: result.accuracy)
             return CompletedRun(job: job, runID: writer.runID, result: result)
         } catch {
-            writer.abandon(status: "failed")
+            writer.abandon(status: .failed)
             throw error
         }
     }

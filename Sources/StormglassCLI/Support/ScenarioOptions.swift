@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Recorder
-import Scenarios
 import ScenarioKit
 import SimulationKernel
 
@@ -18,9 +17,7 @@ struct ScenarioOptions: ParsableArguments {
 
     /// The scenario by name, with overrides applied and validated.
     func resolve(_ name: String) throws -> (spec: ScenarioSpec, parameters: [String: String]) {
-        guard let scenario = Scenarios.named(name) else {
-            throw InputError("unknown scenario \"\(name)\"; built-in: \(Scenarios.all.map(\.name).joined(separator: ", "))")
-        }
+        let scenario = try ScenarioCatalog.require(name)
         var spec = scenario.spec
         var params: [String: String] = [:]
         for o in overrides {

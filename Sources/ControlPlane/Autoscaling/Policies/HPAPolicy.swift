@@ -1,0 +1,75 @@
+import Foundation
+import Telemetry
+
+public struct HPAConfig: Sendable, Equatable {
+    public var metrics: [HPA.MetricTarget]
+    public var behavior: HPA.Behavior
+    public var tolerance: Double
+    /// `--horizontal-pod-autoscaler-sync-period`.
+    public var syncPeriod: Double
+    public init(metrics: [HPA.MetricTarget] = [.cpu(60)], behavior: HPA.Behavior = HPA.Behavior(), tolerance: Double = 0.1,
+                syncPeriod: Double = 15) {
+        self.metrics = metrics; self.behavior = behavior; self.tolerance = tolerance; self.syncPeriod = syncPeriod
+    }
+}
+
+extension HPAConfig {
+    /// The HPA replica calculation over every configured metric; the largest proposal wins.
+    func proposal(_ s: ServiceSample, current: Int) -> (replicas: Int, rule: String) {
+        var best = Int.min, rule = ""
+        let unready = s.startingReplicas + s.pendingReplicas
+        for m in metrics {
+            let p: Int
+            let value: Double
+            switch m.kind {
+            case .cpu:
+                value = s.cpuUtilization * 100
+                p = HPA.proposal(currentReplicas: current, metrics: .init(readyPods: s.readyReplicas, readyAverage: value, unreadyPods: unready),
+                                 target: m, tolerance: tolerance)
+            case .memory:
+                value = s.memoryUtilization * 100
+                p = HPA.proposal(currentReplicas: current, metrics: .init(readyPods: s.readyReplicas, readyAverage: value, unreadyPods: unready),
+                                 target: m, tolerance: tolerance)
+            case .requestsPerPod:
+                value = s.readyReplicas > 0 ? s.arrivalRate / Double(s.readyReplicas) : 0
+                p = HPA.proposal(currentReplicas: current, metrics: .init(readyPods: s.readyReplicas, readyAverage: value, unreadyPods: unready),
+                                 target: m, tolerance: tolerance)
+            case .queuePerPod:
+                // An external metric with an AverageValue target: total ÷ target, tolerance on total ÷ (target × current).
+                value = Double(s.queueDepth)
+                let ratio = value / (m.target * Double(max(1, current)))
+                p = abs(1 - ratio) <= tolerance ? current : Int((value / m.target).rounded(.up))
+            }
+            if p > best { best = p; rule = "\(m.kind.rawValue) \(String(format: "%.1f", value)) vs target \(m.target)" }
+        }
+        return (best == Int.min ? current : best, rule)
+    }
+}
+
+/// The Kubernetes Horizontal Pod Autoscaler: the replica calculator at every sync period, then
+/// `behavior` (stabilization windows and rate policies).
+public struct HPAPolicy: ScalingPolicy, Equatable {
+    public var config: HPAConfig
+    var controller: HPA.Controller
+    var lastEvaluation = -Double.infinity
+
+    public init(_ config: HPAConfig = HPAConfig()) { self.config = config; controller = HPA.Controller(behavior: config.behavior) }
+    public var name: String { "hpa" }
+
+    public mutating func propose(_ c: PolicyContext) -> ScalingProposal? {
+        guard c.now - lastEvaluation >= config.syncPeriod - 1e-9 else { return nil }
+        lastEvaluation = c.now
+        let (p, rule) = config.proposal(c.sample, current: c.currentReplicas)
+        let n = controller.normalize(proposal: p, current: c.currentReplicas, min: c.bounds.minReplicas, max: c.bounds.maxReplicas, now: c.now)
+        return ScalingProposal(c.proposal(p, final: n.replicas, rule: rule, reason: "HPA: ceil(replicas × metric ÷ target)", limitedBy: n.limitedBy))
+    }
+
+    public mutating func applied(from old: Int, to new: Int, at time: Double) { controller.record(from: old, to: new, now: time) }
+
+    public static func == (a: HPAPolicy, b: HPAPolicy) -> Bool { a.config == b.config }
+}
+
+extension ScalingPolicy where Self == HPAPolicy {
+    /// The Kubernetes HPA (`autoscaling/v2`).
+    public static func hpa(_ config: HPAConfig = HPAConfig()) -> HPAPolicy { HPAPolicy(config) }
+}

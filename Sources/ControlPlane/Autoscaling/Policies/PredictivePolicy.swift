@@ -1,0 +1,109 @@
+import Foundation
+import Statistics
+import Telemetry
+
+public struct PredictiveConfig: Sendable, Equatable {
+    public enum Mode: String, Sendable { case forecastAndScale = "forecast-and-scale", forecastOnly = "forecast-only" }
+    /// The reactive policy it is combined with (by taking the larger proposal).
+    public var reactive: HPAConfig
+    /// How far ahead to provision: replica start-up + a buffer. nil = the scenario's start-up mean + 60 s.
+    public var leadTime: Double?
+    /// Utilization to plan the forecast load at.
+    public var targetUtilization: Double
+    public var mode: Mode
+    /// Below this forecast confidence the policy is purely reactive.
+    public var minimumConfidence: Double
+    public init(reactive: HPAConfig = HPAConfig(), leadTime: Double? = nil, targetUtilization: Double = 0.6,
+                mode: Mode = .forecastAndScale, minimumConfidence: Double = 0.5) {
+        self.reactive = reactive; self.leadTime = leadTime; self.targetUtilization = targetUtilization
+        self.mode = mode; self.minimumConfidence = minimumConfidence
+    }
+}
+
+/// Scale for the forecast load at now + lead time (and never below the current rate plus a material
+/// ramp), never below what a reactive HPA asks. In forecast-only mode the HPA acts and the policy
+/// records what it would have done as a dry-run shadow decision.
+public struct PredictivePolicy: ScalingPolicy, Equatable {
+    public var config: PredictiveConfig
+    var controller: HPA.Controller
+    var lastEvaluation = -Double.infinity
+
+    public init(_ config: PredictiveConfig = PredictiveConfig()) {
+        self.config = config; controller = HPA.Controller(behavior: config.reactive.behavior)
+    }
+    public var name: String { config.mode == .forecastOnly ? "predictive-dry" : "predictive" }
+    public var forecastHorizons: [Double] { config.leadTime.map { [$0] } ?? [] }
+
+    /// Without a lead time, provision for now + start-up + a minute, rounded up to whole scrapes.
+    public func configured(for service: PolicyEnvironment) -> PredictivePolicy {
+        guard config.leadTime == nil else { return self }
+        var p = self
+        p.config.leadTime = ((service.startupMean + 60) / service.scrapeInterval).rounded(.up) * service.scrapeInterval
+        return p
+    }
+
+    public mutating func propose(_ c: PolicyContext) -> ScalingProposal? {
+        guard c.now - lastEvaluation >= config.reactive.syncPeriod - 1e-9 else { return nil }
+        lastEvaluation = c.now
+        let s = c.sample, current = c.currentReplicas
+        let (reactive, rule) = config.reactive.proposal(s, current: current)
+        let lead = config.leadTime ?? 120
+        var predictive: Int?
+        var confidence = 0.0
+        var inputs: [String: Double] = ["reactive_proposal": Double(reactive), "lead_time_s": lead]
+        if let f = c.forecast(ahead: lead), let cap = c.capacityPerReplica, cap > 0 {
+            confidence = f.confidence
+            inputs["forecast_rate"] = f.value
+            inputs["capacity_per_replica"] = cap
+            if f.confidence >= config.minimumConfidence {
+                // Never plan below the demand already arriving, nor below where the last minute's
+                // ramp leads: model forecasts lag a sudden surge that history never showed them.
+                // Only a material ramp counts (≥ 20 % more within the lead time): noise is not a trend.
+                let slope = Self.arrivalSlope(c.recent)
+                inputs["arrival_slope"] = slope
+                let ramp = slope * lead >= 0.2 * s.arrivalRate ? slope * lead : 0
+                let planned = max(f.value, s.arrivalRate + ramp)
+                inputs["planned_rate"] = planned
+                // The HPA's tolerance applies here too: a forecast wobbling around the boundary
+                // between n and n + 1 replicas must not flap.
+                let ratio = planned / (cap * config.targetUtilization * Double(max(1, current)))
+                predictive = abs(1 - ratio) <= config.reactive.tolerance ? current
+                    : Int((max(0, planned) / (cap * config.targetUtilization)).rounded(.up))
+                inputs["predictive_proposal"] = Double(predictive!)
+            }
+        }
+        let combined = max(reactive, predictive ?? reactive)
+        let why = predictive.map { "max(reactive \(reactive), plan for \(String(format: "%.1f", inputs["planned_rate"]!))/s = max(forecast in \(Int(lead))s, now + trend) ⇒ \($0))" }
+            ?? "reactive only (forecast confidence \(String(format: "%.2f", confidence)) < \(config.minimumConfidence) or no capacity estimate yet)"
+        let bounds = c.bounds
+        if config.mode == .forecastOnly {
+            let n = controller.normalize(proposal: reactive, current: current, min: bounds.minReplicas, max: bounds.maxReplicas, now: c.now)
+            let real = c.proposal(reactive, final: n.replicas, rule: rule, reason: "HPA (forecast-only mode)",
+                                  limitedBy: n.limitedBy, inputs: inputs, policy: "hpa")
+            let shadow = combined != current
+                ? c.proposal(combined, final: min(max(combined, bounds.minReplicas), bounds.maxReplicas), rule: "forecast",
+                             reason: "would scale: " + why, confidence: confidence, inputs: inputs, policy: "predictive", dryRun: true)
+                : nil
+            return ScalingProposal(real, shadow: shadow)
+        }
+        let n = controller.normalize(proposal: combined, current: current, min: bounds.minReplicas, max: bounds.maxReplicas, now: c.now)
+        return ScalingProposal(c.proposal(combined, final: n.replicas, rule: predictive.map { $0 > reactive ? "forecast" : rule } ?? rule,
+                                          reason: why, limitedBy: n.limitedBy, confidence: predictive == nil ? 1 : confidence, inputs: inputs))
+    }
+
+    public mutating func applied(from old: Int, to new: Int, at time: Double) { controller.record(from: old, to: new, now: time) }
+
+    /// Least-squares slope of the arrival rate over the last five scrapes (requests/s per second).
+    static func arrivalSlope(_ recent: [ServiceSample]) -> Double {
+        let last = recent.suffix(5)
+        guard last.count >= 3 else { return 0 }
+        return LeastSquares.slope(last.map(\.time), last.map(\.arrivalRate))
+    }
+
+    public static func == (a: PredictivePolicy, b: PredictivePolicy) -> Bool { a.config == b.config }
+}
+
+extension ScalingPolicy where Self == PredictivePolicy {
+    /// Forecast-driven scaling combined with a reactive HPA (the larger proposal wins).
+    public static func predictive(_ config: PredictiveConfig = PredictiveConfig()) -> PredictivePolicy { PredictivePolicy(config) }
+}

@@ -1,3 +1,0 @@
-import StormglassCLI
-
-Stormglass.runMain()

@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+import Testing
+
+/// `Examples/ShopLab` is a user's package: it depends on Stormglass by path, defines its own scenarios,
+/// a policy and a fault, and gets the whole command line. Built and run here as a user would.
+@Suite(.serialized) struct ExamplePackageTests {
+    static let package = repositoryRoot.appendingPathComponent("Examples/ShopLab").path
+
+    /// Runs a process to completion, returning its exit code and standard output.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> (code: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.standardError
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()   // read before waiting: no pipe deadlock
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Builds the example once (debug: it compiles in about a minute) and returns its executable.
+    static let executable: Result<String, Error> = Result {
+        let swift = try #require(ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":")
+            .map { "\($0)/swift" }.first { FileManager.default.isExecutableFile(atPath: $0) })
+        let build = try run(swift, ["build", "--package-path", package, "--product", "shop-lab"])
+        #expect(build.code == 0, "swift build of Examples/ShopLab failed")
+        let bin = try run(swift, ["build", "--package-path", package, "--show-bin-path"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        return bin + "/shop-lab"
+    }
+
+    @Test func itsGatesPassAndFailAsWrittenWithJUnit() throws {
+        let shopLab = try Self.executable.get()
+        let dir = temporaryDirectory()
+        let list = try Self.run(shopLab, ["list"])
+        #expect(list.code == 0)
+        #expect(list.output.contains("checkout-surge") && list.output.contains("zone-outage"))
+        #expect(!list.output.contains("black-friday"), "the user's command lists the user's scenarios only")
+
+        // The gates the scenarios carry hold…
+        let pass = try Self.run(shopLab, ["gate", "checkout-surge", "zone-outage", "--replications", "2", "--db", dir + "/g.sqlite",
+                                          "--junit", dir + "/pass.xml", "--markdown", dir + "/pass.md"])
+        #expect(pass.code == 0)
+        let passXML = try String(contentsOfFile: dir + "/pass.xml", encoding: .utf8)
+        #expect(passXML.contains("tests=\"4\" failures=\"0\"") && !passXML.contains("<failure"))
+        #expect(pass.output.contains("recovery <= 5m") && !pass.output.contains("FAIL"))
+
+        // …and one the system cannot meet fails with exit 1 and a JUnit <failure>.
+        let fail = try Self.run(shopLab, ["gate", "zone-outage", "--gate", "recovery <= 10s", "--db", dir + "/g.sqlite",
+                                          "--junit", dir + "/fail.xml", "--markdown", dir + "/fail.md"])
+        #expect(fail.code == 1)
+        let failXML = try String(contentsOfFile: dir + "/fail.xml", encoding: .utf8)
+        #expect(failXML.contains("<failure message=\"measured") && failXML.contains("required recovery &lt;= 10s"))
+        #expect(fail.output.contains("FAIL"))
+    }
+
+    @Test func aUserPolicyRunsBesideTheBuiltInOnesAndIsRecorded() throws {
+        let shopLab = try Self.executable.get()
+        let db = temporaryDirectory() + "/c.sqlite"
+        let compare = try Self.run(shopLab, ["compare", "checkout-surge", "--policy", "hpa", "--policy", "my-policy",
+                                             "--duration", "1h", "--db", db, "--quiet"])
+        #expect(compare.code == 0)
+        let rows = compare.output.components(separatedBy: "\n")
+        #expect(rows.contains { $0.hasPrefix("hpa ") } && rows.contains { $0.hasPrefix("my-policy ") }, "\(compare.output)")
+        let policies = try DatabaseQueue(path: db).read { try String.fetchAll($0, sql: "SELECT DISTINCT policy FROM decisions ORDER BY policy") }
+        #expect(policies.contains("my-policy") && policies.contains("hpa"))
+
+        // The user's fault kind reaches the event log under its own name.
+        let run = try Self.run(shopLab, ["run", "zone-outage", "--db", db, "--quiet"])
+        #expect(run.code == 0 && run.output.contains("cache-stampede"))
+        let unknown = try Self.run(shopLab, ["run", "black-friday", "--db", db])
+        #expect(unknown.code == 2)
+    }
+}
