@@ -18,3 +18,35 @@ func stormglass(_ args: String...) -> Int32 {
 
 /// The repository root (for README.md and scenarios/).
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// What a command printed and how it exited.
+struct CommandOutput {
+    var code: Int32
+    var stdout: String
+    var stderr: String
+    var lines: [String] { stdout.components(separatedBy: "\n") }
+}
+
+/// Runs the built `stormglass` executable (beside the test binary) as a user would, in `directory`.
+func stormglassProcess(_ args: [String], in directory: String? = nil) throws -> CommandOutput {
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("stormglass").path
+    let executable = FileManager.default.isExecutableFile(atPath: beside)
+        ? beside : repositoryRoot.appendingPathComponent(".build/release/stormglass").path
+    let dir = temporaryDirectory("process")
+    let out = dir + "/stdout", err = dir + "/stderr"
+    FileManager.default.createFile(atPath: out, contents: nil)
+    FileManager.default.createFile(atPath: err, contents: nil)
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = args
+    if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    p.standardOutput = FileHandle(forWritingAtPath: out)
+    p.standardError = FileHandle(forWritingAtPath: err)
+    try p.run()
+    p.waitUntilExit()
+    return CommandOutput(code: p.terminationStatus, stdout: try String(contentsOfFile: out, encoding: .utf8),
+                         stderr: try String(contentsOfFile: err, encoding: .utf8))
+}
+
+/// A shipped public trace (`traces/nab/`).
+func trace(_ name: String) -> String { repositoryRoot.appendingPathComponent("traces/nab/\(name)").path }

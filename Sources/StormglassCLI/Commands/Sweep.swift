@@ -209,6 +209,7 @@ struct Plan: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        guard replications >= 1 else { throw InputError("--replications \(replications): must be ≥ 1") }
         let gate: Gate
         do { gate = try Gate(meet) } catch let e as GateError { throw InputError(e.description) }
         let values = try Variation("\(find)=\(range)").values.compactMap(Int.init)
