@@ -39,22 +39,27 @@ let package = Package(
         .target(name: "Chaos", dependencies: ["ClusterModel", "SimulationKernel", "Telemetry"]),
         .target(name: "ScenarioKit", dependencies: ["ClusterModel", "ControlPlane", "Chaos", "Telemetry", "SimulationKernel"]),
         .target(
+            name: "Lab",
+            dependencies: ["ScenarioKit", "Chaos", "ClusterModel", "ControlPlane", "Recorder", "SimulationKernel", "Statistics", "Telemetry"]
+        ),
+        .target(name: "Reports", dependencies: ["Lab", "ScenarioKit", "Recorder", "Statistics", "Telemetry", "SimulationKernel", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
             name: "Recorder",
             dependencies: ["Telemetry", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .target(name: "Charts", dependencies: ["Recorder", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Charts", dependencies: ["Recorder", "Telemetry", "SimulationKernel"]),
         .target(name: "Scenarios", dependencies: ["ScenarioKit"], path: "scenarios"),
         .target(
             name: "StormglassCLI",
             dependencies: [
-                "ScenarioKit", "Recorder", "Charts", "ControlPlane",
+                "ScenarioKit", "Lab", "Reports", "Recorder", "Charts", "ControlPlane",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .target(
             name: "Stormglass",
-            dependencies: ["StormglassCLI", "ScenarioKit", "ControlPlane", "Chaos", "ClusterModel", "SimulationKernel", "Statistics", "Telemetry"]
+            dependencies: ["StormglassCLI", "Lab", "ScenarioKit", "ControlPlane", "Chaos", "ClusterModel", "SimulationKernel", "Statistics", "Telemetry"]
         ),
         .executableTarget(name: "stormglass", dependencies: ["Stormglass", "Scenarios"]),
         .testTarget(name: "SimulationKernelTests", dependencies: ["SimulationKernel"]),
@@ -65,7 +70,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StormglassTests",
-            dependencies: ["ScenarioKit", "Scenarios", "Recorder", "StormglassCLI", "ControlPlane", "Charts",
+            dependencies: ["ScenarioKit", "Scenarios", "Lab", "Reports", "Recorder", "StormglassCLI", "ControlPlane", "Charts", "Chaos", "Statistics",
                            "Telemetry", "ClusterModel", "SimulationKernel", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Recorder
 import Telemetry
 
 /// Charts across runs: one point per policy or sweep setting.
@@ -12,19 +12,16 @@ public struct SweepCharts {
         self.databasePath = databasePath; self.outputDirectory = outputDirectory; self.format = format
     }
 
+    /// Mean cost and SLO-violation minutes of one setting's finished runs.
     struct Point { var label: String; var cost: Double; var slo: Double }
 
-    /// Mean cost and SLO-violation minutes per label (finished runs of the scenario).
-    func points(_ db: Database, scenario: String, labels: [String]) throws -> [Point] {
-        try labels.compactMap { label in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT AVG(c.value) cost, AVG(s.value) slo FROM runs r
-                JOIN summaries c ON c.run_id = r.id AND c.service = '*' AND c.metric = 'cost'
-                JOIN summaries s ON s.run_id = r.id AND s.service = '*' AND s.metric = 'slo_violation_minutes'
-                WHERE r.scenario = ? AND r.label = ? AND r.status = ?
-                """, arguments: [scenario, label, RunStatus.finished.rawValue])
-            guard let row, let cost = row["cost"] as Double?, let slo = row["slo"] as Double? else { return nil }
-            return Point(label: label, cost: cost, slo: slo)
+    static func points(_ store: ResultsStore, scenario: String, labels: [String]) throws -> [Point] {
+        let runs = try store.runs().filter { $0.scenario == scenario && $0.status == .finished }
+        return try labels.compactMap { label in
+            let figures = try runs.filter { $0.label == label }.map { try store.summary(run: $0.id) }
+            let costs = figures.compactMap { $0[.run, .cost] }, slos = figures.compactMap { $0[.run, .sloViolationMinutes] }
+            guard !costs.isEmpty, !slos.isEmpty else { return nil }
+            return Point(label: label, cost: costs.reduce(0, +) / Double(costs.count), slo: slos.reduce(0, +) / Double(slos.count))
         }
     }
 
@@ -38,65 +35,94 @@ public struct SweepCharts {
     @discardableResult
     public func render(scenario: String, labels: [String], keys: [String], prefix: String? = nil) throws -> [String] {
         let gnuplot = try Gnuplot()
-        try? FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        let db = try DatabaseQueue(path: databasePath)
-        let pts = try db.read { try points($0, scenario: scenario, labels: labels) }
+        let pts = try Self.points(try ResultsStore.open(existing: databasePath), scenario: scenario, labels: labels)
         guard !pts.isEmpty else { return [] }
+        do { try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true) } catch {
+            throw ChartError.unwritable(outputDirectory)
+        }
         let base = prefix ?? "\(scenario)-sweep"
         var files: [String] = []
-        let front = Set(SweepCharts.paretoFront(pts.map { ($0.cost, $0.slo) }))
-        let scatter = try Script.outputPath(directory: outputDirectory, name: "\(base)-cost-vs-slo.\(format.rawValue)")
-        var s = Script.header(format: format, output: scatter, title: "Cost vs SLO violation — \(scenario) (mean per setting)", ylabel: "SLO-violation minutes")
-        s = s.replacingOccurrences(of: "set xlabel 'time (hours since start)'", with: "set xlabel 'cost ($ per run)'")
-        s += Script.datablock("all", pts.map { [$0.cost, $0.slo] })
-        let frontPts = pts.enumerated().filter { front.contains($0.offset) }.map(\.element).sorted { $0.cost < $1.cost }
-        s += Script.datablock("front", frontPts.map { [$0.cost, $0.slo] })
-        for p in pts { s += "set label \(Script.literal(p.label)) noenhanced at \(p.cost), \(p.slo) offset 0.8,0.6 font ',8'\n" }
-        s += """
-        set offsets graph 0.05, graph 0.25, graph 0.1, 0
-        set yrange [0:*]
-        plot $all using 1:2 with points pt 7 ps 1.3 lc rgb '#1f77b4' title 'setting', \\
-             $front using 1:2 with linespoints pt 6 ps 2 lw 1.5 lc rgb '#d62728' title 'Pareto front'
-
-        """
-        try gnuplot.run(s)
+        let scatter = try GnuplotScript.outputPath(directory: outputDirectory, name: "\(base)-cost-vs-slo.\(format.rawValue)")
+        var s = GnuplotScript(format: format, output: scatter)
+        CostVsSLOChart(scenario: scenario, points: pts, front: Set(Self.paretoFront(pts.map { ($0.cost, $0.slo) }))).draw(into: &s)
+        try gnuplot.run(s, output: scatter)
         files.append(scatter)
-
-        // A heatmap when the first two swept parameters are numeric.
-        if keys.count >= 2 {
-            let grid = pts.compactMap { p -> (Double, Double, Double)? in
-                let kv = Dictionary(p.label.split(separator: ",").compactMap { part -> (String, String)? in
-                    let x = part.split(separator: "=", maxSplits: 1).map(String.init)
-                    return x.count == 2 ? (x[0], x[1]) : nil
-                }, uniquingKeysWith: { a, _ in a })
-                guard let x = kv[keys[0]].flatMap(Double.init), let y = kv[keys[1]].flatMap(Double.init) else { return nil }
-                return (x, y, p.slo)
-            }
-            // With more swept keys, cells average over the others.
-            var cells: [String: (Double, Double, Double, Int)] = [:]
-            for (x, y, z) in grid {
-                let k = "\(x)|\(y)"
-                let c = cells[k] ?? (x, y, 0, 0)
-                cells[k] = (x, y, c.2 + z, c.3 + 1)
-            }
-            if cells.count >= 2 {
-                let heat = try Script.outputPath(directory: outputDirectory, name: "\(base)-heatmap.\(format.rawValue)")
-                var h = Script.header(format: format, output: heat, title: "SLO-violation minutes — \(scenario): \(keys[0]) × \(keys[1])", ylabel: keys[1])
-                h = h.replacingOccurrences(of: "set xlabel 'time (hours since start)'", with: "set xlabel \(Script.literal(keys[0])) noenhanced")
-                let rows = cells.values.map { [$0.0, $0.1, $0.2 / Double($0.3)] }.sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }
-                h += Script.datablock("h", rows)
-                h += """
-                set palette defined (0 '#2ca02c', 1 '#ffdd57', 2 '#d62728')
-                set cblabel 'SLO-violation minutes (mean)'
-                set key off
-                set offsets 0.5, 0.5, 0.5, 0.5
-                plot $h using 1:2:3 with points pt 5 ps 4 palette notitle, $h using 1:2:(sprintf('%.1f', $3)) with labels font ',8' notitle
-
-                """
-                try gnuplot.run(h)
-                files.append(heat)
-            }
+        if keys.count >= 2, let heatmap = HeatmapChart(scenario: scenario, points: pts, x: keys[0], y: keys[1]) {
+            let file = try GnuplotScript.outputPath(directory: outputDirectory, name: "\(base)-heatmap.\(format.rawValue)")
+            var h = GnuplotScript(format: format, output: file)
+            heatmap.draw(into: &h)
+            try gnuplot.run(h, output: file)
+            files.append(file)
         }
         return files
+    }
+}
+
+/// Cost against SLO-violation minutes, one point per setting, the Pareto front joined.
+struct CostVsSLOChart {
+    var scenario: String
+    var points: [SweepCharts.Point]
+    var front: Set<Int>
+
+    func draw(into s: inout GnuplotScript) {
+        s.set(.title, "Cost vs SLO violation — \(scenario) (mean per setting)")
+        s.set(.xlabel, "cost ($ per run)")
+        s.set(.ylabel, "SLO-violation minutes")
+        s.data("all", points.map { [$0.cost, $0.slo] })
+        s.data("front", points.enumerated().filter { front.contains($0.offset) }.map(\.element).sorted { $0.cost < $1.cost }.map { [$0.cost, $0.slo] })
+        for p in points { s.label(p.label, at: p.cost, p.slo) }
+        s.code("set offsets graph 0.05, graph 0.25, graph 0.1, 0")
+        s.range(.y, 0, nil)
+        s.plot([.data("all", using: "1:2", "with points pt 7 ps 1.3", .setting, title: "setting"),
+                .data("front", using: "1:2", "with linespoints pt 6 ps 2 lw 1.5", .pareto, title: "Pareto front")])
+    }
+}
+
+/// SLO-violation minutes over two swept parameters: one cell per pair of swept values (averaged over
+/// any other swept keys), ticks at exactly the swept values, a solid colour scale.
+struct HeatmapChart {
+    var scenario: String, x: String, y: String
+    var xs: [Double], ys: [Double]
+    var cells: [[Double]]   // [yIndex][xIndex], nan where no run
+
+    init?(scenario: String, points: [SweepCharts.Point], x: String, y: String) {
+        var sums: [Double: [Double: (Double, Int)]] = [:]
+        for p in points {
+            let kv = Dictionary(p.label.split(separator: ",").compactMap { part -> (String, String)? in
+                let f = part.split(separator: "=", maxSplits: 1).map(String.init)
+                return f.count == 2 ? (f[0], f[1]) : nil
+            }, uniquingKeysWith: { a, _ in a })
+            guard let vx = kv[x].flatMap(Double.init), let vy = kv[y].flatMap(Double.init) else { continue }
+            let c = sums[vx]?[vy] ?? (0, 0)
+            sums[vx, default: [:]][vy] = (c.0 + p.slo, c.1 + 1)
+        }
+        let xs = sums.keys.sorted(), ys = Set(sums.values.flatMap(\.keys)).sorted()
+        guard xs.count * ys.count >= 2 else { return nil }
+        self.scenario = scenario; self.x = x; self.y = y; self.xs = xs; self.ys = ys
+        cells = ys.map { vy in xs.map { vx in sums[vx]?[vy].map { $0.0 / Double($0.1) } ?? .nan } }
+    }
+
+    func draw(into s: inout GnuplotScript) {
+        s.set(.title, "SLO-violation minutes — \(scenario): \(x) × \(y)")
+        s.set(.xlabel, x)
+        s.set(.ylabel, y)
+        s.set(.cblabel, "SLO-violation minutes (mean)")
+        var rows: [[Double]] = []
+        for (j, row) in cells.enumerated() { for (i, z) in row.enumerated() { rows.append([Double(i), Double(j), z]) } }
+        s.data("h", rows)
+        s.code("""
+        set style fill solid 1.0 noborder
+        set palette defined (0 '#2ca02c', 1 '#ffdd57', 2 '#d62728')
+        set key off
+        set offsets 0, 0, 0, 0
+        set grid noytics
+        set tics out
+        """)
+        s.range(.x, -0.5, Double(xs.count) - 0.5)
+        s.range(.y, -0.5, Double(ys.count) - 0.5)
+        s.range(.cb, 0, nil)
+        s.tics(.x, xs.enumerated().map { (label: String(format: "%g", $0.element), at: Double($0.offset)) })
+        s.tics(.y, ys.enumerated().map { (label: String(format: "%g", $0.element), at: Double($0.offset)) })
+        s.plot([.raw("$h using 1:2:3 with image"), .raw("$h using 1:2:(sprintf('%.1f', $3)) with labels font ',9' tc rgb '#000000'")])
     }
 }

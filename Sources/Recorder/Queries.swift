@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Telemetry
 
 /// One row of the `runs` table.
 public struct RunRecord: Sendable, Equatable {
@@ -19,29 +20,47 @@ public struct RunRecord: Sendable, Equatable {
 extension ResultsStore {
     public func runs() throws -> [RunRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id").map { r in
-                RunRecord(id: r["id"], scenario: r["scenario"], seed: r["seed"], parameters: r["parameters"],
-                          label: r["label"], replication: r["replication"], startedAt: r["started_at"],
-                          wallSeconds: r["wall_seconds"], simulatedSeconds: r["simulated_seconds"], events: r["events"],
-                          status: RunStatus(rawValue: r["status"]))
+            try RunRow.order(Column("id")).fetchAll(db).map { r in
+                RunRecord(id: r.id ?? 0, scenario: r.scenario, seed: r.seed, parameters: r.parameters, label: r.label,
+                          replication: r.replication, startedAt: r.startedAt, wallSeconds: r.wallSeconds,
+                          simulatedSeconds: r.simulatedSeconds, events: r.events, status: RunStatus(rawValue: r.status))
             }
         }
     }
 
-    /// Summary figures of a run: service → metric → value.
-    public func summary(run: Int64) throws -> [String: [String: Double]] {
+    /// The faults scheduled in a run (empty for runs recorded before faults were).
+    public func faults(run: Int64) throws -> [FaultRow] {
+        try read { db in try FaultRow.filter(Column("run_id") == run).order(Column("start"), Column("name")).fetchAll(db) }
+    }
+
+    /// A run's timeline, in the order it happened.
+    public func events(run: Int64) throws -> [TimelineEvent] {
         try read { db in
-            var out: [String: [String: Double]] = [:]
-            for r in try Row.fetchAll(db, sql: "SELECT service, metric, value FROM summaries WHERE run_id = ?", arguments: [run]) {
-                out[r["service"], default: [:]][r["metric"]] = r["value"] as Double?
+            try EventRow.filter(Column("run_id") == run).order(Column("t"), Column("rowid")).fetchAll(db).map(\.event)
+        }
+    }
+
+    /// A run's scrapes of every service, in time order.
+    public func serviceSamples(run: Int64) throws -> [ServiceSample] {
+        try read { db in
+            try ServiceSampleRow.filter(Column("run_id") == run).order(Column("t"), Column("rowid")).fetchAll(db).map(\.sample)
+        }
+    }
+
+    /// Summary figures of a run (a NULL figure reads as missing).
+    public func summary(run: Int64) throws -> RunFigures {
+        try read { db in
+            var out: [SummarySubject: [SummaryMetric: Double]] = [:]
+            for r in try SummaryRow.filter(Column("run_id") == run).fetchAll(db) {
+                out[SummarySubject(rawValue: r.service), default: [:]][SummaryMetric(rawValue: r.metric)] = r.value
             }
-            return out
+            return RunFigures(out)
         }
     }
 
     /// Services of a run in declaration order.
     public func services(run: Int64) throws -> [String] {
-        try read { db in try String.fetchAll(db, sql: "SELECT service FROM services WHERE run_id = ? ORDER BY rowid", arguments: [run]) }
+        try read { db in try ServiceRow.filter(Column("run_id") == run).order(Column("rowid")).fetchAll(db).map(\.service) }
     }
 
     /// Runs an arbitrary read-only query, returning column names and rows as text (for export).
@@ -68,14 +87,41 @@ extension ResultsStore {
     /// Forecast accuracy of a run, per service, metric, model and horizon.
     public func accuracy(run: Int64) throws -> [AccuracyRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM forecast_accuracy WHERE run_id = ? ORDER BY service, metric, model, horizon", arguments: [run]).map { r in
-                func v(_ c: String) -> Double { (r[c] as Double?) ?? .nan }
-                return AccuracyRecord(service: r["service"], metric: r["metric"], model: r["model"], horizon: r["horizon"],
-                                      count: r["forecasts"], mape: v("mape"), accuracy: v("accuracy"), smape: v("smape"),
-                                      mase: v("mase"), hitRate: v("hit_rate"), coverage: v("coverage"), scale: v("mase_scale"))
+            try AccuracyRow.filter(Column("run_id") == run)
+                .order(Column("service"), Column("metric"), Column("model"), Column("horizon")).fetchAll(db).map(\.record)
+        }
+    }
+}
+
+/// A service of a recorded run: its objective and price.
+public struct ServiceDescription: Sendable, Equatable {
+    public var name: String
+    public var slo: SLOTarget
+    public var pricePerReplicaHour: Double
+    public var policy: String
+    public var capacityPerReplica: Double
+}
+
+extension ResultsStore {
+    /// The services of a run in declaration order, with their SLO and price.
+    public func serviceDescriptions(run: Int64) throws -> [ServiceDescription] {
+        try read { db in
+            try ServiceRow.filter(Column("run_id") == run).order(Column("rowid")).fetchAll(db).map {
+                ServiceDescription(name: $0.service, slo: SLOTarget(p95: $0.sloP95Seconds, errorRate: $0.sloErrorRate),
+                                   pricePerReplicaHour: $0.pricePerReplicaHour, policy: $0.policy, capacityPerReplica: $0.capacityPerReplica)
             }
         }
     }
 }
 
-import Telemetry
+extension ResultsStore {
+    /// One model's forecasts of a service, in the order they were made.
+    public func predictions(run: Int64, service: String, model: String) throws -> [PredictionRecord] {
+        try read { db in
+            try PredictionRow.filter(Column("run_id") == run && Column("service") == service && Column("model") == model)
+                .order(Column("made_at"), Column("horizon")).fetchAll(db)
+                .map { PredictionRecord(service: $0.service, metric: $0.metric, model: $0.model, madeAt: $0.madeAt, horizon: $0.horizon,
+                                        value: $0.value, lower: $0.lower, upper: $0.upper, actual: $0.actual) }
+        }
+    }
+}

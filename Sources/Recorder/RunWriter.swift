@@ -23,13 +23,23 @@ public struct RunMetadata: Sendable {
     public var scrapeSeconds: Double
     public var services: [Service]
     public var pools: [(name: String, pricePerHour: Double)]
+    /// The scheduled faults, so reports read their kind and target instead of event text.
+    public var faults: [Fault]
+
+    public struct Fault: Sendable {
+        public var name: String, kind: String, target: String, targetService: String?, start: Double, duration: Double?
+        public init(name: String, kind: String, target: String, targetService: String?, start: Double, duration: Double?) {
+            self.name = name; self.kind = kind; self.target = target; self.targetService = targetService
+            self.start = start; self.duration = duration
+        }
+    }
 
     public init(scenario: String, seed: UInt64, parameters: [String: String], label: String, replication: Int,
                 toolVersion: String, simulatedSeconds: Double, scrapeSeconds: Double, services: [Service],
-                pools: [(name: String, pricePerHour: Double)]) {
+                pools: [(name: String, pricePerHour: Double)], faults: [Fault] = []) {
         self.scenario = scenario; self.seed = seed; self.parameters = parameters; self.label = label
         self.replication = replication; self.toolVersion = toolVersion; self.simulatedSeconds = simulatedSeconds
-        self.scrapeSeconds = scrapeSeconds; self.services = services; self.pools = pools
+        self.scrapeSeconds = scrapeSeconds; self.services = services; self.pools = pools; self.faults = faults
     }
 }
 
@@ -127,44 +137,19 @@ public final class RunWriter {
     private static func write(runID id: Int64, scrapes: [Scrape], events: [TimelineEvent], predictions: [PredictionRecord],
                               decisions: [ScalingDecision], to store: ResultsStore) throws {
         try store.write { db in
-            let s = try db.cachedStatement(sql: """
-                INSERT INTO service_samples VALUES (?,?,?,?, ?,?,?,?,?, ?,?,?,?, ?,?,?, ?,?,?, ?,?,?,?, ?,?)
-                """)
-            let n = try db.cachedStatement(sql: "INSERT INTO node_samples VALUES (?,?,?,?,?,?,?,?,?,?)")
             for scrape in scrapes {
-                for o in scrape.services {
-                    try s.execute(arguments: [id, o.time, o.interval, o.service,
-                                              o.arrivals, o.completed, o.failed, o.rejected, o.timedOut,
-                                              o.errorRate, o.p50, o.p95, o.p99,
-                                              o.meanQueueWait, o.queueDepth, o.inFlight,
-                                              o.cpuUtilization, o.memoryMiB, o.memoryUtilization,
-                                              o.readyReplicas, o.startingReplicas, o.pendingReplicas, o.desiredReplicas,
-                                              o.concurrencyPerReplica, o.replicaSeconds])
-                }
-                for x in scrape.nodes {
-                    try n.execute(arguments: [id, x.time, x.node, x.pool, x.zone, x.state.rawValue, x.reachable,
-                                              x.cpuAllocated, x.memoryAllocated, x.replicas])
-                }
+                for o in scrape.services { try ServiceSampleRow(runID: id, o).insert(db) }
+                for x in scrape.nodes { try NodeSampleRow(runID: id, x).insert(db) }
             }
-            let e = try db.cachedStatement(sql: "INSERT INTO events VALUES (?,?,?,?,?)")
-            for ev in events { try e.execute(arguments: [id, ev.time, ev.kind.rawValue, ev.subject, ev.detail]) }
-            let p = try db.cachedStatement(sql: "INSERT INTO predictions VALUES (?,?,?,?,?,?,?,?,?,?)")
-            for r in predictions {
-                try p.execute(arguments: [id, r.service, r.metric, r.model, r.madeAt, r.horizon, r.value, r.lower, r.upper, r.actual])
-            }
-            let d = try db.cachedStatement(sql: "INSERT INTO decisions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
-            for x in decisions {
-                let inputs = (try? JSONSerialization.data(withJSONObject: x.inputs.filter { $0.value.isFinite }, options: [.sortedKeys]))
-                    .flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
-                try d.execute(arguments: [id, x.time, x.service, x.policy, x.rule, x.current, x.proposal, x.final, x.limitedBy?.rawValue,
-                                          x.confidence, x.reason, inputs, x.dryRun])
-            }
+            for e in events { try EventRow(runID: id, e).insert(db) }
+            for r in predictions { try PredictionRow(runID: id, r).insert(db) }
+            for x in decisions { try DecisionRow(runID: id, x).insert(db) }
         }
     }
 
     /// Flushes what is left and records the outcome and summary figures.
     public func finish(status: RunStatus, wallSeconds: Double, events eventCount: UInt64,
-                       figures: [(service: String, metric: String, value: Double)],
+                       figures: [SummaryFigure],
                        latencyHistogram: [String: [(upperMicros: UInt64, count: UInt64)]],
                        accuracy: [AccuracyRecord] = []) throws {
         try flush()
@@ -173,17 +158,13 @@ public final class RunWriter {
         try store.write { db in
             try db.execute(sql: "UPDATE runs SET status = ?, wall_seconds = ?, events = ? WHERE id = ?",
                            arguments: [status.rawValue, wallSeconds, Int64(eventCount), id])
-            let f = try db.cachedStatement(sql: "INSERT OR REPLACE INTO summaries VALUES (?,?,?,?)")
-            for x in figures { try f.execute(arguments: [id, x.service, x.metric, x.value.isFinite ? x.value : nil]) }
-            let a = try db.cachedStatement(sql: "INSERT INTO forecast_accuracy VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
-            for x in accuracy {
-                let finite = { (v: Double) -> Double? in v.isFinite ? v : nil }
-                try a.execute(arguments: [id, x.service, x.metric, x.model, x.horizon, x.count, finite(x.mape), finite(x.accuracy),
-                                          finite(x.smape), finite(x.mase), finite(x.hitRate), finite(x.coverage), finite(x.scale)])
+            for x in figures {
+                try SummaryRow(runID: id, service: x.subject.rawValue, metric: x.metric.rawValue, value: x.value.isFinite ? x.value : nil)
+                    .insert(db, onConflict: .replace)
             }
-            let h = try db.cachedStatement(sql: "INSERT INTO latency_histogram VALUES (?,?,?,?)")
+            for x in accuracy { try AccuracyRow(runID: id, x).insert(db) }
             for (service, buckets) in latencyHistogram.sorted(by: { $0.key < $1.key }) {
-                for b in buckets { try h.execute(arguments: [id, service, Int64(b.upperMicros), Int64(b.count)]) }
+                for b in buckets { try LatencyBucketRow(runID: id, service: service, upperUs: Int64(b.upperMicros), count: Int64(b.count)).insert(db) }
             }
         }
     }
@@ -201,22 +182,21 @@ extension ResultsStore {
     /// Inserts the run row (status `running`) and its service and pool descriptions.
     public func beginRun(_ meta: RunMetadata) throws -> RunWriter {
         let params = (try? String(data: JSONSerialization.data(withJSONObject: meta.parameters, options: [.sortedKeys]), encoding: .utf8)) ?? "{}"
-        let started = ISO8601DateFormatter().string(from: Date())
+        var run = RunRow(id: nil, scenario: meta.scenario, seed: Int64(bitPattern: meta.seed), parameters: params, label: meta.label,
+                         replication: meta.replication, toolVersion: meta.toolVersion, startedAt: ISO8601DateFormatter().string(from: Date()),
+                         wallSeconds: nil, simulatedSeconds: meta.simulatedSeconds, scrapeSeconds: meta.scrapeSeconds, events: nil,
+                         status: RunStatus.running.rawValue)
         let id: Int64 = try write { db in
-            try db.execute(sql: """
-                INSERT INTO runs (scenario, seed, parameters, label, replication, tool_version, started_at,
-                                  simulated_seconds, scrape_seconds, status)
-                VALUES (?,?,?,?,?,?,?,?,?,?)
-                """, arguments: [meta.scenario, Int64(bitPattern: meta.seed), params, meta.label, meta.replication,
-                                 meta.toolVersion, started, meta.simulatedSeconds, meta.scrapeSeconds, RunStatus.running.rawValue])
-            let id = db.lastInsertedRowID
+            try run.insert(db)
+            let id = run.id!
             for s in meta.services {
-                try db.execute(sql: "INSERT INTO services VALUES (?,?,?,?,?,?,?)",
-                               arguments: [id, s.name, s.sloP95Seconds, s.sloErrorRate, s.pricePerReplicaHour, s.policy,
-                                           s.capacityPerReplica])
+                try ServiceRow(runID: id, service: s.name, sloP95Seconds: s.sloP95Seconds, sloErrorRate: s.sloErrorRate,
+                               pricePerReplicaHour: s.pricePerReplicaHour, policy: s.policy, capacityPerReplica: s.capacityPerReplica).insert(db)
             }
-            for p in meta.pools {
-                try db.execute(sql: "INSERT INTO pools VALUES (?,?,?)", arguments: [id, p.name, p.pricePerHour])
+            for p in meta.pools { try PoolRow(runID: id, pool: p.name, pricePerHour: p.pricePerHour).insert(db) }
+            for f in meta.faults {
+                try FaultRow(runID: id, name: f.name, kind: f.kind, target: f.target, targetService: f.targetService,
+                             start: f.start, duration: f.duration).insert(db)
             }
             return id
         }

@@ -129,6 +129,25 @@ extension ResultsStore {
             CREATE INDEX decisions_by_run ON decisions(run_id, service, t);
             """)
         }
+        m.registerMigration("v4-connection-pool-and-faults") { db in
+            // Observed since the connection pool was modelled, recorded from now on (0 in older runs).
+            try db.alter(table: "service_samples") { t in
+                t.add(column: "connection_pool", .integer).notNull().defaults(to: 0)
+                t.add(column: "connection_pool_utilization", .double).notNull().defaults(to: 0)
+            }
+            try db.execute(sql: """
+            CREATE TABLE faults (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                kind TEXT NOT NULL,                 -- node-crash, latency, … or a user's own
+                target TEXT NOT NULL,               -- in words
+                target_service TEXT,                -- the service a service-level fault hits
+                start REAL NOT NULL,                -- seconds since run start
+                duration REAL,                      -- NULL = permanent
+                PRIMARY KEY (run_id, name)
+            );
+            """)
+        }
         return m
     }
 }

@@ -76,8 +76,10 @@ public struct Gate: Sendable, Equatable, CustomStringConvertible, ScenarioCompon
             guard let d = SimDuration(parsing: v) else { throw GateError(text, "\"\(v)\" is not a number of minutes or a duration") }
             return d.seconds / 60
         case .availability, .accuracy, .resilience:
-            if v.hasSuffix("%"), let x = Double(v.dropLast()) { return x / 100 }
-            guard let x = Double(v), (0...1).contains(x) else { throw GateError(text, "\"\(v)\" is not a fraction or a percentage (try 99.9%)") }
+            let x = v.hasSuffix("%") ? Double(v.dropLast()).map { $0 / 100 } : Double(v)
+            guard let x, (0...1).contains(x) else {
+                throw GateError(text, "\"\(v)\" is not a fraction in 0…1 or a percentage in 0…100% (try 99.9%)")
+            }
             return x
         case .cost:
             guard let x = Double(v.hasPrefix("$") ? String(v.dropFirst()) : v) else { throw GateError(text, "\"\(v)\" is not an amount") }

@@ -1,3 +1,4 @@
+import Telemetry
 import Chaos
 import ClusterModel
 import ControlPlane
@@ -11,6 +12,8 @@ public struct SLO: Sendable, Equatable {
     public init(p95: SimDuration = .milliseconds(500), errorRate: Double = 0.01) {
         self.p95 = p95; self.errorRate = errorRate
     }
+    /// The objective as the control plane and the reports judge it.
+    public var target: SLOTarget { SLOTarget(p95: p95.seconds, errorRate: errorRate) }
 }
 
 /// A service as a scenario declares it: the model, its objective and how it is scaled.
@@ -94,7 +97,7 @@ public struct ScenarioSpec: Sendable, Equatable {
                                                                    scrapeInterval: scrapeInterval.seconds))
             return .init(service: s.name, policy: policy, bounds: ScalingBounds(minReplicas: s.minReplicas, maxReplicas: s.maxReplicas),
                          pricePerReplicaHour: s.model.pricePerReplicaHour,
-                         slo: IncidentManager.SLOTarget(p95: s.slo.p95.seconds, errorRate: s.slo.errorRate),
+                         slo: s.slo.target,
                          connectionPool: s.connectionPoolPolicy)
         }, predictor: predictor, limits: limits, clusterAutoscaler: clusterAutoscaler, selfHealer: selfHealer,
            incidents: IncidentSettings(stabilityWindow: stabilityWindow.seconds))

@@ -1,3 +1,4 @@
+import Lab
 import ArgumentParser
 import Foundation
 import Recorder
@@ -37,6 +38,9 @@ public struct Stormglass: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
             return Exit.badInput
         } catch let e as StoreError {
+            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            return Exit.badInput
+        } catch let e as InvalidInput {
             FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
             return Exit.badInput
         } catch let e as ExitCode {

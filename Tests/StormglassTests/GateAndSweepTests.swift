@@ -1,9 +1,11 @@
+@testable import Lab
 import Foundation
 import GRDB
 import Recorder
 import Testing
 @testable import ScenarioKit
 @testable import StormglassCLI
+import Reports
 
 @Suite struct GateParsingTests {
     @Test func expressionsParseWithUnits() throws {
@@ -24,16 +26,31 @@ import Testing
         #expect(message("recovery 3m").contains("no comparison"))
         #expect(message("latency <= 3m").contains("unknown metric \"latency\""))
         #expect(message("recovery <= soon").contains("not a duration"))
-        #expect(message("availability >= 2").contains("not a fraction or a percentage"))
+        #expect(message("availability >= 2").contains("not a fraction in 0…1 or a percentage"))
+        #expect(message("availability >= 150%").contains("percentage in 0…100%"))
+        #expect(message("availability >= -5%").contains("percentage in 0…100%"))
+    }
+
+    @Test func aGateOverUnfinishedRunsIsNotEvaluatedAndNeverPasses() throws {
+        let store = try ResultsStore(path: temporaryDirectory() + "/n.sqlite")
+        let gate = try Gate("recovery <= 5m")
+        // Two runs were asked for and none finished (interrupted): the gate cannot be judged.
+        let o = try GateEvaluation.evaluate(gate, scenario: "node-crash", runs: [], expected: 2, store: store, wallSeconds: 1)
+        #expect(o.verdict == .notEvaluated("2 of 2 runs did not finish (interrupted or failed)") && !o.passed)
+        let xml = GateReport.junit([o], scenarios: ["node-crash"])
+        #expect(xml.contains("failures=\"0\" errors=\"1\"") && xml.contains("<error message=\"not evaluated: 2 of 2 runs"))
+        #expect(!xml.contains("<failure"))
+        let md = GateReport.markdown([o], replications: 2)
+        #expect(md.contains("not evaluated") && !md.contains("pass"))
     }
 
     @Test func sweepValuesAndShards() throws {
         #expect(try Variation("x=2...10:4").values == ["2", "6", "10"])
         #expect(try Variation("policy=hpa,predictive").values == ["hpa", "predictive"])
-        #expect(throws: InputError.self) { try Variation("x=5...1") }
+        #expect(throws: InvalidInput.self) { try Variation("x=5...1") }
         let s = try Shard("1/3")
         #expect((0..<9).filter(s.owns) == [1, 4, 7])
-        #expect(throws: InputError.self) { try Shard("3/3") }
+        #expect(throws: InvalidInput.self) { try Shard("3/3") }
     }
 }
 
@@ -52,6 +69,12 @@ import Testing
         #expect(stormglass("gate", "node-crash", "--duration", "50m", "--replications", "2", "--gate", "recovery <= 10m",
                            "--db", dir + "/g.sqlite", "--junit", dir + "/p.xml", "--markdown", dir + "/p.md", "--quiet") == 0)
         #expect(stormglass("gate", "node-crash", "--gate", "recovery 10m", "--db", dir + "/g.sqlite") == 2)
+        // Impossible gates and unknown names are refused before anything runs.
+        let runs = try ResultsStore(path: dir + "/g.sqlite").runs().count
+        #expect(stormglass("gate", "node-crash", "--gate", "p95:nosuch <= 300ms", "--db", dir + "/g.sqlite") == 2)
+        #expect(stormglass("gate", "node-crash", "nope", "--gate", "recovery <= 5m", "--db", dir + "/g.sqlite") == 2)
+        #expect(stormglass("gate", "node-crash", "--gate", "availability >= 150%", "--db", dir + "/g.sqlite") == 2)
+        #expect(try ResultsStore(path: dir + "/g.sqlite").runs().count == runs)
     }
 
     @Test func aShardedSweepMergedEqualsTheUnshardedOne() throws {

@@ -1,3 +1,4 @@
+@testable import Lab
 import Foundation
 import GRDB
 import Testing
@@ -5,6 +6,7 @@ import Testing
 import Recorder
 import ScenarioKit
 import Scenarios
+import Telemetry
 @testable import StormglassCLI
 
 /// Text from a results file or the command line reaches gnuplot and file names as data, never as code.
@@ -47,12 +49,12 @@ import Scenarios
     }
 
     @Test func gnuplotLiteralsHoldNoCode() {
-        #expect(Script.literal("a'b") == "'a''b'")
-        #expect(Script.literal("x\n!rm -rf /\r\u{2028}") == "'x !rm -rf /  '")
-        #expect(Script.literal("`id`") == "'`id`'")   // single quotes: gnuplot substitutes nothing
-        #expect(Script.fileComponent("../a b/`c`") == "_._a_b__c_")
-        #expect(Script.fileComponent("") == "_")
-        #expect(Script.fileComponent(".hidden") == "_hidden")
-        #expect(throws: ChartError.self) { try Script.outputPath(directory: "plots\n!x", name: "a.png") }
+        #expect(GnuplotScript.literal("a'b") == "'a''b'")
+        #expect(GnuplotScript.literal("x\n!rm -rf /\r\u{2028}") == "'x !rm -rf /  '")
+        #expect(GnuplotScript.literal("`id`") == "'`id`'")   // single quotes: gnuplot substitutes nothing
+        #expect(FileName.component("../a b/`c`") == "_._a_b__c_")
+        #expect(FileName.component("") == "_")
+        #expect(FileName.component(".hidden") == "_hidden")
+        #expect(throws: ChartError.self) { try GnuplotScript.outputPath(directory: "plots\n!x", name: "a.png") }
     }
 }

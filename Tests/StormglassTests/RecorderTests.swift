@@ -1,5 +1,7 @@
+@testable import Lab
 import Foundation
 import GRDB
+import Telemetry
 import Testing
 @testable import Recorder
 import ScenarioKit
@@ -79,7 +81,7 @@ import Scenarios
         let c = try RunExecutor(store: store, progress: ProgressLine(quiet: true))
             .runOne(try job(duration: "21h", [("surge.start", "17h"), ("policy", "fixed")]), showRunProgress: false)
         let figures = try store.summary(run: c.runID)
-        #expect((figures["checkout"]?["slo_violation_minutes"] ?? 0) > 10)  // the surge breaches: a real check
+        #expect((figures[.service("checkout"), .sloViolationMinutes] ?? 0) > 10)  // the surge breaches: a real check
 
         // With the sqlite3 shell when it is installed (as the README shows), else through GRDB.
         var table: [[String]] = []
@@ -100,9 +102,8 @@ import Scenarios
         }
         #expect(table.count == 2)
         for r in table {
-            let f = figures[r[0]]!
             func close(_ text: String, _ metric: String) {
-                let v = Double(text)!, w = f[metric]!
+                let v = Double(text)!, w = figures[.service(r[0]), SummaryMetric(rawValue: metric)]!
                 #expect(abs(v - w) <= 1e-9 * max(1, abs(w)), "\(r[0]) \(metric): SQL \(v) vs show \(w)")
             }
             close(r[1], "requests"); close(r[2], "availability"); close(r[3], "p50_s"); close(r[4], "p95_s")
@@ -173,5 +174,25 @@ import Scenarios
         let runs = try ResultsStore(path: db).runs()
         #expect(runs.map(\.seed).sorted() == [3, 4, 5, 6])
         #expect(runs.allSatisfy { $0.status.rawValue == "finished" })
+    }
+
+    @Test func everyObservedServiceFieldIsStoredAndReadBack() throws {
+        var s = ServiceSample(time: 15, interval: 15, service: "x")
+        s.arrivals = 1; s.completed = 2; s.failed = 3; s.rejected = 4; s.timedOut = 5
+        s.p50 = 0.006; s.p95 = 0.007; s.p99 = 0.008; s.meanQueueWait = 0.009; s.queueDepth = 10; s.inFlight = 11
+        s.cpuUtilization = 0.12; s.memoryMiB = 13; s.memoryUtilization = 0.14
+        s.readyReplicas = 15; s.startingReplicas = 16; s.pendingReplicas = 17; s.desiredReplicas = 18
+        s.concurrencyPerReplica = 19; s.replicaSeconds = 20; s.connectionPool = 21; s.connectionPoolUtilization = 0.22
+        // Every stored property differs from a fresh sample's, so a field added to ServiceSample must be set here too.
+        let fresh = Mirror(reflecting: ServiceSample(time: 0, interval: 0, service: "")).children.map { "\($0.value)" }
+        for (child, untouched) in zip(Mirror(reflecting: s).children, fresh) {
+            #expect("\(child.value)" != untouched, "\(child.label ?? "?") is not set by this test")
+        }
+        let store = try ResultsStore(path: temporaryDirectory() + "/fields.sqlite")
+        let writer = try store.beginRun(RunMetadata(scenario: "fields", seed: 1, parameters: [:], label: "", replication: 0, toolVersion: "test",
+                                                    simulatedSeconds: 15, scrapeSeconds: 15, services: [], pools: []))
+        try writer.append(Scrape(time: 15, interval: 15, services: [s], nodes: []))
+        try writer.finish(status: .finished, wallSeconds: 0, events: 0, figures: [], latencyHistogram: [:])
+        #expect(try store.serviceSamples(run: writer.runID) == [s])
     }
 }

@@ -1,3 +1,4 @@
+@testable import Lab
 import Testing
 @testable import ScenarioKit
 import Scenarios

@@ -1,3 +1,4 @@
+@testable import Lab
 import Foundation
 import Scenarios
 @testable import StormglassCLI

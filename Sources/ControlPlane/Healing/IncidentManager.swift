@@ -16,8 +16,7 @@ public struct IncidentSettings: Sendable, Equatable {
 /// Opens incidents from SLO breaches, critical anomalies and node failures; records the control
 /// plane's responses on their timeline; closes them when the SLO has held for the stability window.
 public struct IncidentManager: Sendable {
-    public struct SLOTarget: Sendable { public var p95: Double; public var errorRate: Double
-        public init(p95: Double, errorRate: Double) { self.p95 = p95; self.errorRate = errorRate } }
+    public typealias SLOTarget = Telemetry.SLOTarget
 
     struct Incident: Sendable {
         var id: Int
@@ -48,7 +47,7 @@ public struct IncidentManager: Sendable {
         }
         for s in scrape.services {
             guard let slo = slos[s.service] else { continue }
-            let breach = s.p95 > slo.p95 || s.errorRate > slo.errorRate
+            let breach = slo.isBreached(by: s)
             if breach {
                 let what = s.errorRate > slo.errorRate
                     ? String(format: "error rate %.2f%% > %.2f%%", s.errorRate * 100, slo.errorRate * 100)
@@ -63,7 +62,7 @@ public struct IncidentManager: Sendable {
                 open[s.service] = inc
             }
         }
-        let anyBreach = scrape.services.contains { s in slos[s.service].map { s.p95 > $0.p95 || s.errorRate > $0.errorRate } ?? false }
+        let anyBreach = scrape.services.contains { s in slos[s.service]?.isBreached(by: s) ?? false }
         for key in open.keys where key.hasPrefix("node:") {
             if anyBreach { open[key]!.healthySince = nil } else if open[key]!.healthySince == nil { open[key]!.healthySince = now - scrape.interval }
         }

@@ -1,3 +1,5 @@
+import Reports
+import Lab
 import ArgumentParser
 import ControlPlane
 import Foundation
@@ -52,29 +54,3 @@ struct Compare: ParsableCommand {
     }
 }
 
-/// Side-by-side figures per group of runs (a policy, a sweep point): mean ± 95 % CI half-width.
-enum ComparisonReport {
-    static let metrics: [(key: String, service: String, title: String, style: SummaryReport.Style)] = [
-        ("slo_violation_minutes", "*", "SLO-violation min", .minutes), ("availability", "*", "availability", .percent),
-        ("cost", "*", "cost", .money)]
-
-    static func table(_ store: ResultsStore, groups: [(String, [Int64])], firstColumn: String = "policy") throws -> String {
-        var t = TextTable([firstColumn, "SLO-violation min", "availability", "p95 (worst service)", "p99 (worst service)", "cost", "scaling actions", "oscillations"])
-        for (name, ids) in groups {
-            let runs = try ids.map { try store.summary(run: $0) }
-            func stat(_ values: [Double], _ style: SummaryReport.Style) -> String {
-                guard !values.isEmpty else { return "–" }
-                let (m, h) = Statistics.meanAndHalfWidth95(values)
-                return ids.count > 1 ? "\(SummaryReport.format(m, style)) ±\(SummaryReport.format(h, style))" : SummaryReport.format(m, style)
-            }
-            let whole = { (k: String) in runs.compactMap { $0["*"]?[k] } }
-            let isService = { (key: String) in key != "*" && !key.contains(":") }
-            let worst = { (k: String) in runs.map { r in r.filter { isService($0.key) }.compactMap { $0.value[k] }.max() ?? 0 } }
-            let sum = { (k: String) in runs.map { r in r.filter { isService($0.key) }.compactMap { $0.value[k] }.reduce(0, +) } }
-            t.add([name, stat(whole("slo_violation_minutes"), .minutes), stat(whole("availability"), .percent),
-                   stat(worst("p95_s"), .millis), stat(worst("p99_s"), .millis), stat(whole("cost"), .money),
-                   stat(sum("scaling_actions"), .plain), stat(sum("oscillations"), .plain)])
-        }
-        return t.rendered
-    }
-}

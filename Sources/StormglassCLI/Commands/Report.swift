@@ -1,6 +1,7 @@
+import Reports
 import ArgumentParser
 import Foundation
-import GRDB
+import Telemetry
 import Recorder
 
 struct Report: ParsableCommand {
@@ -20,7 +21,7 @@ struct Report: ParsableCommand {
     func run() throws {
         let store = try ResultsStore.open(existing: file)
         let id = try store.runID(runID)
-        let reports = try IncidentReport(db: try DatabaseQueue(path: file), run: id).render()
+        let reports = try IncidentAnalysis.analyse(store, run: id)
         if reports.isEmpty { print("run \(id) had no incidents"); return }
         guard let output else {
             print(reports.map(\.markdown).joined(separator: "\n---\n\n"), terminator: "")
@@ -30,7 +31,7 @@ struct Report: ParsableCommand {
             throw InputError("cannot create \(output): \(error.localizedDescription)")
         }
         for r in reports {
-            let path = "\(output)/run\(id)-\(r.id).md"
+            let path = "\(output)/" + FileName.component("run\(id)-\(r.id)") + ".md"
             do { try r.markdown.write(toFile: path, atomically: true, encoding: .utf8) } catch { throw InputError("cannot write \(path)") }
             print(path)
         }

@@ -1,3 +1,5 @@
+import Reports
+import Lab
 import ArgumentParser
 import Foundation
 import Recorder

@@ -1,3 +1,4 @@
+import Lab
 import ClusterModel
 import ControlPlane
 import Foundation

@@ -1,8 +1,9 @@
 import Foundation
+import Lab
 import ScenarioKit
 
 /// A one-line progress display on stderr, only when stderr is a terminal and not in CI.
-final class ProgressLine: @unchecked Sendable {
+final class ProgressLine: RunProgressDisplay, @unchecked Sendable {
     let enabled: Bool
     private var lastDraw = 0.0
     private let lock = NSLock()
@@ -20,7 +21,9 @@ final class ProgressLine: @unchecked Sendable {
     }
 
     /// Progress of many runs.
-    func update(done: Int, of total: Int, started: Date, detail: String = "") {
+    func update(done: Int, of total: Int, started: Date) { update(done: done, of: total, started: started, detail: "") }
+
+    func update(done: Int, of total: Int, started: Date, detail: String) {
         guard enabled else { return }
         let elapsed = Date().timeIntervalSince(started)
         let rate = done > 0 ? elapsed / Double(done) : .infinity

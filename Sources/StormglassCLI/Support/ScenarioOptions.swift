@@ -51,8 +51,12 @@ struct DatabaseOption: ParsableArguments {
 extension ResultsStore {
     /// The run asked for, or the latest one; a clear error when the file has none.
     func runID(_ requested: Int64?) throws -> Int64 {
-        if let requested { return requested }
-        guard let id = try runs().last?.id else { throw InputError("\(path) holds no runs yet") }
-        return id
+        let all = try runs()
+        guard let last = all.last else { throw InputError("\(path) holds no runs yet") }
+        guard let requested else { return last.id }
+        guard all.contains(where: { $0.id == requested }) else {
+            throw InputError("no run \(requested) in \(path) (runs \(all.first!.id)…\(last.id))")
+        }
+        return requested
     }
 }

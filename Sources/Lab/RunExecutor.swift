@@ -3,42 +3,67 @@ import Recorder
 import ScenarioKit
 import Telemetry
 
-let toolVersion = "0.1.0"
+/// The version recorded with every run.
+public let toolVersion = "0.2.0"
 
 /// One run to execute: a validated spec, a seed, and how to label it in the database.
-struct RunJob: Sendable {
-    var spec: ScenarioSpec
-    var seed: UInt64
-    var label: String
-    var replication: Int
-    var parameters: [String: String]
+public struct RunJob: Sendable {
+    public var spec: ScenarioSpec
+    public var seed: UInt64
+    public var label: String
+    public var replication: Int
+    /// The `--set` overrides (and sweep values) that made `spec`, recorded with the run.
+    public var parameters: [String: String]
+    public init(spec: ScenarioSpec, seed: UInt64, label: String = "", replication: Int = 0, parameters: [String: String] = [:]) {
+        self.spec = spec; self.seed = seed; self.label = label; self.replication = replication; self.parameters = parameters
+    }
 }
 
-struct CompletedRun: Sendable {
-    var job: RunJob
-    var runID: Int64
-    var result: RunResult
+public struct CompletedRun: Sendable {
+    public var job: RunJob
+    public var runID: Int64
+    public var result: RunResult
+}
+
+/// Where progress goes (a terminal line, or nowhere).
+public protocol RunProgressDisplay: Sendable {
+    /// One run's simulated time and speed.
+    func update(label: String, _ progress: RunProgress)
+    /// Runs done of many.
+    func update(done: Int, of total: Int, started: Date)
+    func finish()
+}
+
+/// Shows nothing.
+public struct NoProgress: RunProgressDisplay {
+    public init() {}
+    public func update(label: String, _ progress: RunProgress) {}
+    public func update(done: Int, of total: Int, started: Date) {}
+    public func finish() {}
 }
 
 /// Streams a run into a `RunWriter` and reports progress.
-final class RecordingObserver: RunObserver {
+public final class RecordingObserver: RunObserver {
     let writer: RunWriter
     let onProgress: (RunProgress) -> Void
-    init(writer: RunWriter, onProgress: @escaping (RunProgress) -> Void) { self.writer = writer; self.onProgress = onProgress }
-    func observe(_ scrape: Scrape) throws { try writer.append(scrape) }
-    func observe(_ events: [TimelineEvent]) throws { try writer.append(events) }
-    func observe(_ predictions: [PredictionRecord]) throws { try writer.append(predictions) }
-    func observe(_ decisions: [ScalingDecision]) throws { try writer.append(decisions) }
-    func progress(_ p: RunProgress) { onProgress(p) }
+    public init(writer: RunWriter, onProgress: @escaping (RunProgress) -> Void) { self.writer = writer; self.onProgress = onProgress }
+    public func observe(_ scrape: Scrape) throws { try writer.append(scrape) }
+    public func observe(_ events: [TimelineEvent]) throws { try writer.append(events) }
+    public func observe(_ predictions: [PredictionRecord]) throws { try writer.append(predictions) }
+    public func observe(_ decisions: [ScalingDecision]) throws { try writer.append(decisions) }
+    public func progress(_ p: RunProgress) { onProgress(p) }
 }
 
-/// Runs jobs on all cores (each run single-threaded), recording each into the store.
-struct RunExecutor {
-    let store: ResultsStore
-    let progress: ProgressLine
-    var parallelism = ProcessInfo.processInfo.activeProcessorCount
+/// Runs jobs on all cores (each run single-threaded), recording each into the store. Stops taking new
+/// runs, and ends the running ones as aborted after their current scrape, once `Interrupt` is requested.
+public struct RunExecutor {
+    public let store: ResultsStore
+    public let progress: any RunProgressDisplay
+    public var parallelism = ProcessInfo.processInfo.activeProcessorCount
 
-    func run(_ jobs: [RunJob]) throws -> [CompletedRun] {
+    public init(store: ResultsStore, progress: any RunProgressDisplay = NoProgress()) { self.store = store; self.progress = progress }
+
+    public func run(_ jobs: [RunJob]) throws -> [CompletedRun] {
         let started = Date()
         let lock = NSLock()
         var completed: [CompletedRun?] = Array(repeating: nil, count: jobs.count)
@@ -72,7 +97,7 @@ struct RunExecutor {
 
     /// Runs and records one job. Recording goes to a background thread only when this is the
     /// sole run going (otherwise the other cores are busy simulating anyway).
-    func runOne(_ job: RunJob, showRunProgress: Bool, writesInBackground: Bool = true) throws -> CompletedRun {
+    public func runOne(_ job: RunJob, showRunProgress: Bool, writesInBackground: Bool = true) throws -> CompletedRun {
         let runner = try ScenarioRunner(spec: job.spec, seed: job.seed)
         let writer = try store.beginRun(RunMetadata(
             scenario: job.spec.name, seed: job.seed, parameters: job.parameters, label: job.label,
@@ -83,7 +108,16 @@ struct RunExecutor {
                       pricePerReplicaHour: $0.model.pricePerReplicaHour, policy: $0.policy.name,
                       capacityPerReplica: job.spec.nominalCapacityPerReplica($0.name))
             },
-            pools: job.spec.pools.map { (name: $0.name, pricePerHour: $0.pricePerHour) }))
+            pools: job.spec.pools.map { (name: $0.name, pricePerHour: $0.pricePerHour) },
+            faults: job.spec.faults.map { f in
+                let service: String? = switch f.target {
+                case .service(let s): s
+                case .call(_, let to): to
+                default: nil
+                }
+                return .init(name: f.name, kind: f.kind.name, target: f.target.description, targetService: service,
+                             start: f.start.seconds, duration: f.duration?.seconds)
+            }))
         writer.writesInBackground = writesInBackground
         let label = job.spec.name
         let observer = RecordingObserver(writer: writer) { p in

@@ -1,3 +1,4 @@
+import ScenarioKit
 import Chaos
 import ClusterModel
 import ControlPlane

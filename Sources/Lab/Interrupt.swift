@@ -2,10 +2,10 @@ import Foundation
 
 /// Ctrl-C handling: the first interrupt asks running simulations to stop after the current scrape
 /// (so the database stays consistent and the run is marked aborted); a second one exits at once.
-enum Interrupt {
-    nonisolated(unsafe) static var requested: sig_atomic_t = 0
+public enum Interrupt {
+    nonisolated(unsafe) public static var requested: sig_atomic_t = 0
 
-    static func install() {
+    public static func install() {
         signal(SIGINT) { _ in
             if Interrupt.requested != 0 { _exit(130) }
             Interrupt.requested = 1
@@ -15,5 +15,5 @@ enum Interrupt {
         signal(SIGTERM) { _ in Interrupt.requested = 1 }
     }
 
-    static var isRequested: Bool { requested != 0 }
+    public static var isRequested: Bool { requested != 0 }
 }

@@ -1,13 +1,13 @@
 /// A plain-text table with aligned columns (numbers right-aligned).
-struct TextTable {
-    var headers: [String]
-    var rows: [[String]] = []
+public struct TextTable {
+    public var headers: [String]
+    public var rows: [[String]] = []
 
-    init(_ headers: [String]) { self.headers = headers }
+    public init(_ headers: [String]) { self.headers = headers }
 
-    mutating func add(_ row: [String]) { rows.append(row) }
+    public mutating func add(_ row: [String]) { rows.append(row) }
 
-    var rendered: String {
+    public var rendered: String {
         let widths = headers.indices.map { i in max(headers[i].count, rows.map { i < $0.count ? $0[i].count : 0 }.max() ?? 0) }
         func isNumeric(_ s: String) -> Bool { s.first.map { $0.isNumber || $0 == "-" || $0 == "+" } ?? false }
         func line(_ cells: [String]) -> String {

@@ -1,3 +1,4 @@
+import ScenarioKit
 import Foundation
 import Telemetry
 
@@ -48,27 +49,31 @@ public struct RunSummary: @unchecked Sendable, Equatable {
         return all > 0 ? Double(ok) / Double(all) : 1
     }
 
-    /// Named figures as stored in the `summaries` table (service "*" = whole run).
-    public var figures: [(service: String, metric: String, value: Double)] {
-        var out: [(String, String, Double)] = []
+    /// The figures as stored in the `summaries` table.
+    public var figures: [SummaryFigure] {
+        var out: [SummaryFigure] = []
         for s in services {
-            out += [(s.service, "requests", Double(s.requests)), (s.service, "errors", Double(s.errors)),
-                    (s.service, "availability", s.availability), (s.service, "slo_violation_minutes", s.sloViolationMinutes),
-                    (s.service, "breach_intervals", Double(s.breachIntervals)),
-                    (s.service, "p50_s", s.p50), (s.service, "p95_s", s.p95), (s.service, "p99_s", s.p99),
-                    (s.service, "replica_cost", s.replicaCost), (s.service, "mean_replicas", s.meanReplicas),
-                    (s.service, "peak_replicas", Double(s.peakReplicas)),
-                    (s.service, "scaling_actions", Double(s.scalingActions)), (s.service, "oscillations", Double(s.oscillations))]
+            let x = SummarySubject.service(s.service)
+            out += [SummaryFigure(x, .requests, Double(s.requests)), SummaryFigure(x, .errors, Double(s.errors)),
+                    SummaryFigure(x, .availability, s.availability), SummaryFigure(x, .sloViolationMinutes, s.sloViolationMinutes),
+                    SummaryFigure(x, .breachIntervals, Double(s.breachIntervals)),
+                    SummaryFigure(x, .p50, s.p50), SummaryFigure(x, .p95, s.p95), SummaryFigure(x, .p99, s.p99),
+                    SummaryFigure(x, .replicaCost, s.replicaCost), SummaryFigure(x, .meanReplicas, s.meanReplicas),
+                    SummaryFigure(x, .peakReplicas, Double(s.peakReplicas)),
+                    SummaryFigure(x, .scalingActions, Double(s.scalingActions)), SummaryFigure(x, .oscillations, Double(s.oscillations))]
         }
-        out += [("*", "slo_violation_minutes", sloViolationMinutes), ("*", "availability", availability),
-                ("*", "cost", cost), ("*", "node_cost", nodeCost), ("*", "simulated_seconds", simulatedSeconds),
-                ("*", "resilience_score", resilienceScore)]
-        // Fault figures under the fault's name (a missing figure is stored as NULL: not recovered / not detected).
+        out += [SummaryFigure(.run, .sloViolationMinutes, sloViolationMinutes), SummaryFigure(.run, .availability, availability),
+                SummaryFigure(.run, .cost, cost), SummaryFigure(.run, .nodeCost, nodeCost),
+                SummaryFigure(.run, .simulatedSeconds, simulatedSeconds), SummaryFigure(.run, .resilienceScore, resilienceScore)]
+        // A missing figure is stored as NULL: not recovered / not detected.
         for f in impacts {
-            out += [("fault:" + f.fault, "start_s", f.start), ("fault:" + f.fault, "recovery_s", f.recoverySeconds ?? .nan),
-                    ("fault:" + f.fault, "detect_s", f.detectSeconds ?? .nan), ("fault:" + f.fault, "mitigate_s", f.mitigateSeconds ?? .nan)]
+            let x = SummarySubject.fault(f.fault)
+            out += [SummaryFigure(x, .faultStart, f.start), SummaryFigure(x, .recovery, f.recoverySeconds ?? .nan),
+                    SummaryFigure(x, .detect, f.detectSeconds ?? .nan), SummaryFigure(x, .mitigate, f.mitigateSeconds ?? .nan)]
         }
-        for p in probes { out.append(("probe:" + p.probe.name, p.phase, p.passed ? 1 : 0)) }
+        for p in probes {
+            out.append(SummaryFigure(.probe(p.probe.name), p.phase == "before" ? .probeBefore : .probeAfter, p.passed ? 1 : 0))
+        }
         return out
     }
 }
@@ -99,11 +104,6 @@ struct SummaryAccumulator {
         for s in order { figures[s] = .init(service: s) }
     }
 
-    /// DESIGN.md: an interval breaches when p95 exceeds the SLO or the error rate exceeds its SLO.
-    static func breaches(_ s: ServiceSample, _ slo: SLO) -> Bool {
-        s.p95 > slo.p95.seconds || s.errorRate > slo.errorRate
-    }
-
     mutating func add(_ scrape: Scrape) {
         elapsed = scrape.time
         for s in scrape.services {
@@ -111,7 +111,7 @@ struct SummaryAccumulator {
             f.requests += s.completed + s.errors
             f.completed += s.completed
             f.errors += s.errors
-            if SummaryAccumulator.breaches(s, slo) {
+            if slo.target.isBreached(by: s) {
                 f.breachIntervals += 1
                 f.sloViolationMinutes += s.interval / 60
             }

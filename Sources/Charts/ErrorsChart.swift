@@ -1,0 +1,24 @@
+import Foundation
+import Recorder
+
+/// Error rate with its SLO line; failed, rejected and timed-out requests per second.
+struct ErrorsChart: ServiceChart {
+    let kind = "errors"
+    func draw(_ service: ServiceDescription, _ data: RunChartData, into s: inout GnuplotScript) -> Bool {
+        guard let rows = data.samples[service.name], !rows.isEmpty else { return false }
+        s.set(.title, data.title("Errors", service.name))
+        s.set(.xlabel, data.axis.label)
+        s.set(.ylabel, "errors / s and error rate (%)")
+        s.data("d", rows.map { [data.axis.value($0.time), $0.errorRate * 100, Double($0.failed) / $0.interval,
+                                Double($0.rejected) / $0.interval, Double($0.timedOut) / $0.interval] })
+        s.shade(data.shades)
+        s.range(.y, 0, nil)
+        let slo = service.slo.errorRate * 100
+        s.plot([.data("d", using: "1:2", "with lines lw 2", .errorRate, title: "error rate (%)"),
+                .line(at: slo, "with lines lw 1.5 dt 2", .errorSLO, title: "error-rate SLO (\(String(format: "%g", slo))%)"),
+                .data("d", using: "1:3", "with lines lw 1", .failed, title: "failed / s"),
+                .data("d", using: "1:4", "with lines lw 1", .rejected, title: "rejected / s"),
+                .data("d", using: "1:5", "with lines lw 1", .timedOut, title: "timed out / s")] + GnuplotScript.keys(data.shades))
+        return true
+    }
+}
