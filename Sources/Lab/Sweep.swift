@@ -76,7 +76,7 @@ public struct SweepPlan: Sendable {
     public static let maximumRuns = 1_000_000
 
     public init(base: ScenarioSpec, parameters: [String: String], variations: [Variation], replications: Int) throws {
-        guard replications >= 1 else { throw InvalidInput("--replications \(replications): must be ≥ 1") }
+        guard (1...10_000).contains(replications) else { throw InvalidInput("--replications \(replications): must be in 1…10000") }
         let size = variations.reduce(replications) { $0.multipliedReportingOverflow(by: $1.values.count).partialValue }
         guard size <= Self.maximumRuns, size > 0 else {
             throw InvalidInput("the sweep has \(size) runs (points × seeds); at most \(Self.maximumRuns)")

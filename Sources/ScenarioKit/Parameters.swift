@@ -9,13 +9,66 @@ public struct ParameterError: Error, CustomStringConvertible, Equatable {
     public var description: String { "--set \(key): \(message)" }
 }
 
-/// One named knob of a scenario, readable and settable from the command line and sweeps.
+/// One named knob of a scenario, readable and settable from the command line and sweeps. Each DSL
+/// node declares its own knobs (`ServiceDefinition.parameters`, `NodePoolSpec.parameters`, …) as key
+/// paths into the spec, with the range a value must be in.
 public struct Parameter: Sendable {
     public let key: String
     public let help: String
     let get: @Sendable (ScenarioSpec) -> String
     let set: @Sendable (inout ScenarioSpec, String) throws -> Void
     public func value(in spec: ScenarioSpec) -> String { get(spec) }
+
+    init(_ key: String, _ help: String, get: @escaping @Sendable (ScenarioSpec) -> String,
+         set: @escaping @Sendable (inout ScenarioSpec, String) throws -> Void) {
+        self.key = key; self.help = help; self.get = get; self.set = set
+    }
+
+    typealias Path<T> = WritableKeyPath<ScenarioSpec, T>
+
+    /// A whole number in `range`.
+    static func int(_ key: String, _ help: String, _ path: Path<Int>, _ range: ClosedRange<Int>) -> Parameter {
+        Parameter(key, help, get: { "\($0[keyPath: path])" }, set: { $0[keyPath: path] = try parseInt($1, key, range) })
+    }
+    /// A whole number in `range`, or `none`.
+    static func optionalInt(_ key: String, _ help: String, _ path: Path<Int?>, _ range: ClosedRange<Int>) -> Parameter {
+        Parameter(key, help, get: { $0[keyPath: path].map(String.init) ?? "none" },
+                  set: { $0[keyPath: path] = $1 == "none" ? nil : try parseInt($1, key, range) })
+    }
+    /// A finite number in `range`.
+    static func double(_ key: String, _ help: String, _ path: Path<Double>, _ range: ClosedRange<Double>) -> Parameter {
+        Parameter(key, help, get: { "\($0[keyPath: path])" }, set: { $0[keyPath: path] = try parseDouble($1, key, range) })
+    }
+    /// A duration in `range`.
+    static func duration(_ key: String, _ help: String, _ path: Path<SimDuration>, _ range: ClosedRange<SimDuration>) -> Parameter {
+        Parameter(key, help, get: { "\($0[keyPath: path])" }, set: { $0[keyPath: path] = try parseDuration($1, key, range) })
+    }
+    /// A duration in `range`, or `none`.
+    static func optionalDuration(_ key: String, _ help: String, _ path: Path<SimDuration?>, _ range: ClosedRange<SimDuration>) -> Parameter {
+        Parameter(key, help, get: { $0[keyPath: path].map { "\($0)" } ?? "none" },
+                  set: { $0[keyPath: path] = $1 == "none" ? nil : try parseDuration($1, key, range) })
+    }
+    /// A distribution's mean (a duration), keeping its shape.
+    static func mean(_ key: String, _ help: String, _ path: Path<Distribution>, _ range: ClosedRange<SimDuration>) -> Parameter {
+        Parameter(key, help, get: { "\(SimDuration.seconds($0[keyPath: path].mean))" },
+                  set: { $0[keyPath: path] = $0[keyPath: path].withMean(try parseDuration($1, key, range).seconds) })
+    }
+}
+
+/// The ranges a knob's value must be in: wide enough for any real system, narrow enough that no value
+/// can exhaust memory or overflow the clock.
+enum Limits {
+    static let replicas = 0...100_000
+    static let nodes = 0...100_000
+    static let concurrency = 1...100_000
+    static let millicores = 1...10_000_000
+    static let mebibytes = 1...100_000_000
+    static let queue = 0...100_000_000
+    static let price = 0.0...1_000_000
+    static let fraction = 0.0...1
+    static let runLength = SimDuration.seconds(1)...SimDuration.days(366)
+    static let latency = SimDuration.zero...SimDuration.days(1)
+    static let positiveLatency = SimDuration(nanoseconds: 1)...SimDuration.days(1)
 }
 
 extension ScenarioSpec {
@@ -24,11 +77,14 @@ extension ScenarioSpec {
         for (key, value) in overrides { try set(key, value) }
     }
 
+    /// Sets one knob. Only the parameters of the node the key names are built (a service, a pool, a
+    /// traffic stream or one of its shapes, or the run itself).
     public mutating func set(_ key: String, _ value: String) throws {
-        let params = parameters
-        let matching = params.filter { $0.key == key }
+        let owner = key.split(separator: ".", maxSplits: 1).first.map(String.init) ?? key
+        var matching = parameters(of: owner).filter { $0.key == key }
+        if matching.isEmpty { matching = parameters.filter { $0.key == key } }   // a shape named like a service, …
         guard !matching.isEmpty else {
-            throw ParameterError(key: key, message: "unknown parameter" + suggestion(key, params.map(\.key))
+            throw ParameterError(key: key, message: "unknown parameter" + suggestion(key, parameters.map(\.key))
                                  + " (`stormglass list --parameters \(name)` lists them)")
         }
         for p in matching { try p.set(&self, value) }
@@ -36,106 +92,110 @@ extension ScenarioSpec {
 
     /// Every parameter this scenario has, in a stable order.
     public var parameters: [Parameter] {
-        var out: [Parameter] = []
-        func add(_ key: String, _ help: String, get: @escaping @Sendable (ScenarioSpec) -> String,
-                 set: @escaping @Sendable (inout ScenarioSpec, String) throws -> Void) {
-            out.append(Parameter(key: key, help: help, get: get, set: set))
+        runParameters
+            + pools.indices.flatMap { NodePoolSpec.parameters(pools[$0].name, at: \ScenarioSpec.pools[$0]) }
+            + services.indices.flatMap { ServiceDefinition.parameters(services[$0].name, at: \ScenarioSpec.services[$0]) }
+            + traffic.indices.flatMap { TrafficDefinition.parameters(of: traffic[$0], at: $0) }
+    }
+
+    /// The parameters whose key starts with `owner` (a node's name), or the run's own.
+    func parameters(of owner: String) -> [Parameter] {
+        var out = runParameters.filter { $0.key == owner }
+        if let i = pools.firstIndex(where: { $0.name == owner }) { out += NodePoolSpec.parameters(owner, at: \ScenarioSpec.pools[i]) }
+        if let i = services.firstIndex(where: { $0.name == owner }) { out += ServiceDefinition.parameters(owner, at: \ScenarioSpec.services[i]) }
+        for (i, t) in traffic.enumerated() where t.service == owner || t.shapes.contains(where: { $0.name == owner }) {
+            out += TrafficDefinition.parameters(of: t, at: i)
         }
+        return out
+    }
 
-        add("duration", "length of the run", get: { "\($0.duration)" }, set: { $0.duration = try parseDuration($1, "duration") })
-        add("seed", "random seed", get: { "\($0.seed)" }, set: { $0.seed = UInt64(try parseInt($1, "seed", min: 0)) })
-        add("scrape", "metrics scrape interval", get: { "\($0.scrapeInterval)" }, set: { $0.scrapeInterval = try parseDuration($1, "scrape") })
-        add("stabilityWindow", "how long the SLO must hold to count as recovered", get: { "\($0.stabilityWindow)" },
-            set: { $0.stabilityWindow = try parseDuration($1, "stabilityWindow") })
-        add("policy", "scaling policy of every service (\(ScalingPolicies.knownNames.joined(separator: ", ")))",
-            get: { Set($0.services.map(\.policy.name)).sorted().joined(separator: ",") },
-            set: { spec, v throws in
-                let p = try parsePolicy(v, "policy")
-                for i in spec.services.indices { spec.services[i].policy = p }
-            })
+    var runParameters: [Parameter] {
+        [.duration("duration", "length of the run", \.duration, Limits.runLength),
+         Parameter("seed", "random seed", get: { "\($0.seed)" }, set: { spec, v in
+             guard let n = UInt64(v) else { throw ParameterError(key: "seed", message: "\"\(v)\" is not a whole number in 0…\(UInt64.max)") }
+             spec.seed = n
+         }),
+         .duration("scrape", "metrics scrape interval", \.scrapeInterval, SimDuration.seconds(1)...SimDuration.hours(1)),
+         .duration("stabilityWindow", "how long the SLO must hold to count as recovered", \.stabilityWindow, SimDuration.seconds(1)...SimDuration.days(1)),
+         Parameter("policy", "scaling policy of every service (\(ScalingPolicies.knownNames.joined(separator: ", ")))",
+                   get: { Set($0.services.map(\.policy.name)).sorted().joined(separator: ",") },
+                   set: { spec, v throws in
+                       let p = try parsePolicy(v, "policy")
+                       for i in spec.services.indices { spec.services[i].policy = p }
+                   })]
+    }
+}
 
-        for (pi, pool) in pools.enumerated() {
-            let k = pool.name
-            add("\(k).count", "nodes in pool \(k)", get: { "\($0.pools[pi].count)" }, set: { $0.pools[pi].count = try parseInt($1, "\(k).count", min: 0) })
-            add("\(k).cpuMillicores", "CPU per node", get: { "\($0.pools[pi].cpuMillicores)" },
-                set: { $0.pools[pi].cpuMillicores = try parseInt($1, "\(k).cpuMillicores", min: 1) })
-            add("\(k).memoryMiB", "memory per node", get: { "\($0.pools[pi].memoryMiB)" },
-                set: { $0.pools[pi].memoryMiB = try parseInt($1, "\(k).memoryMiB", min: 1) })
-            add("\(k).pricePerHour", "price per node-hour", get: { "\($0.pools[pi].pricePerHour)" },
-                set: { $0.pools[pi].pricePerHour = try parseDouble($1, "\(k).pricePerHour") })
-            add("\(k).startup.mean", "mean node start-up latency", get: { "\(SimDuration.seconds($0.pools[pi].startup.mean))" },
-                set: { $0.pools[pi].startup = $0.pools[pi].startup.withMean(try parseDuration($1, "\(k).startup.mean").seconds) })
-        }
+extension NodePoolSpec {
+    /// `general.count`, `general.cpuMillicores`, …
+    static func parameters(_ k: String, at pool: WritableKeyPath<ScenarioSpec, NodePoolSpec>) -> [Parameter] {
+        [.int("\(k).count", "nodes in pool \(k)", pool.appending(path: \.count), Limits.nodes),
+         .int("\(k).cpuMillicores", "CPU per node", pool.appending(path: \.cpuMillicores), Limits.millicores),
+         .int("\(k).memoryMiB", "memory per node", pool.appending(path: \.memoryMiB), Limits.mebibytes),
+         .double("\(k).pricePerHour", "price per node-hour", pool.appending(path: \.pricePerHour), Limits.price),
+         .mean("\(k).startup.mean", "mean node start-up latency", pool.appending(path: \.startup), Limits.latency)]
+    }
+}
 
-        for (si, s) in services.enumerated() {
-            let k = s.name
-            add("\(k).replicas", "initial replicas", get: { "\($0.services[si].model.replicas)" },
-                set: { $0.services[si].model.replicas = try parseInt($1, "\(k).replicas", min: 0) })
-            add("\(k).minReplicas", "autoscaler lower bound", get: { "\($0.services[si].minReplicas)" },
-                set: { spec, v throws in
-                    let n = try parseInt(v, "\(k).minReplicas", min: 0)
-                    spec.services[si].minReplicas = n
-                    // Raising the floor above the initial count starts there (what a what-if on the floor means).
-                    if spec.services[si].model.replicas < n { spec.services[si].model.replicas = n }
-                })
-            add("\(k).maxReplicas", "autoscaler upper bound", get: { "\($0.services[si].maxReplicas)" },
-                set: { $0.services[si].maxReplicas = try parseInt($1, "\(k).maxReplicas", min: 0) })
-            add("\(k).concurrency", "worker slots per replica", get: { "\($0.services[si].model.concurrency)" },
-                set: { $0.services[si].model.concurrency = try parseInt($1, "\(k).concurrency", min: 1) })
-            add("\(k).cpuMillicores", "CPU request per replica", get: { "\($0.services[si].model.cpuMillicores)" },
-                set: { $0.services[si].model.cpuMillicores = try parseInt($1, "\(k).cpuMillicores", min: 1) })
-            add("\(k).memoryMiB", "memory request per replica", get: { "\($0.services[si].model.memoryMiB)" },
-                set: { $0.services[si].model.memoryMiB = try parseInt($1, "\(k).memoryMiB", min: 1) })
-            add("\(k).queueCapacity", "waiting room (none = unbounded)", get: { $0.services[si].model.queueCapacity.map(String.init) ?? "none" },
-                set: { $0.services[si].model.queueCapacity = $1 == "none" ? nil : try parseInt($1, "\(k).queueCapacity", min: 0) })
-            add("\(k).timeout", "client timeout (none = never)", get: { $0.services[si].model.timeout.map { "\($0)" } ?? "none" },
-                set: { $0.services[si].model.timeout = $1 == "none" ? nil : try parseDuration($1, "\(k).timeout") })
-            add("\(k).pricePerReplicaHour", "price per replica-hour", get: { "\($0.services[si].model.pricePerReplicaHour)" },
-                set: { $0.services[si].model.pricePerReplicaHour = try parseDouble($1, "\(k).pricePerReplicaHour") })
-            add("\(k).routing", "load balancing (\(Routing.allCases.map(\.rawValue).joined(separator: ", ")))",
-                get: { $0.services[si].model.routing.rawValue },
-                set: { spec, v throws in
-                    guard let r = Routing(rawValue: v) else {
-                        throw ParameterError(key: "\(k).routing", message: "unknown routing \"\(v)\"; one of \(Routing.allCases.map(\.rawValue).joined(separator: ", "))")
-                    }
-                    spec.services[si].model.routing = r
-                })
-            add("\(k).policy", "scaling policy", get: { $0.services[si].policy.name },
-                set: { $0.services[si].policy = try parsePolicy($1, "\(k).policy") })
-            add("\(k).slo.p95", "p95 latency objective", get: { "\($0.services[si].slo.p95)" },
-                set: { $0.services[si].slo.p95 = try parseDuration($1, "\(k).slo.p95") })
-            add("\(k).slo.errorRate", "error-rate objective (fraction)", get: { "\($0.services[si].slo.errorRate)" },
-                set: { $0.services[si].slo.errorRate = try parseDouble($1, "\(k).slo.errorRate") })
-            add("\(k).serviceTime.mean", "mean own work per request (shape kept)",
-                get: { "\(SimDuration.seconds($0.services[si].model.serviceTime.mean))" },
-                set: { $0.services[si].model.serviceTime = $0.services[si].model.serviceTime.withMean(try parseDuration($1, "\(k).serviceTime.mean").seconds) })
-            add("\(k).startup.mean", "mean replica start-up latency (shape kept)",
-                get: { "\(SimDuration.seconds($0.services[si].model.startup.mean))" },
-                set: { $0.services[si].model.startup = $0.services[si].model.startup.withMean(try parseDuration($1, "\(k).startup.mean").seconds) })
-        }
-
-        for (ti, t) in traffic.enumerated() {
-            let k = t.service
-            add("\(k).rate", "base request rate into \(k) (for a replayed trace: a multiplier)", get: {
-                if case .constant(let r) = $0.traffic[ti].source { return "\(r)" }
-                return "trace"
-            }, set: { spec, v throws in
-                let r = try parseDouble(v, "\(k).rate")
-                switch spec.traffic[ti].source {
-                case .constant: spec.traffic[ti].source = .constant(r)
-                case .trace(let replay): spec.traffic[ti].source = .trace(replay.scaled(by: r))
+extension ServiceDefinition {
+    /// `checkout.replicas`, `checkout.slo.p95`, …
+    static func parameters(_ k: String, at service: WritableKeyPath<ScenarioSpec, ServiceDefinition>) -> [Parameter] {
+        let model = service.appending(path: \.model)
+        return [
+            .int("\(k).replicas", "initial replicas", model.appending(path: \.replicas), Limits.replicas),
+            Parameter("\(k).minReplicas", "autoscaler lower bound", get: { "\($0[keyPath: service].minReplicas)" }, set: { spec, v throws in
+                let n = try parseInt(v, "\(k).minReplicas", Limits.replicas)
+                spec[keyPath: service].minReplicas = n
+                // Raising the floor above the initial count starts there (what a what-if on the floor means).
+                if spec[keyPath: service].model.replicas < n { spec[keyPath: service].model.replicas = n }
+            }),
+            .int("\(k).maxReplicas", "autoscaler upper bound", service.appending(path: \.maxReplicas), Limits.replicas),
+            .int("\(k).concurrency", "worker slots per replica", model.appending(path: \.concurrency), Limits.concurrency),
+            .int("\(k).cpuMillicores", "CPU request per replica", model.appending(path: \.cpuMillicores), Limits.millicores),
+            .int("\(k).memoryMiB", "memory request per replica", model.appending(path: \.memoryMiB), Limits.mebibytes),
+            .optionalInt("\(k).queueCapacity", "waiting room (none = unbounded)", model.appending(path: \.queueCapacity), Limits.queue),
+            .optionalDuration("\(k).timeout", "client timeout (none = never)", model.appending(path: \.timeout), Limits.positiveLatency),
+            .double("\(k).pricePerReplicaHour", "price per replica-hour", model.appending(path: \.pricePerReplicaHour), Limits.price),
+            Parameter("\(k).routing", "load balancing (\(Routing.allCases.map(\.rawValue).joined(separator: ", ")))",
+                      get: { $0[keyPath: model].routing.rawValue }, set: { spec, v throws in
+                guard let r = Routing(rawValue: v) else {
+                    throw ParameterError(key: "\(k).routing", message: "unknown routing \"\(v)\"; one of \(Routing.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-            })
-            for (hi, shape) in t.shapes.enumerated() {
-                for field in shape.shape.fieldNames {
-                    let help = "\(shape.name) \(field) on traffic into \(k)"
-                    let get: @Sendable (ScenarioSpec) -> String = { $0.traffic[ti].shapes[hi].shape.field(field) ?? "" }
-                    let set: @Sendable (inout ScenarioSpec, String) throws -> Void = { spec, v throws in
-                        try spec.traffic[ti].shapes[hi].shape.setField(field, v, key: "\(shape.name).\(field)")
-                    }
-                    add("\(shape.name).\(field)", help, get: get, set: set)
-                    add("\(k).\(shape.name).\(field)", help, get: get, set: set)
+                spec[keyPath: model].routing = r
+            }),
+            Parameter("\(k).policy", "scaling policy", get: { $0[keyPath: service].policy.name },
+                      set: { $0[keyPath: service].policy = try parsePolicy($1, "\(k).policy") }),
+            .duration("\(k).slo.p95", "p95 latency objective", service.appending(path: \.slo.p95), Limits.positiveLatency),
+            .double("\(k).slo.errorRate", "error-rate objective (fraction)", service.appending(path: \.slo.errorRate), Limits.fraction),
+            .mean("\(k).serviceTime.mean", "mean own work per request (shape kept)", model.appending(path: \.serviceTime), Limits.positiveLatency),
+            .mean("\(k).startup.mean", "mean replica start-up latency (shape kept)", model.appending(path: \.startup), Limits.latency),
+        ]
+    }
+}
+
+extension TrafficDefinition {
+    /// `checkout.rate`, and each shape's fields as `surge.multiplier` and `checkout.surge.multiplier`.
+    static func parameters(of t: TrafficDefinition, at ti: Int) -> [Parameter] {
+        let k = t.service
+        var out = [Parameter("\(k).rate", "base request rate into \(k) (for a replayed trace: a multiplier)", get: {
+            if case .constant(let r) = $0.traffic[ti].source { return "\(r)" }
+            return "trace"
+        }, set: { spec, v throws in
+            let r = try parseDouble(v, "\(k).rate", 0...100_000_000)
+            switch spec.traffic[ti].source {
+            case .constant: spec.traffic[ti].source = .constant(r)
+            case .trace(let replay): spec.traffic[ti].source = .trace(replay.scaled(by: r))
+            }
+        })]
+        for (hi, shape) in t.shapes.enumerated() {
+            for field in shape.shape.fieldNames {
+                let help = "\(shape.name) \(field) on traffic into \(k)"
+                let get: @Sendable (ScenarioSpec) -> String = { $0.traffic[ti].shapes[hi].shape.field(field) ?? "" }
+                let set: @Sendable (inout ScenarioSpec, String) throws -> Void = { spec, v throws in
+                    try spec.traffic[ti].shapes[hi].shape.setField(field, v, key: "\(shape.name).\(field)")
                 }
+                out.append(Parameter("\(shape.name).\(field)", help, get: get, set: set))
+                out.append(Parameter("\(k).\(shape.name).\(field)", help, get: get, set: set))
             }
         }
         return out
@@ -144,21 +204,23 @@ extension ScenarioSpec {
 
 // MARK: Value parsing
 
-func parseInt(_ v: String, _ key: String, min: Int) throws -> Int {
-    guard let n = Int(v) else { throw ParameterError(key: key, message: "\"\(v)\" is not a whole number") }
-    guard n >= min else { throw ParameterError(key: key, message: "must be ≥ \(min) (got \(n))") }
+func parseInt(_ v: String, _ key: String, _ range: ClosedRange<Int>) throws -> Int {
+    guard let n = Int(v) else { throw ParameterError(key: key, message: "\"\(v)\" is not a whole number (allowed: \(range.lowerBound)…\(range.upperBound))") }
+    guard range.contains(n) else { throw ParameterError(key: key, message: "\(n) is out of range (allowed: \(range.lowerBound)…\(range.upperBound))") }
     return n
 }
 
-func parseDouble(_ v: String, _ key: String) throws -> Double {
-    guard let x = Double(v), x.isFinite else { throw ParameterError(key: key, message: "\"\(v)\" is not a number") }
+func parseDouble(_ v: String, _ key: String, _ range: ClosedRange<Double> = -1e12...1e12) throws -> Double {
+    guard let x = Double(v), x.isFinite else { throw ParameterError(key: key, message: "\"\(v)\" is not a number (allowed: \(range.lowerBound)…\(range.upperBound))") }
+    guard range.contains(x) else { throw ParameterError(key: key, message: "\(v) is out of range (allowed: \(range.lowerBound)…\(range.upperBound))") }
     return x
 }
 
-func parseDuration(_ v: String, _ key: String) throws -> SimDuration {
+func parseDuration(_ v: String, _ key: String, _ range: ClosedRange<SimDuration> = SimDuration.zero...SimDuration.days(366)) throws -> SimDuration {
     guard let d = SimDuration(parsing: v) else {
         throw ParameterError(key: key, message: "\"\(v)\" is not a duration (try 90s, 15m, 24h)")
     }
+    guard range.contains(d) else { throw ParameterError(key: key, message: "\(d) is out of range (allowed: \(range.lowerBound)…\(range.upperBound))") }
     return d
 }
 

@@ -68,11 +68,18 @@ public struct SimDuration: Hashable, Comparable, Sendable, CustomStringConvertib
 }
 
 extension SimDuration {
-    /// Parses `90s`, `15m`, `24h`, `2d`, `250ms`, `1h30m`, or a bare number of seconds.
+    /// The longest duration a clock of integer nanoseconds can hold (about 292 years).
+    public static let maximumSeconds = Double(Int64.max) / 1e9
+
+    /// Parses `90s`, `15m`, `24h`, `2d`, `250ms`, `1h30m`, or a bare number of seconds; nil for text
+    /// that is none of these, or a duration beyond ±`maximumSeconds`.
     public init?(parsing text: String) {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard !t.isEmpty else { return nil }
-        if let v = Double(t), v.isFinite { self = .seconds(v); return }
+        if let v = Double(t) {
+            guard v.isFinite, abs(v) < Self.maximumSeconds else { return nil }
+            self = .seconds(v); return
+        }
         var total = 0.0
         var number = ""
         var i = t.startIndex
@@ -98,7 +105,7 @@ extension SimDuration {
             number = ""
             sawUnit = true
         }
-        guard number.isEmpty, sawUnit, total.isFinite else { return nil }
+        guard number.isEmpty, sawUnit, total.isFinite, total < Self.maximumSeconds else { return nil }
         self = .seconds(total)
     }
 }

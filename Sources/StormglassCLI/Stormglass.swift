@@ -40,6 +40,8 @@ public struct Stormglass: ParsableCommand {
         } catch let e as StoreError {
             FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
             return Exit.badInput
+        } catch is Interrupted {
+            return Exit.interrupted
         } catch let e as InvalidInput {
             FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
             return Exit.badInput

@@ -49,4 +49,37 @@ import Testing
         #expect(f.name == "crash" && f.kind == "node-crash" && f.targetService == nil && f.start == 1800 && f.duration == nil)
         #expect(f.target == "1 random node")
     }
+
+    @Test func outOfRangeNumbersAreExit2WithTheAllowedRange() throws {
+        let db = temporaryDirectory("ranges") + "/x.sqlite"
+        let cases: [([String], String)] = [
+            (["run", "black-friday", "--duration", "1e12"], "from 1s to 366d"),
+            (["run", "black-friday", "--set", "checkout.concurrency=1e12"], "allowed: 1…100000"),
+            (["run", "black-friday", "--set", "checkout.concurrency=1000000000000"], "allowed: 1…100000"),
+            (["run", "black-friday", "--replications", "1000000000"], "must be in 1…10000"),
+            (["plan", "black-friday", "--find", "checkout.replicas", "--meet", "availability >= 99%", "--replications=-1"], "must be in 1…1000"),
+            (["sweep", "black-friday", "--vary", "checkout.replicas=1...1000000000"], "at most 10000"),
+            (["sweep", "black-friday", "--vary", "k=1...5:2:3"], "lo...hi or lo...hi:step"),
+            (["detect", "--csv", trace("art_daily_jumpsup.csv"), "--baseline=-5"], "must be in 3…100000"),
+            (["detect", "--csv", trace("art_daily_jumpsup.csv"), "--threshold", "nan"], "0.1…1000"),
+        ]
+        for (args, message) in cases {
+            let out = try stormglassProcess(args + (args[0] == "detect" ? [] : ["--db", db]))
+            #expect(out.code == 2, "\(args.joined(separator: " ")) exited \(out.code)")
+            #expect(out.stderr.contains(message), "\(args.joined(separator: " ")): \(out.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: db), "nothing was recorded")
+        // The largest seed wraps to 0 for the second replication instead of overflowing.
+        let wrap = try stormglassProcess(["run", "node-crash", "--seed", "18446744073709551615", "--replications", "2", "--duration", "35m", "--db", db, "--quiet"])
+        #expect(wrap.code == 0 && wrap.stdout.contains("seeds 18446744073709551615…0"))
+    }
+
+    @Test func aHugeGapInATraceIsRefusedAtOnce() throws {
+        let dir = temporaryDirectory("gap")
+        try "timestamp,value\n0,1\n300,2\n600,3\n1e15,4\n".write(toFile: dir + "/g.csv", atomically: true, encoding: .utf8)
+        let started = Date()
+        let out = try stormglassProcess(["forecast", "--csv", dir + "/g.csv"])
+        #expect(out.code == 2 && out.stderr.contains("longer than the 7 days that can be filled"))
+        #expect(Date().timeIntervalSince(started) < 30)
+    }
 }

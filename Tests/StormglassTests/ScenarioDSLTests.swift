@@ -107,7 +107,7 @@ import SimulationKernel
         #expect(throws: ParameterError(key: "checkout.maxReplica", message: "unknown parameter (did you mean \"checkout.maxReplicas\"?) (`stormglass list --parameters black-friday` lists them)")) {
             try s.set("checkout.maxReplica", "4")
         }
-        #expect(throws: ParameterError(key: "checkout.maxReplicas", message: "\"many\" is not a whole number")) {
+        #expect(throws: ParameterError(key: "checkout.maxReplicas", message: "\"many\" is not a whole number (allowed: 0…100000)")) {
             try s.set("checkout.maxReplicas", "many")
         }
         #expect(throws: ParameterError(key: "duration", message: "\"soon\" is not a duration (try 90s, 15m, 24h)")) {

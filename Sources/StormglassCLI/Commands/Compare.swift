@@ -29,7 +29,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         guard policies.count >= 1 else { throw InputError("give at least one --policy (e.g. --policy hpa --policy predictive)") }
-        guard replications >= 1 else { throw InputError("--replications must be ≥ 1") }
+        guard (1...10_000).contains(replications) else { throw InputError("--replications \(replications): must be in 1…10000") }
         let (base, params) = try options.resolve(scenario)
         var jobs: [RunJob] = []
         for p in policies {
@@ -38,12 +38,12 @@ struct Compare: ParsableCommand {
             for r in 0..<replications {
                 var ps = params
                 ps["policy"] = p
-                jobs.append(RunJob(spec: spec, seed: base.seed + UInt64(r), label: p, replication: r, parameters: ps))
+                jobs.append(RunJob(spec: spec, seed: base.seed &+ UInt64(r), label: p, replication: r, parameters: ps))
             }
         }
         let store = try ResultsStore(path: database.db)
         let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
-        print("\(scenario): \(policies.count) policies × \(replications) seed\(replications == 1 ? "" : "s") (\(base.seed)…\(base.seed + UInt64(replications - 1))), \(base.duration) each")
+        print("\(scenario): \(policies.count) policies × \(replications) seed\(replications == 1 ? "" : "s") (\(base.seed)…\(base.seed &+ UInt64(replications - 1))), \(base.duration) each")
         print(try ComparisonReport.table(store, groups: policies.map { p in (p, done.filter { $0.job.label == p }.map(\.runID)) }))
         if charts.plots {
             for p in policies { if let id = done.first(where: { $0.job.label == p })?.runID { charts.draw(database: database.db, run: id, prefix: "\(scenario)-\(p)") } }

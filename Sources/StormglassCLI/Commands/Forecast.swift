@@ -54,7 +54,7 @@ struct Forecast: ParsableCommand {
             warm = d.seconds
         }
         let evaluation = RollingOriginEvaluation(series: series, step: step, horizons: horizons, models: models, warmup: warm)
-        let result = evaluation.run()
+        let result = try evaluation.run()
         print("\(csv): \(series.points.count) points every \(SimDuration.seconds(step)), "
               + "\(String(format: "%.1f", span / 86_400)) days; scored after \(SimDuration.seconds(warm)) of history; "
               + "MASE scaled by \(result.seasonalScale ? "seasonal-naive (1 day)" : "naive (lag 1: less than a day of data)")")
@@ -101,59 +101,6 @@ func parseHorizons(_ text: String, step: Double) throws -> [Double] {
     }
 }
 
-/// Feeds a series through forecasters one point at a time and scores every forecast.
-struct RollingOriginEvaluation {
-    let series: MetricSeries
-    let step: Double
-    let horizons: [Double]
-    let models: [ForecastModel]
-    var warmup: Double = 0
-
-    struct Result {
-        var figures: [AccuracyFigures]
-        var scored: [AccuracyTracker.Scored]
-        var seasonalScale: Bool
-    }
-
-    func run() -> Result {
-        let steps = horizons.map { Int(($0 / step).rounded()) }
-        var forecasters = models.map { $0.make(step: step, horizons: steps) }
-        var tracker = AccuracyTracker(step: step)
-        let scoreFrom = (series.points.first?.time ?? 0) + warmup
-        var scored: [AccuracyTracker.Scored] = []
-        var last: MetricSeries.Point?
-        for p in series.points {
-            // Fill gaps by linear interpolation so models see a regular grid; only real points are scored.
-            if let l = last {
-                let missing = Int(((p.time - l.time) / step).rounded()) - 1
-                if missing > 0 {
-                    for k in 1...missing {
-                        let t = l.time + Double(k) * step
-                        let v = l.value + (p.value - l.value) * Double(k) / Double(missing + 1)
-                        for i in forecasters.indices { forecasters[i].observe(v, at: t) }
-                        if t >= scoreFrom { forecastAll(&forecasters, &tracker, at: t, steps) }
-                    }
-                }
-            }
-            scored += tracker.observe(p.value, at: p.time)
-            for i in forecasters.indices { forecasters[i].observe(p.value, at: p.time) }
-            if p.time >= scoreFrom { forecastAll(&forecasters, &tracker, at: p.time, steps) }
-            last = p
-        }
-        let figures = tracker.report.sorted { ($0.model, $0.horizon) < ($1.model, $1.horizon) }
-            .sorted { a, b in (models.firstIndex { $0.rawValue == a.model } ?? 0) < (models.firstIndex { $0.rawValue == b.model } ?? 0) }
-        return Result(figures: figures, scored: scored, seasonalScale: tracker.masesAreSeasonal)
-    }
-
-    func forecastAll(_ forecasters: inout [any Forecaster], _ tracker: inout AccuracyTracker, at t: Double, _ steps: [Int]) {
-        for f in forecasters {
-            for (h, s) in zip(horizons, steps) {
-                if let fc = f.forecast(stepsAhead: s) { tracker.record(model: f.name, horizon: h, madeAt: t, forecast: fc) }
-            }
-        }
-    }
-}
-
 struct Detect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List anomalies in a metric history (timestamp,value CSV).",
@@ -175,6 +122,10 @@ struct Detect: ParsableCommand {
     var baseline: Int = 60
 
     func run() throws {
+        guard (3...100_000).contains(baseline) else { throw InputError("--baseline \(baseline): must be in 3…100000 points") }
+        if let threshold { guard threshold.isFinite, (0.1...1000).contains(threshold) else {
+            throw InputError("--threshold \(threshold): must be a number of standard deviations in 0.1…1000")
+        } }
         guard let kind = MetricKind(rawValue: kind) else {
             throw InputError("--kind \(self.kind): one of \(MetricKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -185,17 +136,7 @@ struct Detect: ParsableCommand {
         do { series = try MetricSeries.load(csv: csv) } catch let e as TraceError { throw InputError(e.description) }
         let step = series.typicalInterval
         var detector = AnomalyDetector(kind: kind, method: method, threshold: threshold, step: step, baseline: baseline)
-        var episodes: [(start: Double, end: Double, peak: Anomaly, count: Int)] = []
-        for p in series.points {
-            guard let a = detector.observe(p.value, at: p.time) else { continue }
-            if var last = episodes.last, p.time - last.end <= step * 1.5 {
-                last.end = p.time; last.count += 1
-                if abs(a.score) > abs(last.peak.score) { last.peak = a }
-                episodes[episodes.count - 1] = last
-            } else {
-                episodes.append((p.time, p.time, a, 1))
-            }
-        }
+        let episodes = try AnomalyEpisode.find(in: series, with: &detector, step: step)
         print("\(csv): \(series.points.count) points, \(method.rawValue) detector, threshold \(detector.threshold)σ (critical \(detector.critical)σ)")
         var t = TextTable(["start", "end", "points", "peak value", "expected", "score", "severity"])
         for e in episodes {

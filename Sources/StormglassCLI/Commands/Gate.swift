@@ -41,7 +41,7 @@ struct GateCommand: ParsableCommand {
 
     func run() throws {
         guard !scenarios.isEmpty else { throw InputError("name at least one scenario") }
-        guard replications >= 1 else { throw InputError("--replications must be ≥ 1") }
+        guard (1...10_000).contains(replications) else { throw InputError("--replications \(replications): must be in 1…10000") }
         var extra: [Gate] = []
         for g in gates {
             do { extra.append(try Gate(g, wholeInterval: wholeInterval)) } catch let e as GateError { throw InputError(e.description) }
@@ -62,7 +62,7 @@ struct GateCommand: ParsableCommand {
         let store = try ResultsStore(path: database.db)
         var outcomes: [GateOutcome] = []
         for s in resolved {
-            let jobs = (0..<replications).map { RunJob(spec: s.spec, seed: s.spec.seed + UInt64($0), label: "gate", replication: $0, parameters: s.params) }
+            let jobs = (0..<replications).map { RunJob(spec: s.spec, seed: s.spec.seed &+ UInt64($0), label: "gate", replication: $0, parameters: s.params) }
             let started = Date()
             let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
             let wall = Date().timeIntervalSince(started)

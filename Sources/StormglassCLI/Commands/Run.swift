@@ -28,11 +28,11 @@ struct Run: ParsableCommand {
     @OptionGroup var charts: ChartOptions
 
     func run() throws {
-        guard replications >= 1 else { throw InputError("--replications must be ≥ 1") }
+        guard (1...10_000).contains(replications) else { throw InputError("--replications \(replications): must be in 1…10000") }
         let (spec, params) = try options.resolve(scenario)
         let store = try ResultsStore(path: database.db)
         let jobs = (0..<replications).map {
-            RunJob(spec: spec, seed: spec.seed + UInt64($0), label: label, replication: $0, parameters: params)
+            RunJob(spec: spec, seed: spec.seed &+ UInt64($0), label: label, replication: $0, parameters: params)
         }
         let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
         for c in done where replications == 1 {
@@ -43,7 +43,7 @@ struct Run: ParsableCommand {
             print(try SummaryReport.run(store, c.runID))
         }
         if replications > 1 {
-            print("runs \(done.map { String($0.runID) }.joined(separator: ", ")): \(spec.name), seeds \(spec.seed)…\(spec.seed + UInt64(replications - 1))")
+            print("runs \(done.map { String($0.runID) }.joined(separator: ", ")): \(spec.name), seeds \(spec.seed)…\(spec.seed &+ UInt64(replications - 1))")
             print(try SummaryReport.replications(store, done.map(\.runID)))
         }
         if charts.plots, let last = done.last { charts.draw(database: database.db, run: last.runID) }

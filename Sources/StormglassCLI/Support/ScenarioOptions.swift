@@ -29,8 +29,8 @@ struct ScenarioOptions: ParsableArguments {
             params[key] = value
         }
         if let duration {
-            guard let d = SimDuration(parsing: duration), d > .zero else {
-                throw InputError("--duration \(duration): not a duration (try 90s, 15m, 24h)")
+            guard let d = SimDuration(parsing: duration), d >= .seconds(1), d <= .days(366) else {
+                throw InputError("--duration \(duration): not a duration from 1s to 366d (try 90s, 15m, 24h)")
             }
             spec.duration = d
             params["duration"] = duration

@@ -1,0 +1,102 @@
+import ClusterModel
+import ControlPlane
+import Foundation
+import SimulationKernel
+
+/// Stopped by Ctrl-C or SIGTERM before the work was done.
+public struct Interrupted: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "interrupted" }
+}
+
+/// Feeds a series through forecasters one point at a time and scores every forecast.
+public struct RollingOriginEvaluation {
+    public let series: MetricSeries
+    public let step: Double
+    public let horizons: [Double]
+    public let models: [ForecastModel]
+    public var warmup: Double = 0
+    /// Gaps up to this long are filled by linear interpolation; a longer one is refused (filling it
+    /// would cost time and memory in proportion to its length).
+    public static let longestGap = 7 * 86_400.0
+
+    public init(series: MetricSeries, step: Double, horizons: [Double], models: [ForecastModel], warmup: Double = 0) {
+        self.series = series; self.step = step; self.horizons = horizons; self.models = models; self.warmup = warmup
+    }
+
+    public struct Result {
+        public var figures: [AccuracyFigures]
+        public var scored: [AccuracyTracker.Scored]
+        public var seasonalScale: Bool
+    }
+
+    /// Scores every model; stops (throwing `Interrupted`) when an interrupt is requested.
+    public func run() throws -> Result {
+        for (a, b) in zip(series.points, series.points.dropFirst()) where b.time - a.time > Self.longestGap {
+            throw InvalidInput(String(format: "the series has a gap of %.4g days after t = %.0f s, longer than the %.0f days that can be filled; split the series there",
+                                      (b.time - a.time) / 86_400, a.time, Self.longestGap / 86_400))
+        }
+        let steps = horizons.map { Int(($0 / step).rounded()) }
+        var forecasters = models.map { $0.make(step: step, horizons: steps) }
+        var tracker = AccuracyTracker(step: step)
+        let scoreFrom = (series.points.first?.time ?? 0) + warmup
+        var scored: [AccuracyTracker.Scored] = []
+        var last: MetricSeries.Point?
+        for (n, p) in series.points.enumerated() {
+            if n % 1024 == 0, Interrupt.isRequested { throw Interrupted() }
+            // Fill gaps by linear interpolation so models see a regular grid; only real points are scored.
+            if let l = last {
+                let missing = Int(((p.time - l.time) / step).rounded()) - 1
+                if missing > 0 {
+                    for k in 1...missing {
+                        let t = l.time + Double(k) * step
+                        let v = l.value + (p.value - l.value) * Double(k) / Double(missing + 1)
+                        for i in forecasters.indices { forecasters[i].observe(v, at: t) }
+                        if t >= scoreFrom { forecastAll(&forecasters, &tracker, at: t, steps) }
+                    }
+                }
+            }
+            scored += tracker.observe(p.value, at: p.time)
+            for i in forecasters.indices { forecasters[i].observe(p.value, at: p.time) }
+            if p.time >= scoreFrom { forecastAll(&forecasters, &tracker, at: p.time, steps) }
+            last = p
+        }
+        let figures = tracker.report.sorted { ($0.model, $0.horizon) < ($1.model, $1.horizon) }
+            .sorted { a, b in (models.firstIndex { $0.rawValue == a.model } ?? 0) < (models.firstIndex { $0.rawValue == b.model } ?? 0) }
+        return Result(figures: figures, scored: scored, seasonalScale: tracker.masesAreSeasonal)
+    }
+
+    private func forecastAll(_ forecasters: inout [any Forecaster], _ tracker: inout AccuracyTracker, at t: Double, _ steps: [Int]) {
+        for f in forecasters {
+            for (h, s) in zip(horizons, steps) {
+                if let fc = f.forecast(stepsAhead: s) { tracker.record(model: f.name, horizon: h, madeAt: t, forecast: fc) }
+            }
+        }
+    }
+}
+
+
+/// Consecutive anomalous points (no more than 1.5 steps apart) merged into one episode, its peak the
+/// point with the largest score.
+public struct AnomalyEpisode: Sendable {
+    public var start: Double, end: Double
+    public var peak: Anomaly
+    public var count: Int
+
+    /// Runs `detector` over the series; stops (throwing `Interrupted`) when an interrupt is requested.
+    public static func find(in series: MetricSeries, with detector: inout AnomalyDetector, step: Double) throws -> [AnomalyEpisode] {
+        var episodes: [AnomalyEpisode] = []
+        for (n, p) in series.points.enumerated() {
+            if n % 1024 == 0, Interrupt.isRequested { throw Interrupted() }
+            guard let a = detector.observe(p.value, at: p.time) else { continue }
+            if var last = episodes.last, p.time - last.end <= step * 1.5 {
+                last.end = p.time; last.count += 1
+                if abs(a.score) > abs(last.peak.score) { last.peak = a }
+                episodes[episodes.count - 1] = last
+            } else {
+                episodes.append(AnomalyEpisode(start: p.time, end: p.time, peak: a, count: 1))
+            }
+        }
+        return episodes
+    }
+}
