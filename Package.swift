@@ -59,7 +59,7 @@ let package = Package(
         ),
         .target(
             name: "Stormglass",
-            dependencies: ["StormglassCLI", "Lab", "ScenarioKit", "ControlPlane", "Chaos", "ClusterModel", "SimulationKernel", "Statistics", "Telemetry"]
+            dependencies: ["StormglassCLI", "Lab", "Reports", "Recorder", "ScenarioKit", "ControlPlane", "Chaos", "ClusterModel", "SimulationKernel", "Statistics", "Telemetry"]
         ),
         .executableTarget(name: "stormglass", dependencies: ["Stormglass", "Scenarios"]),
         .testTarget(name: "SimulationKernelTests", dependencies: ["SimulationKernel"]),
@@ -70,7 +70,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StormglassTests",
-            dependencies: ["ScenarioKit", "Scenarios", "Lab", "Reports", "Recorder", "StormglassCLI", "ControlPlane", "Charts", "Chaos", "Statistics",
+            dependencies: ["Stormglass", "ScenarioKit", "Scenarios", "Lab", "Reports", "Recorder", "StormglassCLI", "ControlPlane", "Charts", "Chaos", "Statistics",
                            "Telemetry", "ClusterModel", "SimulationKernel", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],

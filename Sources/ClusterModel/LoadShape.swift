@@ -17,6 +17,8 @@ public enum LoadShape: Sendable, Equatable {
     case flashCrowd(start: SimDuration, multiplier: Double, halfLife: SimDuration)
     /// Multiplicative log-normal noise, constant for each `every` bucket, clamped to ±3σ.
     case noise(sigma: Double, every: SimDuration)
+    /// A shape of your own (`TrafficShape`).
+    case custom(CustomShape)
 
     /// The factor at `t` seconds. `noiseSeed` keeps noise a pure function of the run seed and time.
     @inlinable
@@ -42,6 +44,8 @@ public enum LoadShape: Sendable, Equatable {
         case .noise(let sigma, let every):
             let bucket = UInt64(bitPattern: Int64((t / every.seconds).rounded(.down)))
             return LoadShape.noiseFactor(sigma: sigma, seed: noiseSeed, bucket: bucket)
+        case .custom(let c):
+            return c.shape.factor(at: t)
         }
     }
 
@@ -49,6 +53,7 @@ public enum LoadShape: Sendable, Equatable {
     /// and unimodal or piecewise linear, so the extremes lie at the ends or at known points inside).
     /// The arrival process thins against the highest and accepts below the lowest unevaluated.
     public func factorRange(from t0: Double, to t1: Double, noiseSeed: UInt64) -> (lower: Double, upper: Double) {
+        if case .custom(let c) = self { return c.shape.factorRange(from: t0, to: t1) }
         func f(_ t: Double) -> Double { factor(at: t, noiseSeed: noiseSeed) }
         let (start, end) = (f(t0), f(t1))
         var lower = min(start, end), upper = max(start, end)
@@ -74,6 +79,8 @@ public enum LoadShape: Sendable, Equatable {
             let b0 = Int64((t0 / every.seconds).rounded(.down)), b1 = Int64((t1 / every.seconds).rounded(.down))
             if b1 - b0 > 8 { return (exp(-3 * sigma), exp(3 * sigma)) }
             for b in b0...b1 { include(LoadShape.noiseFactor(sigma: sigma, seed: noiseSeed, bucket: UInt64(bitPattern: b))) }
+        case .custom:
+            break
         }
         return (lower, upper)
     }
@@ -122,6 +129,8 @@ public enum LoadShape: Sendable, Equatable {
             if sigma < 0 { p.append("noise sigma must be ≥ 0") }
             if every <= .zero { p.append("noise bucket must be > 0") }
             return p
+        case .custom(let c):
+            return c.shape.problems
         }
     }
 }

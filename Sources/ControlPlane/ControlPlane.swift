@@ -83,7 +83,7 @@ public struct ControlPlane: Sendable {
             for sample in scrape.services {
                 if predictors[sample.service] == nil {
                     predictors[sample.service] = ServicePredictor(service: sample.service, step: sample.interval,
-                                                                  horizons: predictorSettings.horizons)
+                                                                  horizons: predictorSettings.horizons, extraModels: predictorSettings.extraModels)
                 }
                 out.predictions += predictors[sample.service]!.observe(sample.arrivalRate, at: sample.time)
             }

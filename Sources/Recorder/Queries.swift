@@ -63,24 +63,6 @@ extension ResultsStore {
         try read { db in try ServiceRow.filter(Column("run_id") == run).order(Column("rowid")).fetchAll(db).map(\.service) }
     }
 
-    /// Runs an arbitrary read-only query, returning column names and rows as text (for export).
-    public func query(_ sql: String, arguments: [DatabaseValueConvertible?] = []) throws -> (columns: [String], rows: [[String]]) {
-        try read { db in
-            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
-            let columns = try rows.first.map { Array($0.columnNames) } ?? db.makeStatement(sql: sql).columnNames
-            return (columns, rows.map { row in
-                row.databaseValues.map { v in
-                    switch v.storage {
-                    case .null: return ""
-                    case .int64(let i): return String(i)
-                    case .double(let d): return String(d)
-                    case .string(let s): return s
-                    case .blob(let b): return b.base64EncodedString()
-                    }
-                }
-            })
-        }
-    }
 }
 
 extension ResultsStore {

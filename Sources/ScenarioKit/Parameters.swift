@@ -239,6 +239,7 @@ extension LoadShape {
         case .surge: return ["multiplier", "start", "rampUp", "hold", "decay"]
         case .flashCrowd: return ["multiplier", "start", "halfLife"]
         case .noise: return ["sigma"]
+        case .custom: return []
         }
     }
 
@@ -294,6 +295,8 @@ extension LoadShape {
             self = .flashCrowd(start: s, multiplier: m, halfLife: h)
         case .noise(_, let every):
             self = .noise(sigma: try parseDouble(v, key), every: every)
+        case .custom:
+            break
         }
     }
 }

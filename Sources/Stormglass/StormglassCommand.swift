@@ -1,6 +1,9 @@
 @_exported import Chaos
 @_exported import ClusterModel
 @_exported import ControlPlane
+@_exported import Lab
+@_exported import Recorder
+@_exported import Reports
 @_exported import ScenarioKit
 @_exported import SimulationKernel
 @_exported import Statistics

@@ -136,4 +136,49 @@ import Testing
         #expect(summary.hasPrefix("\(listed.count) anomal"))
         #expect(summary.contains("(\(listed.filter { $0.hasSuffix("critical") }.count) critical)"))
     }
+
+    @Test func benchPrintsOneNamedFigureWithItsUnitPerLine() throws {
+        let out = try stormglassProcess(["bench", "--only", "autoscaler", "--only", "predictor"])
+        #expect(out.code == 0)
+        let lines = out.lines.filter { !$0.isEmpty }
+        let names = ["autoscaler_hpa_decide_us", "autoscaler_predictive_decide_us", "predictor_auto_update_and_forecast_us"]
+        for name in names { #expect(lines.contains { $0.hasPrefix(name + ": ") }, "no \(name) in \(out.stdout)") }
+        for line in lines {
+            let parts = line.split(separator: " ")
+            #expect(parts.count == 3 && parts[0].hasSuffix(":") && (Double(parts[1]) ?? -1) > 0 && parts[2] == "µs", "\(line)")
+        }
+    }
+
+    @Test func listShowAndExportPrintWhatTheDatabaseHolds() throws {
+        let list = try stormglassProcess(["list"])
+        for name in ["steady-day", "black-friday", "node-crash", "latency-injection", "claims-backlog"] {
+            #expect(list.lines.contains { $0.hasPrefix(name + " ") }, "list lacks \(name)")
+        }
+        let params = try stormglassProcess(["list", "--parameters", "node-crash"])
+        #expect(params.lines.contains { $0.hasPrefix("api.replicas ") && $0.contains(" 16 ") })
+        #expect(params.lines.contains { $0.hasPrefix("general.count ") && $0.contains(" 4 ") })
+
+        let dir = temporaryDirectory()
+        let db = dir + "/s.sqlite"
+        #expect(try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", db, "--quiet"]).code == 0)
+        let show = try stormglassProcess(["show", db])
+        #expect(show.stdout.hasPrefix("run 1: node-crash, seed 1, finished"))
+        // The requests column equals the samples' sum of finished requests (DESIGN.md's denominator).
+        let requests = try DatabaseQueue(path: db).read {
+            try Int.fetchOne($0, sql: "SELECT SUM(completed + failed + rejected + timed_out) FROM service_samples")
+        }
+        let api = try #require(row(show, "api"))
+        #expect(api[1] == String(requests ?? -1))
+        #expect(show.stdout.contains("crash     30m"), "the fault table lists the crash at 30m: \(show.stdout)")
+
+        let export = try stormglassProcess(["export", db, "--csv", "--table", "events"])
+        let lines = export.lines.filter { !$0.isEmpty }
+        #expect(lines.first == "run_id,t,kind,subject,detail")
+        let events = try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM events") }
+        #expect(lines.count - 1 == events)
+        #expect(lines.contains { $0.hasPrefix("1,1800.0,fault-start,crash,") })
+
+        let merged = try stormglassProcess(["merge", db, db.replacingOccurrences(of: "s.sqlite", with: "s.sqlite"), "-o", dir + "/m.sqlite"])
+        #expect(merged.code == 0 && merged.stdout.contains("merged 2 runs from 2 databases into \(dir)/m.sqlite"))
+    }
 }

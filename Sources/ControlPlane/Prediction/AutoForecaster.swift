@@ -30,12 +30,13 @@ public struct AutoForecaster: Forecaster {
     let errorWindow = 200
     let errorWeight: Double
 
-    public init(step: Double, horizons: [Int]) {
+    /// - Parameter extra: forecasters of the user's, competing with the built-in ones.
+    public init(step: Double, horizons: [Int], extra: [any Forecaster] = []) {
         self.horizons = horizons.isEmpty ? [1] : horizons
         errorWeight = min(0.05, max(0.002, step / 86_400))
         models = [LinearTrendForecaster(step: step), HoltWintersForecaster(step: step),
                   SeasonalDecompositionForecaster(step: step), EWMAForecaster(step: step),
-                  SeasonalNaiveForecaster(step: step)]
+                  SeasonalNaiveForecaster(step: step)] + extra
         let maxH = self.horizons.max()! + 1
         pending = Array(repeating: Array(repeating: Array(repeating: nil, count: maxH), count: self.horizons.count), count: models.count)
         ensemblePending = Array(repeating: Array(repeating: nil, count: maxH), count: self.horizons.count)

@@ -6,9 +6,21 @@ public struct PredictorSettings: Sendable, Equatable {
     /// Horizons in seconds.
     public var horizons: [Double]
     public var enabled: Bool
-    public init(horizons: [Double] = [60, 300, 900], enabled: Bool = true) {
-        self.horizons = horizons; self.enabled = enabled
+    /// Forecasters of your own, run beside the built-in ones inside the auto ensemble (which blends
+    /// whichever two are most accurate lately) and scored like them.
+    public var extraModels: [ForecasterModel]
+    public init(horizons: [Double] = [60, 300, 900], enabled: Bool = true, extraModels: [ForecasterModel] = []) {
+        self.horizons = horizons; self.enabled = enabled; self.extraModels = extraModels
     }
+}
+
+/// A forecaster of your own, by name: `ForecasterModel("weekday-mean") { step in WeekdayMean(step: step) }`.
+public struct ForecasterModel: Sendable, Equatable {
+    public let name: String
+    /// A fresh forecaster for a series sampled every `step` seconds.
+    public let make: @Sendable (_ step: Double) -> any Forecaster
+    public init(_ name: String, make: @escaping @Sendable (_ step: Double) -> any Forecaster) { self.name = name; self.make = make }
+    public static func == (a: ForecasterModel, b: ForecasterModel) -> Bool { a.name == b.name }
 }
 
 /// Forecasts one service's arrival rate every scrape with the auto ensemble, keeps every model's
@@ -22,12 +34,12 @@ public struct ServicePredictor: Sendable {
     public private(set) var forecaster: AutoForecaster
     var tracker: AccuracyTracker
 
-    public init(service: String, step: Double, horizons: [Double]) {
+    public init(service: String, step: Double, horizons: [Double], extraModels: [ForecasterModel] = []) {
         self.service = service
         self.step = step
         self.horizons = horizons
         steps = horizons.map { max(1, Int(($0 / step).rounded())) }
-        forecaster = AutoForecaster(step: step, horizons: steps)
+        forecaster = AutoForecaster(step: step, horizons: steps, extra: extraModels.map { $0.make(step) })
         tracker = AccuracyTracker(step: step)
     }
 

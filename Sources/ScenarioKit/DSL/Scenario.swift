@@ -77,8 +77,9 @@ import SimulationKernel
 /// What the predictor forecasts during the run (arrival rate per service) and how far ahead.
 public struct Predict: ScenarioComponent {
     let settings: PredictorSettings
-    public init(horizons: [SimDuration] = [.minutes(1), .minutes(5), .minutes(15)], enabled: Bool = true) {
-        settings = PredictorSettings(horizons: horizons.map(\.seconds), enabled: enabled)
+    /// - Parameter models: forecasters of your own, run and scored beside the built-in ones.
+    public init(horizons: [SimDuration] = [.minutes(1), .minutes(5), .minutes(15)], enabled: Bool = true, models: [ForecasterModel] = []) {
+        settings = PredictorSettings(horizons: horizons.map(\.seconds), enabled: enabled, extraModels: models)
     }
     public func apply(to spec: inout ScenarioSpec) { spec.predictor = settings }
 }

@@ -114,3 +114,13 @@ public struct Noise: TrafficComponent {
         shape = .noise(sigma: sigma, every: every)
     }
 }
+
+/// A traffic shape of your own: `Shape(LunchPeak(), name: "lunch")` (named after the shape by default).
+public struct Shape: TrafficComponent {
+    public let name: String
+    public let shape: LoadShape
+    public init(_ shape: some TrafficShape, name: String? = nil) {
+        self.name = name ?? shape.name
+        self.shape = .custom(CustomShape(shape))
+    }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Lab
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,7 +25,7 @@ struct Bench: ParsableCommand {
             case .daily: Benchmarks.dailyCycle().forEach { print($0.line) }
             case .predictor: Benchmarks.predictor().forEach { print($0.line) }
             case .autoscaler: Benchmarks.autoscaler().forEach { print($0.line) }
-            case .recording: try Benchmarks.recordingOverhead().forEach { print($0.line) }
+            case .recording: try Benchmarks.recordingOverhead(try ScenarioCatalog.require("black-friday").spec).forEach { print($0.line) }
             case .memory:
                 let one = try probe(days: 1), seven = try probe(days: 7)
                 print(Benchmarks.Figure(name: "peak_memory_1_day_mib", value: one, unit: "MiB").line)

@@ -1,4 +1,3 @@
-import Lab
 import ClusterModel
 import ControlPlane
 import Foundation
@@ -8,12 +7,14 @@ import SimulationKernel
 import Telemetry
 
 /// The figures `stormglass bench` prints, one `name: value unit` line each.
-enum Benchmarks {
-    struct Figure {
-        var name: String
-        var value: Double
-        var unit: String
-        var line: String {
+/// The performance figures `stormglass bench` prints, one `name: value unit` line each.
+public enum Benchmarks {
+    public struct Figure: Sendable {
+        public var name: String
+        public var value: Double
+        public var unit: String
+        public init(name: String, value: Double, unit: String) { self.name = name; self.value = value; self.unit = unit }
+        public var line: String {
             let v = abs(value) >= 1000 ? String(format: "%.0f", value) : String(format: "%.3g", value)
             return "\(name): \(v) \(unit)"
         }
@@ -27,7 +28,7 @@ enum Benchmarks {
 
     /// M/M/c, λ = 45/s, μ = 1/s, c = 50 (50 single-slot replicas pulling from one queue), 1,000,000
     /// customers. Events = arrivals + service completions, about two per customer.
-    static func mmc(customers: Int = 1_000_000) -> [Figure] {
+    public static func mmc(customers: Int = 1_000_000) -> [Figure] {
         let service = ServiceSpec(name: "mmc", replicas: 50, concurrency: 1, cpuMillicores: 100, memoryMiB: 64,
                                   serviceTime: .exponential(mean: 1), queueCapacity: nil, timeout: nil, routing: .sharedQueue)
         let spec = ClusterSpec(pools: [NodePoolSpec(name: "pool", count: 1, cpuMillicores: 1_000_000, memoryMiB: 1_000_000)],
@@ -43,7 +44,7 @@ enum Benchmarks {
 
     /// 24 simulated hours of one load-balanced service at a mean of 1,000 requests/s with a daily
     /// cycle (±50 %), scraped every 15 s, no recording.
-    static func dailyCycle(hours: Double = Double(ProcessInfo.processInfo.environment["STORMGLASS_BENCH_HOURS"] ?? "24") ?? 24) -> [Figure] {
+    public static func dailyCycle(hours: Double = Double(ProcessInfo.processInfo.environment["STORMGLASS_BENCH_HOURS"] ?? "24") ?? 24) -> [Figure] {
         let service = ServiceSpec(name: "web", replicas: 12, concurrency: 8,
                                   serviceTime: .lognormal(median: 0.020, p99: 0.100), queueCapacity: 100)
         let spec = ClusterSpec(pools: [NodePoolSpec(name: "pool", count: 4)], services: [service],
@@ -66,8 +67,7 @@ enum Benchmarks {
     }
 
     /// black-friday with and without recording to SQLite (best of `repeats` each).
-    static func recordingOverhead(repeats: Int = 3) throws -> [Figure] {
-        let spec = try ScenarioCatalog.require("black-friday").spec
+    public static func recordingOverhead(_ spec: ScenarioSpec, repeats: Int = 3) throws -> [Figure] {
         var bare = Double.infinity, recorded = Double.infinity
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("stormglass-bench-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -80,7 +80,7 @@ enum Benchmarks {
 
             let store = try ResultsStore(path: dir.appendingPathComponent("bench-\(i).sqlite").path)
             t0 = wallClock()
-            let executor = RunExecutor(store: store, progress: ProgressLine(quiet: true))
+            let executor = RunExecutor(store: store)
             _ = try executor.runOne(RunJob(spec: spec, seed: spec.seed, label: "", replication: 0, parameters: [:]), showRunProgress: false)
             recorded = min(recorded, wallClock() - t0)
         }
@@ -90,7 +90,7 @@ enum Benchmarks {
     }
 
     /// Peak resident memory of a recorded run of `days` simulated days (in a fresh process).
-    static func peakMemoryOfRun(days: Double) throws -> Double {
+    public static func peakMemoryOfRun(days: Double) throws -> Double {
         let service = ServiceSpec(name: "web", replicas: 4, concurrency: 8, serviceTime: .lognormal(median: 0.020, p99: 0.100))
         var spec = ScenarioSpec(name: "memory-probe", summary: "")
         spec.duration = .days(days)
@@ -103,14 +103,14 @@ enum Benchmarks {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("stormglass-mem-\(getpid()).sqlite").path
         defer { for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let store = try ResultsStore(path: path)
-        _ = try RunExecutor(store: store, progress: ProgressLine(quiet: true))
+        _ = try RunExecutor(store: store)
             .runOne(RunJob(spec: spec, seed: 1, label: "", replication: 0, parameters: [:]), showRunProgress: false)
         return peakResidentMiB()
     }
 
     /// One observation plus a forecast at each of 3 horizons, for the auto ensemble and each model,
     /// on a daily series at 5-minute resolution (a one-day season window), after 3 days of warm-up.
-    static func predictor(days: Int = 10) -> [Figure] {
+    public static func predictor(days: Int = 10) -> [Figure] {
         let step = 300.0, perDay = 288
         let n = days * perDay
         var rng = RandomStream(seed: 1, name: "bench-series")
@@ -138,7 +138,7 @@ enum Benchmarks {
 
     /// One scaling decision for one service (policy evaluation + safety layer), per policy kind, on a
     /// day of 15-second samples with a daily cycle. The predictor's own update is measured separately.
-    static func autoscaler(samples: Int = 5760) -> [Figure] {
+    public static func autoscaler(samples: Int = 5760) -> [Figure] {
         let policies: [(String, any ScalingPolicy)] = [("hpa", .hpa(HPAConfig())), ("threshold", .threshold(ThresholdConfig())),
                                                    ("predictive", .predictive(PredictiveConfig(leadTime: 150))),
                                                    ("queue", .queue(QueueConfig()))]
