@@ -12,6 +12,10 @@ public final class ResultsStore {
     /// Errors are `StoreError`s in words: unwritable folder, locked, not a database.
     public init(path: String, busyTimeout: Double = 10) throws {
         self.path = path
+        // SQLite would accept these and keep the results nowhere (a temporary or in-memory database).
+        if path.trimmingCharacters(in: .whitespaces).isEmpty || path == ":memory:" || path.hasPrefix("file:") {
+            throw StoreError(description: "\(path.isEmpty ? "an empty name" : path) is not a file path: results would be kept nowhere; give a file such as results/run.sqlite")
+        }
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
             do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {

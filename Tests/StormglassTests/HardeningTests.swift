@@ -82,4 +82,12 @@ import Testing
         #expect(out.code == 2 && out.stderr.contains("longer than the 7 days that can be filled"))
         #expect(Date().timeIntervalSince(started) < 30)
     }
+
+    @Test func aDatabaseThatWouldKeepNothingIsRefused() throws {
+        for db in ["", "file:x?mode=memory", ":memory:"] {
+            let out = try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", db, "--quiet"])
+            #expect(out.code == 2 && out.stderr.contains("results would be kept nowhere"), "--db \(db): \(out.code) \(out.stderr)")
+            #expect(!out.stdout.contains("results:"))
+        }
+    }
 }
