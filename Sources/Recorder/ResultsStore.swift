@@ -22,6 +22,10 @@ public final class ResultsStore {
                 throw StoreError.unwritable(path: path, reason: "cannot create folder \(dir)")
             }
         }
+        // An existing file must be ours before anything is written to it (an empty file is a new database).
+        if ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) > 0 {
+            try Self.requireStormglassDatabase(path)
+        }
         var config = Configuration()
         // Another process writing (a second run on the same file) is waited for, not failed at once.
         config.busyMode = .timeout(busyTimeout)
@@ -46,9 +50,28 @@ public final class ResultsStore {
     }
 
     /// Opens an existing database for reading; a missing file is an error rather than a new file.
+    /// Like `init`, but a missing file is an error. (Either refuses another application's SQLite file
+    /// before anything is written to it: no WAL switch, no tables added.)
     public static func open(existing path: String) throws -> ResultsStore {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missing(path: path) }
         return try ResultsStore(path: path)
+    }
+
+    /// Looks at the file read-only: it must hold GRDB's migration record with our first migration and a
+    /// `runs` table.
+    static func requireStormglassDatabase(_ path: String) throws {
+        var config = Configuration()
+        config.readonly = true
+        let isOurs: Bool
+        do {
+            isOurs = try DatabaseQueue(path: path, configuration: config).read { db in
+                guard try db.tableExists("grdb_migrations"), try db.tableExists(RunRow.databaseTableName) else { return false }
+                return try Bool.fetchOne(db, sql: "SELECT COUNT(*) > 0 FROM grdb_migrations WHERE identifier = 'v1'") ?? false
+            }
+        } catch let e as DatabaseError {
+            throw StoreError(path: path, e)
+        }
+        guard isOurs else { throw StoreError(description: "\(path) is not a Stormglass results database; nothing was changed in it") }
     }
 
     /// Runs `body` in one transaction; `StoreError` in words on failure.

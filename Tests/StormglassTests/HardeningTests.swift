@@ -90,4 +90,19 @@ import Testing
             #expect(!out.stdout.contains("results:"))
         }
     }
+
+    @Test func anotherApplicationsDatabaseIsRefusedAndLeftAsItWas() throws {
+        let dir = temporaryDirectory("foreign")
+        let path = dir + "/other-app.sqlite"
+        try DatabaseQueue(path: path).write { try $0.execute(sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes (text) VALUES ('mine')") }
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        for verb in [["show", path], ["report", path], ["export", path, "--csv"], ["plot", path, "--plots-dir", dir + "/p"],
+                     ["run", "node-crash", "--duration", "35m", "--db", path], ["merge", path, "-o", dir + "/m.sqlite"]] {
+            let out = try stormglassProcess(verb)
+            #expect(out.code == 2 && out.stderr.contains("is not a Stormglass results database"), "\(verb[0]): \(out.code) \(out.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "the file is unchanged")
+        let tables = try DatabaseQueue(path: path).read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+        #expect(tables == ["notes"])
+    }
 }
