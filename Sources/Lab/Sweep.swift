@@ -77,7 +77,8 @@ public struct SweepPlan: Sendable {
 
     public init(base: ScenarioSpec, parameters: [String: String], variations: [Variation], replications: Int) throws {
         guard (1...10_000).contains(replications) else { throw InvalidInput("--replications \(replications): must be in 1…10000") }
-        let size = variations.reduce(replications) { $0.multipliedReportingOverflow(by: $1.values.count).partialValue }
+        // Each factor is at most 10,000, so the product stops growing past the limit instead of overflowing.
+        let size = variations.reduce(replications) { min($0, Self.maximumRuns + 1) * $1.values.count }
         guard size <= Self.maximumRuns, size > 0 else {
             throw InvalidInput("the sweep has \(size) runs (points × seeds); at most \(Self.maximumRuns)")
         }

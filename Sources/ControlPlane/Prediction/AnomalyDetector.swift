@@ -1,4 +1,5 @@
 import Foundation
+import Statistics
 
 /// What kind of metric a stream is, for its default thresholds.
 public enum MetricKind: String, Sendable, CaseIterable {
@@ -92,7 +93,9 @@ public struct AnomalyDetector: Sendable {
         }
         var clipped = x
         if x.isFinite, baseline.count >= minimumBaseline {
-            let (center, measured) = method == .zscore ? meanAndSD(baseline) : medianAndRobustSD(baseline)
+            let (center, measured) = method == .zscore
+                ? (SampleStatistics.mean(baseline), SampleStatistics.standardDeviation(baseline))
+                : SampleStatistics.robustStandardDeviation(baseline)
             let level = method == .seasonal ? abs(expectedBase) : abs(center)
             let spread = max(measured, floor.relative * level, floor.absolute)
             clipped = min(max(x, center - threshold * spread), center + threshold * spread)
@@ -114,23 +117,6 @@ public struct AnomalyDetector: Sendable {
         return result
     }
 
-    func meanAndSD(_ xs: [Double]) -> (Double, Double) {
-        let m = xs.reduce(0, +) / Double(xs.count)
-        let v = xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(1, xs.count - 1))
-        return (m, v.squareRoot())
-    }
-
-    func medianAndRobustSD(_ xs: [Double]) -> (Double, Double) {
-        let s = xs.sorted()
-        let med = median(s)
-        let mad = median(s.map { abs($0 - med) }.sorted())
-        return (med, mad / 0.6745)
-    }
-
-    func median(_ sorted: [Double]) -> Double {
-        let n = sorted.count
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
-    }
 }
 
 extension FloatingPointSign {
@@ -146,11 +132,7 @@ public enum QueueTrend: String, Sendable {
     ///   - capacity: requests per second the service drains at full speed (scales "fast").
     public static func of(_ depths: [Double], step: Double, capacity: Double) -> QueueTrend {
         guard depths.count >= 3 else { return .stable }
-        let n = Double(depths.count)
-        let mx = (n - 1) / 2, my = depths.reduce(0, +) / n
-        var sxy = 0.0, sxx = 0.0
-        for (i, d) in depths.enumerated() { sxy += (Double(i) - mx) * (d - my); sxx += (Double(i) - mx) * (Double(i) - mx) }
-        let slope = sxy / sxx / step  // requests per second
+        let slope = LeastSquares.slope(depths.indices.map(Double.init), depths) / step  // requests per second
         let scale = max(capacity, 1)
         if slope > 0.05 * scale { return .growingFast }
         if slope > 0.005 * scale { return .growingSlowly }
