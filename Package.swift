@@ -9,6 +9,7 @@ import PackageDescription
 //   ScenarioKit       – the Swift DSL, validation, and the run loop that wires the two sides
 //   Recorder          – SQLite (GRDB) results store
 //   Charts            – gnuplot charts drawn from the store
+//   Kubernetes        – Deployment, HorizontalPodAutoscaler and KEDA ScaledObject manifests read as scenario data
 let package = Package(
     name: "Stormglass",
     platforms: [.macOS(.v14)],
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .target(name: "SimulationKernel"),
@@ -47,22 +49,31 @@ let package = Package(
             name: "Recorder",
             dependencies: ["Telemetry", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(
+            name: "Kubernetes",
+            dependencies: ["ScenarioKit", "ControlPlane", "ClusterModel", "SimulationKernel", .product(name: "Yams", package: "Yams")]
+        ),
         .target(name: "Charts", dependencies: ["Recorder", "Telemetry", "SimulationKernel"]),
         .target(name: "Scenarios", dependencies: ["ScenarioKit"], path: "scenarios"),
         .target(
             name: "StormglassCLI",
             dependencies: [
-                "ScenarioKit", "Lab", "Reports", "Recorder", "Charts", "ControlPlane",
+                "ScenarioKit", "Lab", "Reports", "Recorder", "Charts", "ControlPlane", "Kubernetes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .target(
             name: "Stormglass",
-            dependencies: ["StormglassCLI", "Lab", "Reports", "Recorder", "ScenarioKit", "ControlPlane", "Chaos", "ClusterModel", "SimulationKernel", "Statistics", "Telemetry"]
+            dependencies: ["StormglassCLI", "Lab", "Reports", "Recorder", "ScenarioKit", "Kubernetes", "ControlPlane", "Chaos", "ClusterModel", "SimulationKernel", "Statistics", "Telemetry"]
         ),
         .executableTarget(name: "stormglass", dependencies: ["Stormglass", "Scenarios"]),
         .testTarget(name: "SimulationKernelTests", dependencies: ["SimulationKernel"]),
+        .testTarget(
+            name: "KubernetesTests",
+            dependencies: ["Kubernetes", "ScenarioKit", "Lab", "ControlPlane", "ClusterModel", "SimulationKernel", "Telemetry"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Telemetry", "Statistics"]),
         .testTarget(
             name: "ClusterModelTests",
@@ -70,7 +81,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StormglassTests",
-            dependencies: ["Stormglass", "ScenarioKit", "Scenarios", "Lab", "Reports", "Recorder", "StormglassCLI", "ControlPlane", "Charts", "Chaos", "Statistics",
+            dependencies: ["Stormglass", "ScenarioKit", "Scenarios", "Lab", "Kubernetes", "Reports", "Recorder", "StormglassCLI", "ControlPlane", "Charts", "Chaos", "Statistics",
                            "Telemetry", "ClusterModel", "SimulationKernel", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],

@@ -45,7 +45,12 @@ extension ClusterSimulation {
         o.meanQueueWait = s.interval.waitCount > 0 ? s.interval.waitSum / Double(s.interval.waitCount) : 0
         o.queueDepth = s.queuedTotal
         o.inFlight = s.busyTotal
-        o.cpuUtilization = s.interval.slotArea > 0 ? min(1, s.interval.busyArea / s.interval.slotArea) : (s.busyTotal > 0 ? 1 : 0)
+        if let work = s.spec.cpuSecondsPerRequest {
+            let readyCPUSeconds = s.interval.slotArea / Double(max(1, s.concurrency)) * Double(s.spec.cpuMillicores) / 1000
+            o.cpuUtilization = readyCPUSeconds > 0 ? Double(s.interval.completed) * work / readyCPUSeconds : 0
+        } else {
+            o.cpuUtilization = s.interval.slotArea > 0 ? min(1, s.interval.busyArea / s.interval.slotArea) : (s.busyTotal > 0 ? 1 : 0)
+        }
         let held = s.readyCount + s.startingCount + s.drainingCount
         // An idle replica uses half its memory request; each in-flight request adds its own.
         o.memoryMiB = Double(held * s.spec.memoryMiB) * 0.5 + Double(s.busyTotal) * s.spec.memoryPerRequestMiB

@@ -56,6 +56,10 @@ public struct ServiceSpec: Sendable, Equatable {
     /// Database connections shared by all replicas: at most this many requests are in service at
     /// once; the others wait in their queue for a connection. nil = no pool.
     public var connectionPool: Int? = nil
+    /// CPU seconds one request uses. When set, CPU utilization is this work over the ready replicas'
+    /// CPU requests (as the metrics server measures it, and may exceed 100 %); otherwise it is the
+    /// busy fraction of the worker slots.
+    public var cpuSecondsPerRequest: Double? = nil
 
     public init(name: String, replicas: Int = 2, concurrency: Int = 8, cpuMillicores: Int = 500,
                 memoryMiB: Int = 512, memoryPerRequestMiB: Double = 1,

@@ -9,6 +9,8 @@ public struct TraceReplay: Sendable, Equatable {
     public let rates: [Double]
     /// Where the series came from, for messages.
     public let origin: String
+    /// Virtual seconds of the trace skipped at the start (`ReplaySettings.start` times the time scale).
+    public let start: Double
 
     /// - Parameters:
     ///   - series: parsed rows.
@@ -16,8 +18,9 @@ public struct TraceReplay: Sendable, Equatable {
     ///   - scale: multiplies every rate.
     ///   - peak: if set, rescales so that the highest rate equals it (applied instead of `scale`).
     ///   - timeScale: virtual seconds per trace second (0.1 plays a 10-day trace in one day).
+    ///   - start: trace seconds to skip: virtual time 0 plays the trace's first instant plus `start`.
     public init(series: MetricSeries, valuesAre: ValueMeaning = .countPerRow, scale: Double = 1,
-                peak: Double? = nil, timeScale: Double = 1) {
+                peak: Double? = nil, timeScale: Double = 1, start: Double = 0) {
         let t0 = series.points.first?.time ?? 0
         var times = series.points.map { ($0.time - t0) * timeScale }
         var rates: [Double]
@@ -37,6 +40,12 @@ public struct TraceReplay: Sendable, Equatable {
         self.times = times
         self.rates = rates
         self.origin = series.origin
+        self.start = start * timeScale
+    }
+
+    public init(series: MetricSeries, settings: ReplaySettings) {
+        self.init(series: series, valuesAre: settings.valuesAre, scale: settings.scale, peak: settings.peak,
+                  timeScale: settings.timeScale, start: settings.start)
     }
 
     public enum ValueMeaning: String, Sendable { case countPerRow = "count-per-row", perSecond = "per-second" }
@@ -49,7 +58,7 @@ public struct TraceReplay: Sendable, Equatable {
 
     public func rate(at t: Double) -> Double {
         guard times.count > 1 else { return rates.first ?? 0 }
-        let x = t.truncatingRemainder(dividingBy: period)
+        let x = (t + start).truncatingRemainder(dividingBy: period)
         let i = upperIndex(x)
         if i >= times.count { return rates[times.count - 1] + (rates[0] - rates[times.count - 1]) * (x - times[times.count - 1]) / (period - times[times.count - 1]) }
         if i == 0 { return rates[0] }
@@ -65,8 +74,9 @@ public struct TraceReplay: Sendable, Equatable {
     /// The rate is piecewise linear, so its extremes over a window lie at the ends or at knots inside.
     private func extremeRate(from t0: Double, to t1: Double, by pick: (Double, Double) -> Double) -> Double {
         guard times.count > 1 else { return rates.first ?? 0 }
+        let t0 = t0 + start, t1 = t1 + start
         if t1 - t0 >= period { return rates.reduce(rates[0], pick) }
-        var m = pick(rate(at: t0), rate(at: t1))
+        var m = pick(rate(at: t0 - start), rate(at: t1 - start))
         // Knots inside the window (the window may wrap around the end of the trace).
         let a = t0.truncatingRemainder(dividingBy: period), b = a + (t1 - t0)
         var i = upperIndex(a)
@@ -90,133 +100,52 @@ public struct TraceReplay: Sendable, Equatable {
     }
 }
 
-/// One metric series read from CSV.
-public struct MetricSeries: Sendable, Equatable {
-    public struct Point: Sendable, Equatable {
-        /// Seconds since 1970-01-01 UTC (or the raw number when the file uses plain numbers).
-        public var time: Double
-        public var value: Double
-        public init(time: Double, value: Double) { self.time = time; self.value = value }
-    }
-    public var points: [Point]
-    public var origin: String
-
-    public init(points: [Point], origin: String = "<memory>") { self.points = points; self.origin = origin }
-
-    /// The median spacing between rows, in seconds.
-    public var typicalInterval: Double {
-        guard points.count > 1 else { return 1 }
-        var gaps = zip(points.dropFirst(), points).map { $0.time - $1.time }
-        gaps.sort()
-        return gaps[gaps.count / 2]
-    }
-}
-
-/// A problem with a CSV file, naming the file and line.
-public struct TraceError: Error, CustomStringConvertible, Equatable {
-    public init(file: String, line: Int, problem: String) { self.file = file; self.line = line; self.problem = problem }
-    public var file: String
-    public var line: Int
-    public var problem: String
-    public var description: String { line > 0 ? "\(file):\(line): \(problem)" : "\(file): \(problem)" }
-}
-
-extension MetricSeries {
-    /// Reads a `timestamp,value` CSV. Timestamps are `YYYY-MM-DD HH:MM:SS` (also with `T` and an
-    /// optional `Z`), or plain numbers of seconds. A header row is skipped. Rows must be strictly ascending.
-    public static func load(csv path: String) throws -> MetricSeries {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TraceError(file: path, line: 0, problem: "cannot read the file (does it exist?)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw TraceError(file: path, line: 0, problem: "not UTF-8 text")
-        }
-        return try parse(csv: text, origin: path)
-    }
-
-    public static func parse(csv text: String, origin: String) throws -> MetricSeries {
-        var points: [Point] = []
-        var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            if points.isEmpty, lineNumber == firstContentLine(text), fields.count >= 2, Double(fields[1]) == nil,
-               parseTimestamp(fields[0]) == nil {
-                continue  // header
-            }
-            guard fields.count >= 2 else {
-                throw TraceError(file: origin, line: lineNumber, problem: "expected `timestamp,value`, found \(fields.count) field")
-            }
-            guard let t = parseTimestamp(fields[0]) else {
-                throw TraceError(file: origin, line: lineNumber, problem: "bad timestamp \"\(fields[0])\" (expected YYYY-MM-DD HH:MM:SS or seconds)")
-            }
-            guard !fields[1].isEmpty else {
-                throw TraceError(file: origin, line: lineNumber, problem: "missing value")
-            }
-            guard let v = Double(fields[1]), v.isFinite else {
-                throw TraceError(file: origin, line: lineNumber, problem: "value \"\(fields[1])\" is not a number")
-            }
-            if let last = points.last, t <= last.time {
-                throw TraceError(file: origin, line: lineNumber, problem: "timestamp \(fields[0]) is not after the previous row (rows must be sorted and unique)")
-            }
-            points.append(Point(time: t, value: v))
-        }
-        guard !points.isEmpty else {
-            throw TraceError(file: origin, line: 0, problem: "no data rows")
-        }
-        return MetricSeries(points: points, origin: origin)
-    }
-
-    private static func firstContentLine(_ text: String) -> Int {
-        var n = 0
-        for l in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            n += 1
-            let t = l.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !t.isEmpty && !t.hasPrefix("#") { return n }
-        }
-        return n
-    }
-
-    /// Seconds since the Unix epoch for `YYYY-MM-DD HH:MM:SS[.fff][Z]`, or a plain number.
-    static func parseTimestamp(_ s: String) -> Double? {
-        if let v = Double(s), v.isFinite { return v }
-        var text = Substring(s)
-        if text.hasSuffix("Z") { text = text.dropLast() }
-        let parts = text.split(whereSeparator: { $0 == " " || $0 == "T" })
-        guard parts.count == 2 || parts.count == 1 else { return nil }
-        let date = parts[0].split(separator: "-")
-        guard date.count == 3, let y = Int(date[0]), let mo = Int(date[1]), let d = Int(date[2]),
-              (1...12).contains(mo), (1...31).contains(d) else { return nil }
-        var secs = 0.0
-        if parts.count == 2 {
-            let time = parts[1].split(separator: ":")
-            guard time.count == 2 || time.count == 3, let h = Int(time[0]), let mi = Int(time[1]),
-                  (0...23).contains(h), (0...59).contains(mi) else { return nil }
-            let sec = time.count == 3 ? Double(time[2]) : 0
-            guard let sec, sec >= 0, sec < 61 else { return nil }
-            secs = Double(h * 3600 + mi * 60) + sec
-        }
-        // Days from civil (Howard Hinnant's algorithm).
-        let yy = mo <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let mp = (mo + 9) % 12
-        let doy = (153 * mp + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        return Double(days) * 86_400 + secs
-    }
-}
-
 extension TraceReplay {
     /// The same trace with every rate multiplied by `k`.
     public func scaled(by k: Double) -> TraceReplay {
-        TraceReplay(times: times, rates: rates.map { $0 * k }, origin: origin)
+        TraceReplay(times: times, rates: rates.map { $0 * k }, origin: origin, start: start)
     }
 
-    init(times: [Double], rates: [Double], origin: String) {
-        self.times = times; self.rates = rates; self.origin = origin
+    init(times: [Double], rates: [Double], origin: String, start: Double) {
+        self.times = times; self.rates = rates; self.origin = origin; self.start = start
+    }
+}
+
+/// How a trace becomes a request rate: the knobs `Traffic(to:replaying:…)` and `--replay` share.
+public struct ReplaySettings: Sendable, Equatable {
+    public var valuesAre: TraceReplay.ValueMeaning = .countPerRow
+    /// Multiplies every rate (ignored when `peak` is set).
+    public var scale: Double = 1
+    /// Rescales so the highest rate equals this many requests per second.
+    public var peak: Double?
+    /// Virtual seconds per trace second (0.1 plays a 10-day trace in one day).
+    public var timeScale: Double = 1
+    /// Trace seconds to skip before virtual time 0.
+    public var start: Double = 0
+
+    public init(valuesAre: TraceReplay.ValueMeaning = .countPerRow, scale: Double = 1, peak: Double? = nil,
+                timeScale: Double = 1, start: Double = 0) {
+        self.valuesAre = valuesAre; self.scale = scale; self.peak = peak; self.timeScale = timeScale; self.start = start
+    }
+
+    /// Every setting out of range, in words (empty when all are usable).
+    public var problems: [String] {
+        var p: [String] = []
+        if !(scale.isFinite && scale >= 0 && scale <= 1e6) { p.append("scale \(scale) must be in 0…1000000") }
+        if let peak, !(peak.isFinite && peak > 0 && peak <= 1e7) { p.append("peak \(peak) must be in (0, 10000000] requests/s") }
+        if !(timeScale.isFinite && timeScale >= 1e-4 && timeScale <= 1e4) { p.append("time scale \(timeScale) must be in 0.0001…10000") }
+        if !(start.isFinite && start >= 0 && start <= MetricSeries.timeLimit) { p.append("start \(start) s must be at least 0") }
+        return p
+    }
+}
+
+extension RateSource {
+    /// A trace file read as request counts or rates, or the reason it cannot be.
+    public static func replaying(_ path: String, format: TraceFormat = .auto, settings: ReplaySettings) -> Result<RateSource, TraceError> {
+        let problems = settings.problems
+        guard problems.isEmpty else { return .failure(TraceError(file: path, line: 0, problem: problems.joined(separator: "; "))) }
+        return Result { try MetricSeries.load(path, format: format, options: TraceReadOptions(nonNegative: true)) }
+            .mapError { $0 as? TraceError ?? TraceError(file: path, line: 0, problem: "\($0)") }
+            .map { .trace(TraceReplay(series: $0, settings: settings)) }
     }
 }

@@ -24,6 +24,8 @@ public struct ServiceDefinition: Sendable, Equatable {
     public var maxReplicas: Int
     public var policy: any ScalingPolicy = FixedReplicas()
     public var connectionPoolPolicy: ConnectionPoolPolicy?
+    /// Inputs a setting could not resolve (e.g. an unreadable manifest), moved into the scenario's problems.
+    public var buildProblems: [ValidationProblem] = []
 
     public init(name: String) {
         model = ServiceSpec(name: name)
@@ -52,6 +54,21 @@ public struct TrafficDefinition: Sendable, Equatable {
 
     public init(service: String, source: RateSource, shapes: [NamedShape] = [], batchSize: Distribution = .constant(1)) {
         self.service = service; self.source = source; self.shapes = shapes; self.batchSize = batchSize
+    }
+}
+
+extension ScenarioSpec {
+    /// Makes `source` the service's external traffic, keeping the shapes (and batch size) of its
+    /// first stream, so a replayed trace still takes `surge.multiplier=2`. A service without
+    /// external traffic gets a stream of its own.
+    public mutating func replaceTraffic(of service: String, with source: RateSource) {
+        guard let first = traffic.firstIndex(where: { $0.service == service }) else {
+            traffic.append(TrafficDefinition(service: service, source: source))
+            return
+        }
+        var kept = traffic[first]
+        kept.source = source
+        traffic = traffic.enumerated().compactMap { i, t in i == first ? kept : t.service == service ? nil : t }
     }
 }
 

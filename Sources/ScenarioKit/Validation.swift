@@ -64,6 +64,7 @@ extension ScenarioSpec {
             check(m.memoryMiB > 0, path + ".memoryMiB", "must be > 0")
             check((m.queueCapacity ?? 0) >= 0, path + ".queueCapacity", "must be ≥ 0")
             check((m.connectionPool ?? 1) >= 1, path + ".connectionPool", "must be ≥ 1")
+            if let w = m.cpuSecondsPerRequest { check(w.isFinite && w > 0 && w <= 3600, path + ".cpuPerRequest", "must be in (0, 1h] (got \(w) s)") }
             if let p = s.connectionPoolPolicy {
                 check(p.minimum >= 1 && p.minimum <= p.maximum, path + ".connectionPool.range", "needs 1 ≤ min ≤ max (got \(p.minimum)…\(p.maximum))")
             }

@@ -9,7 +9,13 @@ import Telemetry
 public enum HPA {
     /// A metric the HPA scales on, with its target.
     public struct MetricTarget: Sendable, Equatable {
-        public enum Kind: String, Sendable { case cpu, memory, requestsPerPod = "requests-per-pod", queuePerPod = "queue-per-pod" }
+        /// `cpu`/`memory`: Resource Utilization. `requestsPerPod`: a Pods metric (AverageValue per ready pod).
+        /// `queuePerPod`/`requestsAverageValue`: an External metric with an AverageValue target
+        /// (total ÷ target). `queueValue`/`requestsValue`: an Object or External metric with a Value target.
+        public enum Kind: String, Sendable {
+            case cpu, memory, requestsPerPod = "requests-per-pod", queuePerPod = "queue-per-pod"
+            case requestsAverageValue = "requests-average-value", queueValue = "queue-value", requestsValue = "requests-value"
+        }
         public var kind: Kind
         /// Utilization in percent of the request (cpu, memory) or an average value per pod.
         public var target: Double
@@ -88,8 +94,11 @@ public enum HPA {
         public var stabilizationWindowSeconds: Double
         public var policies: [ScalingPolicy]
         public var selectPolicy: SelectPolicy
-        public init(stabilizationWindowSeconds: Double, policies: [ScalingPolicy], selectPolicy: SelectPolicy = .max) {
+        /// This direction's tolerance (`behavior.scaleUp.tolerance`, Kubernetes 1.33+); nil uses the HPA's.
+        public var tolerance: Double?
+        public init(stabilizationWindowSeconds: Double, policies: [ScalingPolicy], selectPolicy: SelectPolicy = .max, tolerance: Double? = nil) {
             self.stabilizationWindowSeconds = stabilizationWindowSeconds; self.policies = policies; self.selectPolicy = selectPolicy
+            self.tolerance = tolerance
         }
     }
 

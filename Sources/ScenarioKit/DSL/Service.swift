@@ -28,6 +28,8 @@ public struct Service: ScenarioComponent {
     public func apply(to spec: inout ScenarioSpec) {
         var def = ServiceDefinition(name: name)
         for s in settings { s.apply(to: &def) }
+        spec.buildProblems += def.buildProblems.map { ValidationProblem(path: "services.\(name).\($0.path)", message: $0.message) }
+        def.buildProblems = []
         spec.services.append(def)
     }
 }
@@ -50,13 +52,15 @@ public struct Concurrency: ServiceComponent {
     public func apply(to s: inout ServiceDefinition) { s.model.concurrency = slots }
 }
 
-/// Resource requests per replica, used for placement on nodes.
+/// Resource requests per replica, used for placement on nodes; with `cpuPerRequest`, also the CPU
+/// utilization the HPA sees (work done ÷ the ready replicas' CPU requests).
 public struct Resources: ServiceComponent {
-    let cpu: Int?, memory: Int?, perRequest: Double?
-    public init(cpuMillicores: Int? = nil, memoryMiB: Int? = nil, memoryPerRequestMiB: Double? = nil) {
-        cpu = cpuMillicores; memory = memoryMiB; perRequest = memoryPerRequestMiB
+    let cpu: Int?, memory: Int?, perRequest: Double?, cpuPerRequest: SimDuration?
+    public init(cpuMillicores: Int? = nil, memoryMiB: Int? = nil, memoryPerRequestMiB: Double? = nil, cpuPerRequest: SimDuration? = nil) {
+        cpu = cpuMillicores; memory = memoryMiB; perRequest = memoryPerRequestMiB; self.cpuPerRequest = cpuPerRequest
     }
     public func apply(to s: inout ServiceDefinition) {
+        if let cpuPerRequest { s.model.cpuSecondsPerRequest = cpuPerRequest.seconds }
         if let cpu { s.model.cpuMillicores = cpu }
         if let memory { s.model.memoryMiB = memory }
         if let perRequest { s.model.memoryPerRequestMiB = perRequest }

@@ -30,14 +30,14 @@ public struct Traffic: ScenarioComponent {
         self.service = service; self.source = .success(.constant(rate)); self.batch = batchSize; self.shapes = body()
     }
 
-    /// Replays a `timestamp,value` CSV as the base rate (see `TraceReplay` for the options).
-    public init(to service: String, replaying csvPath: String, valuesAre: TraceReplay.ValueMeaning = .countPerRow,
-                scale: Double = 1, peak: Double? = nil, timeScale: Double = 1, batchSize: Distribution = .constant(1),
-                @TrafficBuilder _ body: () -> [any TrafficComponent] = { [] }) {
+    /// Replays a trace file as the base rate: a `timestamp,value` CSV or a Prometheus range-query
+    /// JSON export (see `MetricSeries` for the formats and `ReplaySettings` for the options).
+    public init(to service: String, replaying path: String, valuesAre: TraceReplay.ValueMeaning = .countPerRow,
+                scale: Double = 1, peak: Double? = nil, timeScale: Double = 1, start: SimDuration = .zero,
+                batchSize: Distribution = .constant(1), @TrafficBuilder _ body: () -> [any TrafficComponent] = { [] }) {
         self.service = service
-        self.source = Result { try MetricSeries.load(csv: csvPath) }
-            .mapError { $0 as? TraceError ?? TraceError(file: csvPath, line: 0, problem: "\($0)") }
-            .map { .trace(TraceReplay(series: $0, valuesAre: valuesAre, scale: scale, peak: peak, timeScale: timeScale)) }
+        self.source = RateSource.replaying(path, settings: ReplaySettings(valuesAre: valuesAre, scale: scale, peak: peak,
+                                                                         timeScale: timeScale, start: start.seconds))
         self.batch = batchSize
         self.shapes = body()
     }

@@ -19,7 +19,7 @@ struct Forecast: ParsableCommand {
         Example: stormglass forecast --csv cpu.csv --horizon 10m,30m,2h --model all
         """)
 
-    @Option(help: "The metric history: `timestamp,value` rows (YYYY-MM-DD HH:MM:SS or epoch seconds).")
+    @Option(name: [.customLong("trace"), .customLong("csv")], help: "The metric history: a `timestamp,value` CSV (ISO 8601 or epoch seconds/milliseconds) or a Prometheus range-query JSON export.")
     var csv: String
 
     @Option(help: "Comma-separated horizons, e.g. 10m,30m,2h.")
@@ -36,7 +36,7 @@ struct Forecast: ParsableCommand {
 
     func run() throws {
         let series: MetricSeries
-        do { series = try MetricSeries.load(csv: csv) } catch let e as TraceError { throw InputError(e.description) }
+        do { series = try MetricSeries.load(csv) } catch let e as TraceError { throw InputError(e.description) }
         guard series.points.count >= 3 else { throw InputError("\(csv): need at least 3 rows to evaluate forecasts") }
         let step = series.typicalInterval
         let horizons = try parseHorizons(horizon, step: step)
@@ -133,7 +133,7 @@ struct Detect: ParsableCommand {
             throw InputError("--method \(self.method): one of \(DetectionMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let series: MetricSeries
-        do { series = try MetricSeries.load(csv: csv) } catch let e as TraceError { throw InputError(e.description) }
+        do { series = try MetricSeries.load(csv) } catch let e as TraceError { throw InputError(e.description) }
         let step = series.typicalInterval
         var detector = AnomalyDetector(kind: kind, method: method, threshold: threshold, step: step, baseline: baseline)
         let episodes = try AnomalyEpisode.find(in: series, with: &detector, step: step)

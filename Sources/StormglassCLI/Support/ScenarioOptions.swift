@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ClusterModel
 import Recorder
 import ScenarioKit
 import SimulationKernel
@@ -15,11 +16,14 @@ struct ScenarioOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: key=value (repeatable). `stormglass list --parameters SCENARIO` lists them.", valueName: "key=value"))
     var overrides: [String] = []
 
-    /// The scenario by name, with overrides applied and validated.
+    @OptionGroup var replay: ReplayOptions
+
+    /// The scenario by name, with replays and overrides applied and validated.
     func resolve(_ name: String) throws -> (spec: ScenarioSpec, parameters: [String: String]) {
         let scenario = try ScenarioCatalog.require(name)
         var spec = scenario.spec
         var params: [String: String] = [:]
+        try replay.apply(to: &spec, parameters: &params)
         for o in overrides {
             guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
                 throw InputError("--set \(o): expected key=value")
@@ -41,6 +45,66 @@ struct ScenarioOptions: ParsableArguments {
         return (spec, params)
     }
 }
+
+/// `--replay SERVICE=FILE` and the knobs that turn a trace into a request rate.
+struct ReplayOptions: ParsableArguments {
+    @Option(name: .customLong("replay"), help: ArgumentHelp("Replay a trace as a service's traffic (repeatable): a `timestamp,value` CSV or a Prometheus range-query JSON export. Replaces the service's traffic source and keeps its shapes.", valueName: "service=file"))
+    var replays: [String] = []
+
+    @Option(name: .customLong("replay-values"), help: "What a trace's values are: count-per-row (requests in each row's interval) or per-second.")
+    var valuesAre: TraceReplay.ValueMeaning = .countPerRow
+
+    @Option(name: .customLong("replay-scale"), help: "Multiply the replayed rate by this.")
+    var scale: Double = 1
+
+    @Option(name: .customLong("replay-peak"), help: "Rescale the replay so its highest rate is this many requests/s (instead of --replay-scale).")
+    var peak: Double?
+
+    @Option(name: .customLong("replay-time-scale"), help: "Virtual seconds per trace second (0.1 plays ten days in one).")
+    var timeScale: Double = 1
+
+    @Option(name: .customLong("replay-start"), help: "Start this far into the trace, e.g. 2d.")
+    var start: String?
+
+    /// Replaces each named service's traffic source by its trace; every problem is reported at once.
+    func apply(to spec: inout ScenarioSpec, parameters: inout [String: String]) throws {
+        guard !replays.isEmpty else { return }
+        var problems: [String] = []
+        var settings = ReplaySettings(valuesAre: valuesAre, scale: scale, peak: peak, timeScale: timeScale)
+        if let start {
+            if let d = SimDuration(parsing: start), d >= .zero, d <= .days(36_600) { settings.start = d.seconds } else {
+                problems.append("--replay-start \(start): not a duration from 0s (try 6h, 2d)")
+            }
+        }
+        problems += settings.problems.map { "--replay: \($0)" }
+        var seen: Set<String> = []
+        for r in replays {
+            guard let eq = r.firstIndex(of: "="), eq != r.startIndex, r.index(after: eq) != r.endIndex else {
+                problems.append("--replay \(r): expected service=file"); continue
+            }
+            let service = String(r[..<eq]), file = String(r[r.index(after: eq)...])
+            guard spec.services.contains(where: { $0.name == service }) else {
+                problems.append("--replay \(r): \(spec.name) has no service \"\(service)\" (services: \(spec.services.map(\.name).joined(separator: ", ")))")
+                continue
+            }
+            guard seen.insert(service).inserted else { problems.append("--replay \(r): \(service) is replayed twice"); continue }
+            switch RateSource.replaying(file, settings: settings) {
+            case .failure(let e): problems.append(e.description)
+            case .success(let source):
+                spec.replaceTraffic(of: service, with: source)
+                parameters["replay.\(service)"] = file
+            }
+        }
+        guard problems.isEmpty else { throw InputError(problems.joined(separator: "\n")) }
+        if valuesAre != .countPerRow { parameters["replay.values"] = valuesAre.rawValue }
+        if scale != 1 { parameters["replay.scale"] = String(scale) }
+        if let peak { parameters["replay.peak"] = String(peak) }
+        if timeScale != 1 { parameters["replay.time-scale"] = String(timeScale) }
+        if let start { parameters["replay.start"] = start }
+    }
+}
+
+extension TraceReplay.ValueMeaning: ExpressibleByArgument {}
 
 /// `--db FILE`: where results go.
 struct DatabaseOption: ParsableArguments {

@@ -17,32 +17,46 @@ extension HPAConfig {
     /// The HPA replica calculation over every configured metric; the largest proposal wins.
     func proposal(_ s: ServiceSample, current: Int) -> (replicas: Int, rule: String) {
         var best = Int.min, rule = ""
-        let unready = s.startingReplicas + s.pendingReplicas
+        let up = behavior.scaleUp.tolerance ?? tolerance, down = behavior.scaleDown.tolerance ?? tolerance
         for m in metrics {
-            let p: Int
-            let value: Double
-            switch m.kind {
-            case .cpu:
-                value = s.cpuUtilization * 100
-                p = HPA.proposal(currentReplicas: current, metrics: .init(readyPods: s.readyReplicas, readyAverage: value, unreadyPods: unready),
-                                 target: m, tolerance: tolerance)
-            case .memory:
-                value = s.memoryUtilization * 100
-                p = HPA.proposal(currentReplicas: current, metrics: .init(readyPods: s.readyReplicas, readyAverage: value, unreadyPods: unready),
-                                 target: m, tolerance: tolerance)
-            case .requestsPerPod:
-                value = s.readyReplicas > 0 ? s.arrivalRate / Double(s.readyReplicas) : 0
-                p = HPA.proposal(currentReplicas: current, metrics: .init(readyPods: s.readyReplicas, readyAverage: value, unreadyPods: unready),
-                                 target: m, tolerance: tolerance)
-            case .queuePerPod:
-                // An external metric with an AverageValue target: total ÷ target, tolerance on total ÷ (target × current).
-                value = Double(s.queueDepth)
-                let ratio = value / (m.target * Double(max(1, current)))
-                p = abs(1 - ratio) <= tolerance ? current : Int((value / m.target).rounded(.up))
+            let value = HPAConfig.observed(m.kind, in: s)
+            var p = HPAConfig.proposal(m, value: value, sample: s, current: current, tolerance: up)
+            if up != down && p <= current {
+                // Tolerances differ by direction: a scale-down must clear the scale-down tolerance.
+                let d = HPAConfig.proposal(m, value: value, sample: s, current: current, tolerance: down)
+                p = d < current ? d : current
             }
             if p > best { best = p; rule = "\(m.kind.rawValue) \(String(format: "%.1f", value)) vs target \(m.target)" }
         }
         return (best == Int.min ? current : best, rule)
+    }
+
+    /// The metric as the HPA reads it: percent of the request, a per-pod average, or a total.
+    static func observed(_ kind: HPA.MetricTarget.Kind, in s: ServiceSample) -> Double {
+        switch kind {
+        case .cpu: return s.cpuUtilization * 100
+        case .memory: return s.memoryUtilization * 100
+        case .requestsPerPod: return s.readyReplicas > 0 ? s.arrivalRate / Double(s.readyReplicas) : 0
+        case .queuePerPod, .queueValue: return Double(s.queueDepth)
+        case .requestsAverageValue, .requestsValue: return s.arrivalRate
+        }
+    }
+
+    /// One metric's proposal, as upstream's replica calculator computes it for that metric source.
+    static func proposal(_ m: HPA.MetricTarget, value: Double, sample s: ServiceSample, current: Int, tolerance: Double) -> Int {
+        switch m.kind {
+        case .cpu, .memory, .requestsPerPod:
+            let pods = HPA.PodMetrics(readyPods: s.readyReplicas, readyAverage: value, unreadyPods: s.startingReplicas + s.pendingReplicas)
+            return HPA.proposal(currentReplicas: current, metrics: pods, target: m, tolerance: tolerance)
+        case .queuePerPod, .requestsAverageValue:
+            // External AverageValue: total ÷ target, tolerance on total ÷ (target × current).
+            let ratio = value / (m.target * Double(max(1, current)))
+            return abs(1 - ratio) <= tolerance ? current : Int((value / m.target).rounded(.up))
+        case .queueValue, .requestsValue:
+            // Object/External Value: usage ratio × ready pods.
+            let ratio = value / m.target
+            return abs(1 - ratio) <= tolerance ? current : Int((ratio * Double(s.readyReplicas)).rounded(.up))
+        }
     }
 }
 

@@ -1,0 +1,114 @@
+import Foundation
+
+/// A metric as a series of timestamped values: what a trace file holds, whatever its format.
+///
+/// Read one with ``MetricSeries/load(_:format:options:)``: a `timestamp,value` CSV or the JSON that
+/// Prometheus's range-query API returns. Every problem names the file and the line (CSV) or the
+/// JSON path (Prometheus).
+public struct MetricSeries: Sendable, Equatable {
+    public struct Point: Sendable, Equatable {
+        /// Seconds since 1970-01-01 UTC (or the raw number when the file uses relative seconds).
+        public var time: Double
+        public var value: Double
+        public init(time: Double, value: Double) { self.time = time; self.value = value }
+    }
+    public var points: [Point]
+    /// Where the series came from, for messages.
+    public var origin: String
+
+    public init(points: [Point], origin: String = "<memory>") { self.points = points; self.origin = origin }
+
+    /// The median spacing between rows, in seconds.
+    public var typicalInterval: Double {
+        guard points.count > 1 else { return 1 }
+        var gaps = zip(points.dropFirst(), points).map { $0.time - $1.time }
+        gaps.sort()
+        return gaps[gaps.count / 2]
+    }
+}
+
+/// How a trace file is written.
+public enum TraceFormat: String, Sendable, CaseIterable {
+    /// `.json` files and files starting with `{` or `[` are Prometheus JSON; anything else is CSV.
+    case auto
+    case csv
+    /// The body of `/api/v1/query_range` (or `promtool query range -o json`).
+    case prometheus
+}
+
+/// What a reader accepts.
+public struct TraceReadOptions: Sendable, Equatable {
+    /// Plain-number timestamps: seconds, milliseconds, or `auto` (milliseconds when the first one is
+    /// at least 10¹¹, which as seconds would be the year 5138).
+    public enum TimeUnit: String, Sendable, CaseIterable { case auto, seconds, milliseconds }
+    public var timeUnit: TimeUnit = .auto
+    /// Refuse negative values (request counts and rates cannot be negative).
+    public var nonNegative = false
+    public init(timeUnit: TimeUnit = .auto, nonNegative: Bool = false) {
+        self.timeUnit = timeUnit; self.nonNegative = nonNegative
+    }
+}
+
+/// A problem with a trace file, naming the file and the line (CSV) or JSON path (Prometheus).
+public struct TraceError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    /// 1-based line, 0 when the problem is the whole file.
+    public var line: Int
+    /// Where in a JSON document, e.g. `data.result[0].values[12][1]`.
+    public var path: String?
+    public var problem: String
+
+    public init(file: String, line: Int, problem: String) { self.file = file; self.line = line; self.problem = problem }
+    public init(file: String, path: String, problem: String) { self.file = file; self.line = 0; self.path = path; self.problem = problem }
+
+    public var description: String {
+        if let path { return "\(file): at \(path): \(problem)" }
+        return line > 0 ? "\(file):\(line): \(problem)" : "\(file): \(problem)"
+    }
+}
+
+extension MetricSeries {
+    /// Timestamps beyond ±10¹¹ s (about the year 5138) are refused: they are a unit mistake, and
+    /// the calendar arithmetic stays far from overflow.
+    static let timeLimit = 1e11
+
+    /// Reads a trace file in any supported format.
+    public static func load(_ path: String, format: TraceFormat = .auto, options: TraceReadOptions = .init()) throws -> MetricSeries {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            throw TraceError(file: path, line: 0, problem: exists && isDirectory.boolValue ? "is a folder, not a trace file" : "cannot read the file (does it exist?)")
+        }
+        switch format == .auto ? detectedFormat(path: path, data: data) : format {
+        case .prometheus: return try parse(prometheusJSON: data, origin: path, options: options)
+        case .csv, .auto: return try parse(csvData: data, origin: path, options: options)
+        }
+    }
+
+    /// Reads a `timestamp,value` CSV (kept for callers that know the format).
+    public static func load(csv path: String, options: TraceReadOptions = .init()) throws -> MetricSeries {
+        try load(path, format: .csv, options: options)
+    }
+
+    static func detectedFormat(path: String, data: Data) -> TraceFormat {
+        if path.lowercased().hasSuffix(".json") { return .prometheus }
+        let first = data.first(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF) })
+        return first == UInt8(ascii: "{") || first == UInt8(ascii: "[") ? .prometheus : .csv
+    }
+
+    /// Checks shared by every format: a finite, in-range timestamp; a finite (non-negative if asked) value.
+    static func checkedPoint(time: Double, value: Double, options: TraceReadOptions, fail: (String) -> TraceError) throws -> Point {
+        guard value.isFinite else { throw fail("value \(value) is not a finite number") }
+        if options.nonNegative && value < 0 { throw fail("value \(value) is negative (a rate or count cannot be)") }
+        return Point(time: time, value: value)
+    }
+
+    /// Plain-number timestamps in seconds, given the unit the file uses.
+    static func seconds(_ raw: Double, unit: TraceReadOptions.TimeUnit, firstRaw: Double?) -> Double {
+        switch unit {
+        case .seconds: return raw
+        case .milliseconds: return raw / 1000
+        case .auto: return abs(firstRaw ?? raw) >= 1e11 ? raw / 1000 : raw
+        }
+    }
+}
