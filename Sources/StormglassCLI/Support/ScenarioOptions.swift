@@ -46,11 +46,8 @@ struct ScenarioOptions: ParsableArguments {
     }
 }
 
-/// `--replay SERVICE=FILE` and the knobs that turn a trace into a request rate.
-struct ReplayOptions: ParsableArguments {
-    @Option(name: .customLong("replay"), help: ArgumentHelp("Replay a trace as a service's traffic (repeatable): a `timestamp,value` CSV or a Prometheus range-query JSON export. Replaces the service's traffic source and keeps its shapes.", valueName: "service=file"))
-    var replays: [String] = []
-
+/// The knobs that turn a trace into a request rate (for `--replay` and `stormglass replay`).
+struct ReplayKnobs: ParsableArguments {
     @Option(name: .customLong("replay-values"), help: "What a trace's values are: count-per-row (requests in each row's interval) or per-second.")
     var valuesAre: TraceReplay.ValueMeaning = .countPerRow
 
@@ -66,9 +63,8 @@ struct ReplayOptions: ParsableArguments {
     @Option(name: .customLong("replay-start"), help: "Start this far into the trace, e.g. 2d.")
     var start: String?
 
-    /// Replaces each named service's traffic source by its trace; every problem is reported at once.
-    func apply(to spec: inout ScenarioSpec, parameters: inout [String: String]) throws {
-        guard !replays.isEmpty else { return }
+    /// The settings, or every problem with them.
+    func settings() -> (ReplaySettings, [String]) {
         var problems: [String] = []
         var settings = ReplaySettings(valuesAre: valuesAre, scale: scale, peak: peak, timeScale: timeScale)
         if let start {
@@ -76,19 +72,56 @@ struct ReplayOptions: ParsableArguments {
                 problems.append("--replay-start \(start): not a duration from 0s (try 6h, 2d)")
             }
         }
-        problems += settings.problems.map { "--replay: \($0)" }
+        return (settings, problems + settings.problems.map { "--replay: \($0)" })
+    }
+
+    /// The knobs as run parameters (only those not at their defaults).
+    var parameters: [String: String] {
+        var p: [String: String] = [:]
+        if valuesAre != .countPerRow { p["replay.values"] = valuesAre.rawValue }
+        if scale != 1 { p["replay.scale"] = String(scale) }
+        if let peak { p["replay.peak"] = String(peak) }
+        if timeScale != 1 { p["replay.time-scale"] = String(timeScale) }
+        if let start { p["replay.start"] = start }
+        return p
+    }
+}
+
+/// `service=value` pairs from repeatable options, or the problem with one.
+func keyedValues(_ values: [String], option: String) -> ([(key: String, value: String)], [String]) {
+    var pairs: [(String, String)] = [], problems: [String] = []
+    for v in values {
+        guard let eq = v.firstIndex(of: "="), eq != v.startIndex, v.index(after: eq) != v.endIndex else {
+            problems.append("\(option) \(v): expected service=file"); continue
+        }
+        pairs.append((String(v[..<eq]), String(v[v.index(after: eq)...])))
+    }
+    return (pairs, problems)
+}
+
+/// `--replay SERVICE=FILE`: a trace as a service's traffic.
+struct ReplayOptions: ParsableArguments {
+    @Option(name: .customLong("replay"), help: ArgumentHelp("Replay a trace as a service's traffic (repeatable): a `timestamp,value` CSV or a Prometheus range-query JSON export. Replaces the service's traffic source and keeps its shapes.", valueName: "service=file"))
+    var replays: [String] = []
+
+    @OptionGroup var knobs: ReplayKnobs
+
+    /// Replaces each named service's traffic source by its trace; every problem is reported at once.
+    func apply(to spec: inout ScenarioSpec, parameters: inout [String: String]) throws {
+        guard !replays.isEmpty else { return }
+        let (settings, knobProblems) = knobs.settings()
+        var problems = knobProblems
+        let (pairs, pairProblems) = keyedValues(replays, option: "--replay")
+        problems += pairProblems
         var seen: Set<String> = []
-        for r in replays {
-            guard let eq = r.firstIndex(of: "="), eq != r.startIndex, r.index(after: eq) != r.endIndex else {
-                problems.append("--replay \(r): expected service=file"); continue
-            }
-            let service = String(r[..<eq]), file = String(r[r.index(after: eq)...])
+        for (service, file) in pairs {
             guard spec.services.contains(where: { $0.name == service }) else {
-                problems.append("--replay \(r): \(spec.name) has no service \"\(service)\" (services: \(spec.services.map(\.name).joined(separator: ", ")))")
+                problems.append("--replay \(service)=\(file): \(spec.name) has no service \"\(service)\" (services: \(spec.services.map(\.name).joined(separator: ", ")))")
                 continue
             }
-            guard seen.insert(service).inserted else { problems.append("--replay \(r): \(service) is replayed twice"); continue }
-            switch RateSource.replaying(file, settings: settings) {
+            guard seen.insert(service).inserted else { problems.append("--replay \(service)=\(file): \(service) is replayed twice"); continue }
+            // With bad knobs the file is still read, so its own problems are listed too.
+            switch RateSource.replaying(file, settings: knobProblems.isEmpty ? settings : ReplaySettings()) {
             case .failure(let e): problems.append(e.description)
             case .success(let source):
                 spec.replaceTraffic(of: service, with: source)
@@ -96,11 +129,7 @@ struct ReplayOptions: ParsableArguments {
             }
         }
         guard problems.isEmpty else { throw InputError(problems.joined(separator: "\n")) }
-        if valuesAre != .countPerRow { parameters["replay.values"] = valuesAre.rawValue }
-        if scale != 1 { parameters["replay.scale"] = String(scale) }
-        if let peak { parameters["replay.peak"] = String(peak) }
-        if timeScale != 1 { parameters["replay.time-scale"] = String(timeScale) }
-        if let start { parameters["replay.start"] = start }
+        parameters.merge(knobs.parameters) { $1 }
     }
 }
 
