@@ -1,6 +1,7 @@
 @_exported import Chaos
 @_exported import ClusterModel
 @_exported import ControlPlane
+@_exported import Kubernetes
 @_exported import Lab
 @_exported import Recorder
 @_exported import Reports
