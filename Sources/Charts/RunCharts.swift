@@ -19,7 +19,8 @@ public struct RunCharts {
 
     /// Renders every chart of run `id`; returns the files written.
     @discardableResult
-    public func render(run id: Int64, prefix: String? = nil) throws -> [String] {
+    /// `shouldStop` is asked before each chart; stopping throws `Cancelled` (the charts drawn so far stay).
+    public func render(run id: Int64, prefix: String? = nil, shouldStop: () -> Bool = { false }) throws -> [String] {
         let gnuplot = try Gnuplot()
         let data = try RunChartData(store: try ResultsStore.open(existing: databasePath), run: id)
         do { try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true) } catch {
@@ -29,6 +30,7 @@ public struct RunCharts {
         var written: [String] = []
         func draw(_ name: String, _ body: (inout GnuplotScript) -> Bool) throws {
             let file = try GnuplotScript.outputPath(directory: outputDirectory, name: "\(name).\(format.rawValue)")
+            if shouldStop() { throw Cancelled() }
             var script = GnuplotScript(format: format, output: file)
             guard body(&script) else { return }
             try gnuplot.run(script, output: file)

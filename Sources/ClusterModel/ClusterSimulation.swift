@@ -106,8 +106,15 @@ public struct ClusterSimulation: ~Copyable {
     public mutating func setHorizon(_ end: SimTime) { horizon = end.seconds }
 
     /// Processes every event up to and including `time`.
-    public mutating func run(until time: SimTime) {
+    public mutating func run(until time: SimTime) { _ = run(until: time, stopIf: { false }) }
+
+    /// Like `run(until:)`, asking `shouldStop` every 65 536 events (so a run whose traffic is too heavy
+    /// to reach its next scrape soon can still be interrupted). Returns false when it stopped early.
+    public mutating func run(until time: SimTime, stopIf shouldStop: () -> Bool) -> Bool {
+        var steps: UInt32 = 0
         while true {
+            steps &+= 1
+            if steps & 0xFFFF == 0, shouldStop() { return false }
             let a = nextArrivals.earliest
             if a.time != .max, a.time <= time.nanoseconds, events.precedesQueued(time: SimTime(nanoseconds: a.time), sequence: a.sequence) {
                 events.deliverOutside(at: SimTime(nanoseconds: a.time))
@@ -119,6 +126,7 @@ public struct ClusterSimulation: ~Copyable {
             }
         }
         if events.now < time { events.advance(to: time) }
+        return true
     }
 
     /// The next external arrival of traffic stream `t` is now.

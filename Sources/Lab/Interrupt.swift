@@ -5,14 +5,24 @@ import Foundation
 public enum Interrupt {
     nonisolated(unsafe) public static var requested: sig_atomic_t = 0
 
+    /// SIGINT and SIGTERM alike (CI cancellation and `timeout` send SIGTERM): the first asks every
+    /// long loop to stop at its next check, a second exits at once.
     public static func install() {
-        signal(SIGINT) { _ in
+        let handler: @convention(c) (Int32) -> Void = { _ in
             if Interrupt.requested != 0 { _exit(130) }
             Interrupt.requested = 1
-            let msg = "\nstormglass: interrupted — finishing the current batch and marking the run aborted (Ctrl-C again to quit now)\n"
+            let msg = "\nstormglass: interrupted — stopping at the next consistent point (again to quit now)\n"
             _ = msg.withCString { write(2, $0, strlen($0)) }
         }
-        signal(SIGTERM) { _ in Interrupt.requested = 1 }
+        signal(SIGINT, handler)
+        signal(SIGTERM, handler)
+        // A parent may start us with these blocked (the mask survives exec): unblock them, or
+        // cancellation would never arrive.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     public static var isRequested: Bool { requested != 0 }

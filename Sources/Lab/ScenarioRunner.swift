@@ -80,14 +80,14 @@ public struct ScenarioRunner {
         var nextBeat = SimTime.zero + beatEvery
         var status = RunStatus.finished
         var t = SimTime.zero
-        while t < end {
+        scrapes: while t < end {
             t = min(t + spec.scrapeInterval, end)
             // Faults strike, and heartbeats arrive, at their exact instants, between scrapes if need be.
             while true {
                 let f = faultTimes.first.flatMap { $0 <= t ? $0 : nil }
                 let b = spec.selfHealer.enabled && nextBeat <= t ? nextBeat : nil
                 guard let next = [f, b].compactMap({ $0 }).min() else { break }
-                world.run(until: next)
+                guard world.run(until: next, stopIf: shouldStop) else { status = .aborted; break scrapes }
                 if next == f {
                     faults.apply(at: next, to: &world) { log.events.append($0) }
                     faultTimes.removeFirst()
@@ -98,7 +98,7 @@ public struct ScenarioRunner {
                     nextBeat = nextBeat + beatEvery
                 }
             }
-            world.run(until: t)
+            guard world.run(until: t, stopIf: shouldStop) else { status = .aborted; break }
             let scrape = world.scrape()
             summary.add(scrape)
             let decision = control.observe(scrape)

@@ -22,7 +22,8 @@ public enum ExportTable: String, CaseIterable, Sendable {
 extension ResultsStore {
     /// A table (or one run's rows of it) as CSV (RFC 4180). Text cells that a spreadsheet would run as
     /// a formula (starting with =, +, -, @, tab or carriage return) are prefixed with a single quote.
-    public func csv(_ table: ExportTable, run: Int64? = nil) throws -> (text: String, rows: Int) {
+    /// `shouldStop` is asked every 4096 rows; stopping throws `Cancelled`.
+    public func csv(_ table: ExportTable, run: Int64? = nil, shouldStop: () -> Bool = { false }) throws -> (text: String, rows: Int) {
         let idColumn = table == .runs ? "id" : "run_id"
         let sql = "SELECT * FROM \(table.tableName)" + (run != nil ? " WHERE \(idColumn) = ?" : "") + " ORDER BY rowid"
         return try read { db in
@@ -41,6 +42,7 @@ extension ResultsStore {
                     }
                 }.joined(separator: ",") + "\n"
                 count += 1
+                if count % 4096 == 0, shouldStop() { throw Cancelled() }
             }
             return (text, count)
         }

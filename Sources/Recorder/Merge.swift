@@ -1,10 +1,12 @@
 import Foundation
 import GRDB
+import Telemetry
 
 extension ResultsStore {
     /// Appends every run of the database at `path` (e.g. one shard of a sweep) to this one, with new run
     /// ids, in one transaction per file. Returns the number of runs copied.
-    public func merge(from path: String) throws -> Int {
+    /// `shouldStop` is asked before each run; stopping throws `Cancelled` and rolls the file's copy back.
+    public func merge(from path: String, shouldStop: () -> Bool = { false }) throws -> Int {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missing(path: path) }
         let mine = URL(fileURLWithPath: self.path).resolvingSymlinksInPath().standardized.path
         guard URL(fileURLWithPath: path).resolvingSymlinksInPath().standardized.path != mine else {
@@ -20,9 +22,13 @@ extension ResultsStore {
             let runColumns = try db.columns(in: RunRow.databaseTableName).map(\.name).filter { $0 != "id" }.joined(separator: ", ")
             var copied = 0
             for old in try Int64.fetchAll(db, sql: "SELECT id FROM src.\(RunRow.databaseTableName) ORDER BY id") {
+                if shouldStop() { throw Cancelled() }
                 try db.execute(sql: "INSERT INTO main.\(RunRow.databaseTableName) (\(runColumns)) SELECT \(runColumns) FROM src.\(RunRow.databaseTableName) WHERE id = ?",
                                arguments: [old])
                 let new = db.lastInsertedRowID
+                // A run still `running` in the source will never be finished in this copy.
+                try db.execute(sql: "UPDATE main.\(RunRow.databaseTableName) SET status = ? WHERE id = ? AND status = ?",
+                               arguments: [RunStatus.interrupted.rawValue, new, RunStatus.running.rawValue])
                 for table in Self.perRunTables {
                     let other = try db.columns(in: table).map(\.name).filter { $0 != "run_id" }.joined(separator: ", ")
                     try db.execute(sql: "INSERT INTO main.\(table) (run_id, \(other)) SELECT ?, \(other) FROM src.\(table) WHERE run_id = ? ORDER BY rowid",
@@ -33,4 +39,10 @@ extension ResultsStore {
             return copied
         }
     }
+}
+
+/// A long read or copy stopped on request (Ctrl-C, SIGTERM); nothing partial was kept.
+public struct Cancelled: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "stopped on request" }
 }

@@ -14,18 +14,40 @@ public struct RunRecord: Sendable, Equatable {
     public var wallSeconds: Double?
     public var simulatedSeconds: Double
     public var events: Int64?
+    /// As stored, except that a `running` run whose writer is gone is `interrupted`.
     public var status: RunStatus
+    /// For a `running` or `interrupted` run: its writer in words ("process 123 on host-a").
+    public var writer: String?
 }
 
 extension ResultsStore {
     public func runs() throws -> [RunRecord] {
         try read { db in
             try RunRow.order(Column("id")).fetchAll(db).map { r in
-                RunRecord(id: r.id ?? 0, scenario: r.scenario, seed: r.seed, parameters: r.parameters, label: r.label,
-                          replication: r.replication, startedAt: r.startedAt, wallSeconds: r.wallSeconds,
-                          simulatedSeconds: r.simulatedSeconds, events: r.events, status: RunStatus(rawValue: r.status))
+                let stored = RunStatus(rawValue: r.status)
+                let running = stored == .running
+                return RunRecord(id: r.id ?? 0, scenario: r.scenario, seed: r.seed, parameters: r.parameters, label: r.label,
+                                 replication: r.replication, startedAt: r.startedAt, wallSeconds: r.wallSeconds,
+                                 simulatedSeconds: r.simulatedSeconds, events: r.events,
+                                 status: running && ResultsStore.writerIsGone(pid: r.writerPID, host: r.writerHost) ? .interrupted : stored,
+                                 writer: running ? r.writerPID.map { "process \($0) on \(r.writerHost ?? "an unknown host")" } : nil)
             }
         }
+    }
+
+    /// Whether a run's writer has certainly stopped: it ran on this machine and no such process
+    /// exists. Runs recorded before writers were (no pid) left `running` are gone too, as are runs
+    /// from another machine that only that machine could check (those stay `running`).
+    static func writerIsGone(pid: Int64?, host: String?) -> Bool {
+        guard let pid else { return true }
+        guard host == ProcessInfo.processInfo.hostName else { return false }
+        if pid == Int64(getpid()) { return false }
+        return kill(pid_t(truncatingIfNeeded: pid), 0) == -1 && errno == ESRCH
+    }
+
+    /// The last sampled instant of a run (what an interrupted run reached).
+    public func recordedUntil(run: Int64) throws -> Double {
+        try read { db in try Double.fetchOne(db, sql: "SELECT max(t) FROM service_samples WHERE run_id = ?", arguments: [run]) ?? 0 }
     }
 
     /// The faults scheduled in a run (empty for runs recorded before faults were).

@@ -24,10 +24,14 @@ public struct RunRow: Codable, Sendable, FetchableRecord, MutablePersistableReco
     public var scrapeSeconds: Double
     public var events: Int64?
     public var status: String
+    /// The process writing the run, to tell a run in progress from one whose writer died.
+    public var writerPID: Int64?
+    public var writerHost: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, scenario, seed, parameters, label, replication, toolVersion = "tool_version", startedAt = "started_at"
         case wallSeconds = "wall_seconds", simulatedSeconds = "simulated_seconds", scrapeSeconds = "scrape_seconds", events, status
+        case writerPID = "writer_pid", writerHost = "writer_host"
     }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

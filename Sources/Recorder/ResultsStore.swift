@@ -49,12 +49,42 @@ public final class ResultsStore {
         }
     }
 
-    /// Opens an existing database for reading; a missing file is an error rather than a new file.
-    /// Like `init`, but a missing file is an error. (Either refuses another application's SQLite file
-    /// before anything is written to it: no WAL switch, no tables added.)
+    /// Opens an existing database for reading, read-only: nothing is written to it (no journal-mode
+    /// switch, no tables), so it works on a read-only mount. A file from an older Stormglass is
+    /// migrated first when it can be written, and is an error naming the way out when it cannot.
+    /// A missing file is an error rather than a new file; another application's file is refused.
     public static func open(existing path: String) throws -> ResultsStore {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missing(path: path) }
+        try requireStormglassDatabase(path)
+        var config = Configuration()
+        config.readonly = true
+        let queue: DatabaseQueue
+        let current: Bool
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+            current = try queue.read { try migrator.hasCompletedMigrations($0) }
+        } catch let e as DatabaseError {
+            throw StoreError(path: path, e)
+        }
+        if current { return ResultsStore(path: path, queue: queue) }
+        guard FileManager.default.isWritableFile(atPath: path) else {
+            throw StoreError(description: "\(path) was written by an older Stormglass and cannot be upgraded here (read-only): copy it somewhere writable and run `stormglass show` on the copy")
+        }
         return try ResultsStore(path: path)
+    }
+
+    private init(path: String, queue: DatabaseQueue) { self.path = path; self.db = queue }
+
+    /// Refuses to append to a file that fails SQLite's quick integrity check, so damage is found
+    /// before more runs go into it. O(size of the file); called once per command that records.
+    public func requireIntact() throws {
+        let result: [String]
+        do { result = try db.read { try String.fetchAll($0, sql: "PRAGMA quick_check(5)") } } catch let e as DatabaseError {
+            throw StoreError(path: path, e)
+        }
+        guard result == ["ok"] else {
+            throw StoreError(description: "\(path) is damaged (SQLite's integrity check: \(result.joined(separator: "; ").replacingOccurrences(of: "\n", with: "; "))); nothing was appended. `stormglass merge \(path) -o repaired.sqlite` copies the runs it can still read")
+        }
     }
 
     /// Looks at the file read-only: it must hold GRDB's migration record with our first migration and a

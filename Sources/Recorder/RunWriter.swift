@@ -185,7 +185,7 @@ extension ResultsStore {
         var run = RunRow(id: nil, scenario: meta.scenario, seed: Int64(bitPattern: meta.seed), parameters: params, label: meta.label,
                          replication: meta.replication, toolVersion: meta.toolVersion, startedAt: ISO8601DateFormatter().string(from: Date()),
                          wallSeconds: nil, simulatedSeconds: meta.simulatedSeconds, scrapeSeconds: meta.scrapeSeconds, events: nil,
-                         status: RunStatus.running.rawValue)
+                         status: RunStatus.running.rawValue, writerPID: Int64(getpid()), writerHost: ProcessInfo.processInfo.hostName)
         let id: Int64 = try write { db in
             try run.insert(db)
             let id = run.id!

@@ -148,6 +148,13 @@ extension ResultsStore {
             );
             """)
         }
+        m.registerMigration("v5-run-writer") { db in
+            // Who writes a `running` run: a run whose writer is gone is reported as interrupted.
+            try db.alter(table: "runs") { t in
+                t.add(column: "writer_pid", .integer)
+                t.add(column: "writer_host", .text)
+            }
+        }
         return m
     }
 }

@@ -42,6 +42,8 @@ public struct Stormglass: ParsableCommand {
             return Exit.badInput
         } catch is Interrupted {
             return Exit.interrupted
+        } catch is Cancelled {
+            return Exit.interrupted
         } catch let e as InvalidInput {
             FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
             return Exit.badInput

@@ -89,6 +89,9 @@ public struct RunStatus: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     /// Stopped by Ctrl-C or SIGTERM; what was recorded up to then is consistent.
     public static let aborted = RunStatus(rawValue: "aborted")
     public static let failed = RunStatus(rawValue: "failed")
+    /// Left `running` by a writer that is gone (killed, crashed, or its machine stopped): reported
+    /// so when read, and stored so in a merged copy; what was recorded up to then is kept.
+    public static let interrupted = RunStatus(rawValue: "interrupted")
 }
 
 /// What held a scaling decision back (`decisions.limited_by`).

@@ -110,4 +110,66 @@ import Testing
         let tables = try DatabaseQueue(path: path).read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
         #expect(tables == ["notes"])
     }
+
+    @Test func sigtermStopsARunThatHasNotReachedItsFirstScrape() throws {
+        let db = temporaryDirectory("sigterm") + "/r.sqlite"
+        let started = Date()
+        // 10⁸ requests/s: the first 15 s scrape is minutes of work away.
+        let out = try stormglassProcess(["run", "black-friday", "--set", "checkout.rate=1e8", "--duration", "1h", "--db", db, "--quiet"],
+                                        signal: SIGTERM, after: 3)
+        #expect(out.code == 130, "\(out.stderr)")
+        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(try ResultsStore.open(existing: db).runs().map(\.status) == [.aborted])
+    }
+
+    @Test func longReadsAndCopiesStopOnRequestAndKeepNothingPartial() throws {
+        let (dir, db) = try recordedRun()
+        let store = try ResultsStore.open(existing: db)
+        #expect(throws: Cancelled.self) { try store.csv(.services, shouldStop: { true }) }
+        let merged = try ResultsStore(path: dir + "/m.sqlite")
+        #expect(throws: Cancelled.self) { try merged.merge(from: db, shouldStop: { true }) }
+        #expect(try merged.runs().isEmpty, "the copy was rolled back")
+        #expect(try merged.merge(from: db) == 1)
+    }
+
+    @Test func aRunWhoseWriterDiedIsShownAsInterruptedWithWhatWasRecorded() throws {
+        let dir = temporaryDirectory("sigkill")
+        let db = dir + "/r.sqlite"
+        let killed = try stormglassProcess(["run", "black-friday", "--db", db, "--quiet"], signal: SIGKILL, after: 4)
+        #expect(killed.code != 0)
+        #expect(try ResultsStore.open(existing: db).runs().map(\.status) == [.interrupted])
+        let show = try stormglassProcess(["show", db])
+        #expect(show.code == 0 && show.stdout.contains("black-friday, seed 1, interrupted"))
+        #expect(show.stdout.contains("interrupted: its writer (process ") && show.stdout.contains("recorded up to"), "\(show.stdout)")
+        let report = try stormglassProcess(["report", db])
+        #expect(report.stderr.contains("note: run 1 is interrupted"))
+        // A merged copy is never finished by anyone: it says so itself.
+        #expect(try stormglassProcess(["merge", db, "-o", dir + "/m.sqlite"]).code == 0)
+        let status = try DatabaseQueue(path: dir + "/m.sqlite").read { try String.fetchOne($0, sql: "SELECT status FROM runs") }
+        #expect(status == "interrupted")
+    }
+
+    @Test func readingVerbsLeaveTheDatabaseUnchanged() throws {
+        let (dir, db) = try recordedRun()
+        try DatabaseQueue(path: db).writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        for verb in [["show", db], ["report", db], ["export", db, "--csv"], ["plot", db, "--plots-dir", dir + "/p"]] {
+            #expect(try stormglassProcess(verb).code == 0, "\(verb[0])")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+    }
+
+    @Test func aDamagedDatabaseIsNotAppendedTo() throws {
+        let (_, db) = try recordedRun()
+        try DatabaseQueue(path: db).writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        let handle = try #require(FileHandle(forUpdatingAtPath: db))
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: size / 2)
+        handle.write(Data(repeating: 7, count: 8192))
+        try handle.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        let out = try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", db, "--quiet"])
+        #expect(out.code == 2 && out.stderr.contains("is damaged (SQLite's integrity check:") && out.stderr.contains("nothing was appended"), "\(out.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+    }
 }

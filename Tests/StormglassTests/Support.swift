@@ -29,7 +29,8 @@ struct CommandOutput {
 }
 
 /// Runs the built `stormglass` executable (beside the test binary) as a user would, in `directory`.
-func stormglassProcess(_ args: [String], in directory: String? = nil) throws -> CommandOutput {
+/// With `signal`, sends it `after` seconds into the run (Ctrl-C is SIGINT, CI cancellation SIGTERM).
+func stormglassProcess(_ args: [String], in directory: String? = nil, signal: Int32? = nil, after: Double = 0) throws -> CommandOutput {
     let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("stormglass").path
     let executable = FileManager.default.isExecutableFile(atPath: beside)
         ? beside : repositoryRoot.appendingPathComponent(".build/release/stormglass").path
@@ -44,6 +45,10 @@ func stormglassProcess(_ args: [String], in directory: String? = nil) throws -> 
     p.standardOutput = FileHandle(forWritingAtPath: out)
     p.standardError = FileHandle(forWritingAtPath: err)
     try p.run()
+    if let signal {
+        Thread.sleep(forTimeInterval: after)
+        kill(p.processIdentifier, signal)
+    }
     p.waitUntilExit()
     return CommandOutput(code: p.terminationStatus, stdout: try String(contentsOfFile: out, encoding: .utf8),
                          stderr: try String(contentsOfFile: err, encoding: .utf8))

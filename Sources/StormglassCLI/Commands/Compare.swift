@@ -41,7 +41,7 @@ struct Compare: ParsableCommand {
                 jobs.append(RunJob(spec: spec, seed: base.seed &+ UInt64(r), label: p, replication: r, parameters: ps))
             }
         }
-        let store = try ResultsStore(path: database.db)
+        let store = try database.openForRecording()
         let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
         print("\(scenario): \(policies.count) policies × \(replications) seed\(replications == 1 ? "" : "s") (\(base.seed)…\(base.seed &+ UInt64(replications - 1))), \(base.duration) each")
         print(try ComparisonReport.table(store, groups: policies.map { p in (p, done.filter { $0.job.label == p }.map(\.runID)) }))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Lab
 import Recorder
 
 struct Export: ParsableCommand {
@@ -23,7 +24,7 @@ struct Export: ParsableCommand {
     func run() throws {
         let store = try ResultsStore.open(existing: file)
         _ = try store.runID(runID)   // an unknown --run is an error, not an empty file
-        let (text, rows) = try store.csv(table, run: runID)
+        let (text, rows) = try store.csv(table, run: runID, shouldStop: { Interrupt.isRequested })
         if let output {
             do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
                 throw InputError("cannot write \(output): \(error.localizedDescription)")

@@ -71,7 +71,7 @@ struct Forecast: ParsableCommand {
     func num(_ x: Double) -> String { x.isFinite ? String(format: "%.3f", x) : "–" }
 
     func record(_ result: RollingOriginEvaluation.Result, series: MetricSeries, to path: String, step: Double) throws {
-        let store = try ResultsStore(path: path)
+        let store = try ResultsStore.forRecording(path)
         let t0 = series.points.first!.time
         let writer = try store.beginRun(RunMetadata(
             scenario: "forecast:" + (csv as NSString).lastPathComponent, seed: 0, parameters: ["csv": csv, "horizon": horizon, "model": model],

@@ -59,7 +59,7 @@ struct GateCommand: ParsableCommand {
             }
             return (name: name, spec: spec, params: params, gates: all)
         }
-        let store = try ResultsStore(path: database.db)
+        let store = try database.openForRecording()
         var outcomes: [GateOutcome] = []
         for s in resolved {
             let jobs = (0..<replications).map { RunJob(spec: s.spec, seed: s.spec.seed &+ UInt64($0), label: "gate", replication: $0, parameters: s.params) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Charts
 import Foundation
+import Lab
 import Recorder
 
 /// Chart options shared by `run`, `plot` (and later `compare` and `sweep`).
@@ -19,7 +20,7 @@ struct ChartOptions: ParsableArguments {
     /// Draws the run's charts; a missing gnuplot is one line on stderr, never a failure of the run.
     func draw(database: String, run id: Int64, prefix: String? = nil) {
         do {
-            let files = try RunCharts(databasePath: database, outputDirectory: plotsDir, format: format).render(run: id, prefix: prefix)
+            let files = try RunCharts(databasePath: database, outputDirectory: plotsDir, format: format).render(run: id, prefix: prefix, shouldStop: { Interrupt.isRequested })
             print("charts: " + (files.count > 4 ? "\(files.count) files in \(plotsDir)/ (\((files.first as NSString?)?.lastPathComponent ?? "") …)" : files.joined(separator: ", ")))
         } catch {
             FileHandle.standardError.write(Data("warning: \(error)\n".utf8))
@@ -62,7 +63,7 @@ struct Plot: ParsableCommand {
         let store = try ResultsStore.open(existing: file)
         let id = try store.runID(runID)
         do {
-            let files = try RunCharts(databasePath: file, outputDirectory: plotsDir, format: svg ? .svg : .png).render(run: id, prefix: prefix)
+            let files = try RunCharts(databasePath: file, outputDirectory: plotsDir, format: svg ? .svg : .png).render(run: id, prefix: prefix, shouldStop: { Interrupt.isRequested })
             files.forEach { print($0) }
         } catch let e as ChartError {
             throw InputError(e.description)

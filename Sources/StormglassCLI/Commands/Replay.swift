@@ -75,7 +75,7 @@ struct Replay: ParsableCommand {
         let jobs = groups.map { g in
             RunJob(spec: g.spec, seed: spec.seed, label: g.label, parameters: parameters.merging(["policy": g.label]) { $1 })
         }
-        let store = try ResultsStore(path: database.db)
+        let store = try database.openForRecording()
         let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
         let services = spec.services.map { "\($0.name) (\($0.policy.name), \($0.minReplicas)…\($0.maxReplicas) replicas)" }
         print("replay: \(services.joined(separator: ", ")) over \(spec.duration) of traffic, seed \(spec.seed)")

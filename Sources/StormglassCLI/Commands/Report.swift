@@ -22,7 +22,12 @@ struct Report: ParsableCommand {
         let store = try ResultsStore.open(existing: file)
         let id = try store.runID(runID)
         let reports = try IncidentAnalysis.analyse(store, run: id)
-        if reports.isEmpty { print("run \(id) had no incidents"); return }
+        if let r = try store.runs().first(where: { $0.id == id }), r.status != .finished {
+            // A partial run's reports cover what was recorded; say so rather than imply a whole run.
+            let until = try store.recordedUntil(run: id)
+            FileHandle.standardError.write(Data("note: run \(id) is \(r.status) (recorded up to \(Int(until)) s of \(Int(r.simulatedSeconds)) s): incidents up to then only\n".utf8))
+        }
+        if reports.isEmpty { print("run \(id) had no incidents\(try store.runs().first { $0.id == id }?.status == .finished ? "" : " in what was recorded")"); return }
         guard let output else {
             print(reports.map(\.markdown).joined(separator: "\n---\n\n"), terminator: "")
             return

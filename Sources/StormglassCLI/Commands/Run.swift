@@ -30,7 +30,7 @@ struct Run: ParsableCommand {
     func run() throws {
         guard (1...10_000).contains(replications) else { throw InputError("--replications \(replications): must be in 1…10000") }
         let (spec, params) = try options.resolve(scenario)
-        let store = try ResultsStore(path: database.db)
+        let store = try database.openForRecording()
         let jobs = (0..<replications).map {
             RunJob(spec: spec, seed: spec.seed &+ UInt64($0), label: label, replication: $0, parameters: params)
         }

@@ -3,6 +3,7 @@ import Lab
 import ArgumentParser
 import Foundation
 import Recorder
+import SimulationKernel
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Summarise recorded runs: SLO-violation minutes, availability, latency, cost.")
@@ -36,6 +37,12 @@ struct Show: ParsableCommand {
         }
         print("run \(r.id): \(r.scenario), seed \(r.seed)\(r.label.isEmpty ? "" : ", \(r.label)"), \(r.status)"
               + (r.parameters == "{}" ? "" : ", parameters \(r.parameters)"))
+        if r.status == .interrupted || r.status == .running {
+            let until = try store.recordedUntil(run: r.id)
+            print(r.status == .interrupted
+                  ? "  interrupted: its writer (\(r.writer ?? "unknown")) stopped without finishing; recorded up to \(SimDuration.seconds(until)) of \(SimDuration.seconds(r.simulatedSeconds)) (summary figures are written when a run ends)"
+                  : "  still being written by \(r.writer ?? "another process"); recorded up to \(SimDuration.seconds(until)) of \(SimDuration.seconds(r.simulatedSeconds))")
+        }
         print(try SummaryReport.run(store, id, allModels: models))
     }
 }

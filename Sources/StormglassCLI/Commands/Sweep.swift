@@ -42,7 +42,7 @@ struct Sweep: ParsableCommand {
         let slice = try shard.map { try Shard($0) }
         let (base, params) = try options.resolve(scenario)
         let plan = try SweepPlan(base: base, parameters: params, variations: vary, replications: replications)
-        let store = try ResultsStore(path: database.db)
+        let store = try database.openForRecording()
         let finished = try store.finishedRuns(scenario: base.name)
         let mine = plan.jobs.enumerated().filter { slice?.owns($0.offset) ?? true }.map(\.element)
         let todo = mine.filter { !finished.contains(RunKey(label: $0.label, seed: Int64(bitPattern: $0.seed))) }
@@ -76,11 +76,13 @@ struct Merge: ParsableCommand {
     func run() throws {
         guard !inputs.isEmpty else { throw InputError("name the databases to merge") }
         for i in inputs where !FileManager.default.fileExists(atPath: i) { throw InputError("no database at \(i)") }
-        let store = try ResultsStore(path: output)
+        let store = try ResultsStore.forRecording(output)
         var copied = 0
         for input in inputs {
-            copied += try store.merge(from: input)
-            if Interrupt.isRequested { throw ExitCode(Exit.interrupted) }
+            do { copied += try store.merge(from: input, shouldStop: { Interrupt.isRequested }) } catch is Cancelled {
+                FileHandle.standardError.write(Data("interrupted: \(input) was not merged (its copy was rolled back); \(copied) runs from the files before it were\n".utf8))
+                throw ExitCode(Exit.interrupted)
+            }
         }
         print("merged \(copied) runs from \(inputs.count) database\(inputs.count == 1 ? "" : "s") into \(output)")
     }
@@ -122,7 +124,7 @@ struct Plan: ParsableCommand {
         }
         let (base, params) = try options.resolve(scenario)
         guard base.parameters.contains(where: { $0.key == find }) else { throw InputError("--find \(find): unknown parameter of \(scenario)") }
-        let store = try ResultsStore(path: database.db)
+        let store = try database.openForRecording()
         let metric = gate.text.components(separatedBy: gate.comparison.rawValue)[0].trimmingCharacters(in: .whitespaces)
         var cache: [Int: Bool] = [:]
         func probe(_ v: Int) throws -> Bool {

@@ -139,6 +139,18 @@ extension TraceReplay.ValueMeaning: ExpressibleByArgument {}
 struct DatabaseOption: ParsableArguments {
     @Option(help: "Results database (SQLite).")
     var db: String = "results/stormglass.sqlite"
+
+    /// The database, checked intact before anything is appended to it.
+    func openForRecording() throws -> ResultsStore { try ResultsStore.forRecording(db) }
+}
+
+extension ResultsStore {
+    /// Opens (or creates) a database to append runs to, refusing a damaged one.
+    static func forRecording(_ path: String) throws -> ResultsStore {
+        let store = try ResultsStore(path: path)
+        try store.requireIntact()
+        return store
+    }
 }
 
 extension ResultsStore {
