@@ -6,7 +6,7 @@ import SimulationKernel
 /// Stopped by Ctrl-C or SIGTERM before the work was done.
 public struct Interrupted: Error, CustomStringConvertible {
     public init() {}
-    public var description: String { "interrupted" }
+    public var description: String { "stopped before the work was done" }
 }
 
 /// Feeds a series through forecasters one point at a time and scores every forecast.

@@ -32,6 +32,7 @@ extension ResultsStore {
             var count = 0
             let rows = try Row.fetchCursor(statement, arguments: run.map { [$0] } ?? [])
             while let row = try rows.next() {
+                if count % 4096 == 0, shouldStop() { throw Cancelled() }
                 text += row.databaseValues.map { v in
                     switch v.storage {
                     case .null: return ""
@@ -42,7 +43,6 @@ extension ResultsStore {
                     }
                 }.joined(separator: ",") + "\n"
                 count += 1
-                if count % 4096 == 0, shouldStop() { throw Cancelled() }
             }
             return (text, count)
         }

@@ -62,9 +62,11 @@ import Testing
             (["sweep", "black-friday", "--vary", "k=1...5:2:3"], "lo...hi or lo...hi:step"),
             (["detect", "--csv", trace("art_daily_jumpsup.csv"), "--baseline=-5"], "must be in 3…100000"),
             (["detect", "--csv", trace("art_daily_jumpsup.csv"), "--threshold", "nan"], "0.1…1000"),
+            (["forecast", "--csv", trace("art_daily_jumpsup.csv"), "--horizon", ""], "give one or more durations"),
+            (["forecast", "--csv", trace("art_daily_jumpsup.csv"), "--horizon", "10m,,2h"], "give one or more durations"),
         ]
         for (args, message) in cases {
-            let out = try stormglassProcess(args + (args[0] == "detect" ? [] : ["--db", db]))
+            let out = try stormglassProcess(args + (["detect", "forecast"].contains(args[0]) ? [] : ["--db", db]))
             #expect(out.code == 2, "\(args.joined(separator: " ")) exited \(out.code)")
             #expect(out.stderr.contains(message), "\(args.joined(separator: " ")): \(out.stderr)")
         }

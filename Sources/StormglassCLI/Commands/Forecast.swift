@@ -89,7 +89,11 @@ struct Forecast: ParsableCommand {
 
 /// Parses "10m,30m,2h" into horizons in seconds, each a whole number of steps.
 func parseHorizons(_ text: String, step: Double) throws -> [Double] {
-    try text.split(separator: ",").map { part in
+    let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+    guard !parts.isEmpty, parts.allSatisfy({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
+        throw InputError("--horizon \"\(text)\": give one or more durations separated by commas (try 10m,30m,2h)")
+    }
+    return try parts.map { part in
         guard let d = SimDuration(parsing: String(part)), d > .zero else {
             throw InputError("--horizon \(part): not a duration (try 10m,30m,2h)")
         }
