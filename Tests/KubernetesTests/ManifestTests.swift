@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ControlPlane
 import ScenarioKit
+import ClusterModel
 @testable import Kubernetes
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
@@ -103,5 +104,30 @@ func fixture(_ name: String) -> String { fixtures + "/" + name }
         #expect(Quantity.parse("250m") == 0.25 && Quantity.parse("2") == 2 && Quantity.parse("1.5") == 1.5)
         #expect(Quantity.parse("512Mi") == 536_870_912 && Quantity.parse("1G") == 1e9 && Quantity.parse("1k") == 1000 && Quantity.parse("1e3") == 1000)
         #expect(Quantity.parse("-1") == nil && Quantity.parse("abc") == nil && Quantity.parse("") == nil && Quantity.parse("m") == nil)
+    }
+}
+
+@Suite struct ReplayScenarioTests {
+    @Test func cpuPerRequestIsTotalCPUOverTotalRequests() throws {
+        // 20 requests/s and then 40, using 0.5 and then 1 core: 25 ms of CPU per request throughout.
+        let requests = MetricSeries(points: (0..<20).map { .init(time: Double($0) * 60, value: $0 < 10 ? 20 : 40) })
+        let cpu = MetricSeries(points: (0..<20).map { .init(time: Double($0) * 60, value: $0 < 10 ? 0.5 : 1) })
+        let work = try ReplayScenario.cpuPerRequest(usage: cpu, requests: requests, settings: ReplaySettings(valuesAre: .perSecond))
+        #expect(abs(work - 0.025) < 1e-12)
+        // No overlap in time is an error naming the file.
+        let later = MetricSeries(points: [.init(time: 1e6, value: 1)], origin: "cpu.json")
+        #expect(throws: ReplayProblems.self) { try ReplayScenario.cpuPerRequest(usage: later, requests: requests, settings: .init()) }
+    }
+
+    @Test func aScenarioFromManifestsAndATrace() throws {
+        var study = ReplayScenario(services: [.init(deployment: "php-apache", trace: fixtures + "/../../../Examples/Replay/checkout-requests.csv")])
+        study.replay = ReplaySettings(valuesAre: .perSecond)
+        study.cpu["php-apache"] = .perRequest(.milliseconds(25))
+        let (spec, _) = try study.build(manifests: [fixture("php-apache.yaml"), fixture("php-apache-hpa.yaml")])
+        #expect(spec.validate().isEmpty)
+        let s = try #require(spec.services.first)
+        #expect(s.minReplicas == 1 && s.maxReplicas == 10 && s.model.cpuMillicores == 200 && s.model.cpuSecondsPerRequest == 0.025)
+        #expect(spec.duration == .days(7), "the trace's week")
+        #expect(spec.pools.first.map { $0.count * $0.cpuMillicores } ?? 0 >= 10 * 200, "room for every replica")
     }
 }
