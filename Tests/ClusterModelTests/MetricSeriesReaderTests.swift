@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ClusterModel
+import SimulationKernel
 
 /// The trace reader: every format users have, and every malformed input refused with its place.
 @Suite struct MetricSeriesReaderTests {
@@ -105,7 +106,7 @@ import Testing
     /// Random and mutated files never crash or hang the reader, and every refusal names the file and
     /// a place (a line within the file, or a JSON path).
     @Test func mutatedInputsAreReadOrRefusedWithAPlace() {
-        var rng = SplitMix(seed: 0x5EED)
+        var rng = RandomStream(seed: 0x5EED, name: "trace-mutations")  // seeded, so a failing mutation replays
         let seeds = ["timestamp,value\n2014-07-01 00:00:00,10\n2014-07-01 00:05:00,20\n2014-07-01 00:10:00,30\n",
                      "0,1\r\n60,2\r\n120,3\r\n",
                      #"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"1"],[2,"2"]]}]}}"#]
@@ -136,18 +137,5 @@ import Testing
                 Issue.record("unexpected error \(error)")
             }
         }
-    }
-}
-
-/// A small deterministic generator, so a failing mutation can be replayed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
