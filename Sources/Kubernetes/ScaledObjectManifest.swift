@@ -46,7 +46,7 @@ public struct ScaledObjectManifest: Sendable, Equatable {
             let ff = f.fields(honoured: ["failureThreshold", "replicas", "behavior"])
             if let b = ff["behavior"], let text = b.string, text != "static" { b.problem("fallback behavior \(text) is not simulated (static)") }
             if let t = ff["failureThreshold"]?.int(in: 1...1000), let n = ff["replicas"]?.int(in: 0...100_000) {
-                c.fallback = (t, n)
+                c.fallback = KEDAConfig.Fallback(failureThreshold: t, replicas: n)
                 f.warning("kept, but nothing in this model makes the scaler's metric source fail, so the fallback never applies")
             } else if ff["failureThreshold"] == nil || ff["replicas"] == nil {
                 f.problem("fallback needs failureThreshold and replicas")
@@ -114,10 +114,6 @@ public struct ScaledObjectManifest: Sendable, Equatable {
         case "Value": return .init(metric, threshold: threshold, activationThreshold: activation, targetType: .value)
         case let other: node?.problem("metricType \(other) is not valid here (AverageValue or Value)"); return nil
         }
-    }
-
-    public static func == (a: ScaledObjectManifest, b: ScaledObjectManifest) -> Bool {
-        a.name == b.name && a.file == b.file && a.targetName == b.targetName && a.targetLine == b.targetLine && a.config == b.config
     }
 }
 

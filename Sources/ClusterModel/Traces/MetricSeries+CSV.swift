@@ -91,15 +91,6 @@ extension MetricSeries {
         if f.count >= 2, f.hasPrefix("\""), f.hasSuffix("\"") { return String(f.dropFirst().dropLast()) }
         return f
     }
-
-    /// Seconds since the Unix epoch for an ISO 8601 timestamp, or a plain number (kept for callers).
-    static func parseTimestamp(_ s: String) -> Double? {
-        switch Timestamp.parse(s) {
-        case .plain(let v)?: return v
-        case .calendar(let v)?: return v
-        case nil: return nil
-        }
-    }
 }
 
 /// A timestamp as written in a trace: a calendar date and time, or a plain number whose unit the

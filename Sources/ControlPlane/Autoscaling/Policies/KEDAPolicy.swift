@@ -50,11 +50,16 @@ public struct KEDAConfig: Sendable, Equatable {
     /// `advanced.horizontalPodAutoscalerConfig.behavior`.
     public var behavior = HPA.Behavior()
     /// `fallback`: replicas to hold after `failureThreshold` failed metric reads.
-    public var fallback: (failureThreshold: Int, replicas: Int)?
+    public struct Fallback: Sendable, Equatable {
+        public var failureThreshold: Int
+        public var replicas: Int
+        public init(failureThreshold: Int, replicas: Int) { self.failureThreshold = failureThreshold; self.replicas = replicas }
+    }
+    public var fallback: Fallback?
 
     public init(triggers: [Trigger], minReplicaCount: Int = 0, maxReplicaCount: Int = 100, idleReplicaCount: Int? = nil,
                 pollingInterval: Double = 30, cooldownPeriod: Double = 300, behavior: HPA.Behavior = HPA.Behavior(),
-                fallback: (failureThreshold: Int, replicas: Int)? = nil) {
+                fallback: Fallback? = nil) {
         self.triggers = triggers; self.minReplicaCount = minReplicaCount; self.maxReplicaCount = maxReplicaCount
         self.idleReplicaCount = idleReplicaCount; self.pollingInterval = pollingInterval; self.cooldownPeriod = cooldownPeriod
         self.behavior = behavior; self.fallback = fallback
@@ -62,12 +67,6 @@ public struct KEDAConfig: Sendable, Equatable {
 
     /// The replicas when idle: `idleReplicaCount`, else 0 when `minReplicaCount` is 0.
     public var idleReplicas: Int? { idleReplicaCount ?? (minReplicaCount == 0 ? 0 : nil) }
-
-    public static func == (a: KEDAConfig, b: KEDAConfig) -> Bool {
-        a.triggers == b.triggers && a.minReplicaCount == b.minReplicaCount && a.maxReplicaCount == b.maxReplicaCount
-            && a.idleReplicaCount == b.idleReplicaCount && a.pollingInterval == b.pollingInterval && a.cooldownPeriod == b.cooldownPeriod
-            && a.behavior == b.behavior && a.fallback?.failureThreshold == b.fallback?.failureThreshold && a.fallback?.replicas == b.fallback?.replicas
-    }
 }
 
 /// KEDA: its operator activates the workload from idle when any scaler is active (checked every
