@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
         .target(name: "SimulationKernel"),
@@ -53,7 +56,11 @@ let package = Package(
             name: "Kubernetes",
             dependencies: ["ScenarioKit", "ControlPlane", "ClusterModel", "SimulationKernel", .product(name: "Yams", package: "Yams")]
         ),
-        .target(name: "Charts", dependencies: ["Recorder", "Telemetry", "SimulationKernel"]),
+        .target(
+            name: "Charts",
+            dependencies: ["Recorder", "Telemetry", "SimulationKernel", .product(name: "Subprocess", package: "swift-subprocess"),
+                           .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux]))]
+        ),
         .target(name: "Scenarios", dependencies: ["ScenarioKit"], path: "scenarios"),
         .target(
             name: "StormglassCLI",

@@ -1,9 +1,17 @@
 import Foundation
+import Recorder
+import Subprocess
 import Telemetry
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
 
-/// Runs gnuplot as a subprocess: the script from a temporary file (nothing to deadlock on), standard
-/// error read on its own thread, and a time limit after which gnuplot is stopped.
-public struct Gnuplot {
+/// Runs gnuplot as a subprocess (swift-subprocess): the script from a temporary file, standard error
+/// read while gnuplot runs (a chatty gnuplot cannot fill a pipe and stall), and a time limit after
+/// which gnuplot is sent SIGTERM, then SIGKILL.
+public struct Gnuplot: Sendable {
     public let executable: String
     /// Seconds one chart may take (`STORMGLASS_GNUPLOT_TIMEOUT`, default 60).
     public var timeout: Double
@@ -16,56 +24,86 @@ public struct Gnuplot {
             .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw ChartError.gnuplotMissing
         }
-        executable = found
-        timeout = environment["STORMGLASS_GNUPLOT_TIMEOUT"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 60
+        self.init(executable: found, timeout: environment["STORMGLASS_GNUPLOT_TIMEOUT"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 60)
+    }
+
+    public init(executable: String, timeout: Double) {
+        self.executable = executable; self.timeout = timeout
+    }
+
+    /// The gnuplot running now (0 when none), so that a second Ctrl-C, which exits at once, can kill it
+    /// instead of leaving it orphaned. Written only here; read by a signal handler.
+    nonisolated(unsafe) public static var runningProcess: pid_t = 0
+
+    /// Kills the running gnuplot; async-signal-safe.
+    public static func killRunning() {
+        let pid = runningProcess
+        if pid > 0 { kill(pid, SIGKILL) }
     }
 
     /// Draws `script`; fails unless gnuplot exits 0 within the time limit and `output` holds a picture.
-    func run(_ script: GnuplotScript, output: String) throws {
+    /// `shouldStop` is asked every 50 ms; stopping kills gnuplot and throws `Cancelled`.
+    func run(_ script: GnuplotScript, output: String, shouldStop: @escaping @Sendable () -> Bool = { false }) async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("stormglass-\(getpid())-\(UUID().uuidString).gp")
         do { try script.text.write(to: file, atomically: true, encoding: .utf8) } catch { throw ChartError.unwritable(file.path) }
         defer { try? FileManager.default.removeItem(at: file) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = [file.path]
-        let errors = Pipe()
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = errors
-        try p.run()
-        let stderr = LockedData()
-        let reader = DispatchGroup()
-        reader.enter()
-        DispatchQueue.global().async { stderr.set(errors.fileHandleForReading.readDataToEndOfFile()); reader.leave() }
-        let timedOut = LockedFlag()
-        let watchdog = DispatchWorkItem { if p.isRunning { timedOut.set(); p.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-        p.waitUntilExit()
-        watchdog.cancel()
-        reader.wait()
-        if timedOut.isSet { throw ChartError.gnuplotTimedOut(seconds: timeout) }
-        if p.terminationStatus != 0 {
-            throw ChartError.gnuplotFailed(String(decoding: stderr.value, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: " | "))
-        }
+        let status = try await run(arguments: [file.path], shouldStop: shouldStop)
+        if case .failed(let why) = status { throw ChartError.gnuplotFailed(why) }
         let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
         guard size > 0 else { throw ChartError.emptyOutput(output) }
     }
-}
 
-/// Gnuplot's standard error, read on another thread.
-final class LockedData: @unchecked Sendable {
-    private var data = Data()
-    private let lock = NSLock()
-    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
-    var value: Data { lock.lock(); defer { lock.unlock() }; return data }
-}
+    enum Outcome: Equatable { case succeeded, failed(String) }
 
-/// Set once, read from another thread.
-final class LockedFlag: @unchecked Sendable {
-    private var value = false
-    private let lock = NSLock()
-    func set() { lock.lock(); value = true; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    /// Runs gnuplot with `arguments`, racing it against the time limit and `shouldStop`; the loser of the
+    /// race is cancelled, and cancelling the run tears gnuplot down (SIGTERM, 1 s, SIGKILL).
+    func run(arguments: [String], shouldStop: @escaping @Sendable () -> Bool) async throws -> Outcome {
+        var options = PlatformOptions()
+        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(1))]
+        let limit = timeout
+        let executable = self.executable
+        enum Finish: Sendable { case exited(TerminationStatus, String), timedOut, stopped }
+        let finish: Finish = try await withThrowingTaskGroup(of: Finish.self) { group in
+            group.addTask {
+                let result = try await Subprocess.run(
+                    .path(FilePath(executable)), arguments: Arguments(arguments), platformOptions: options,
+                    input: .none, output: .discarded, error: .sequence
+                ) { execution in
+                    // Cleared only once `run` has reaped it: a teardown still in progress is killable too.
+                    Gnuplot.runningProcess = execution.processIdentifier.value
+                    // Keep only the end of standard error: its last lines say what went wrong.
+                    var tail: [UInt8] = []
+                    for try await chunk in execution.standardError {
+                        chunk.withUnsafeBytes { tail.append(contentsOf: $0) }
+                        if tail.count > 8192 { tail.removeFirst(tail.count - 4096) }
+                    }
+                    return String(decoding: tail, as: UTF8.self)
+                }
+                Gnuplot.runningProcess = 0
+                return .exited(result.terminationStatus, result.closureResult)
+            }
+            group.addTask {
+                let deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
+                while ContinuousClock.now < deadline {
+                    if shouldStop() { return .stopped }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return .timedOut
+            }
+            let first = try await group.next()!
+            group.cancelAll()
+            return first
+        }
+        Gnuplot.runningProcess = 0
+        switch finish {
+        case .timedOut: throw ChartError.gnuplotTimedOut(seconds: timeout)
+        case .stopped: throw Cancelled()
+        case .exited(let status, let stderr):
+            if status.isSuccess { return .succeeded }
+            let lines = stderr.split(separator: "\n").suffix(3).joined(separator: " | ")
+            return .failed(lines.isEmpty ? "gnuplot \(status)" : lines)
+        }
+    }
 }
 
 public enum ChartError: Error, CustomStringConvertible {

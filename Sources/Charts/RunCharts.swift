@@ -17,10 +17,10 @@ public struct RunCharts {
         self.databasePath = databasePath; self.outputDirectory = outputDirectory; self.format = format
     }
 
-    /// Renders every chart of run `id`; returns the files written.
+    /// Renders every chart of run `id`; returns the files written. `shouldStop` is asked before and
+    /// while each chart is drawn; stopping kills gnuplot and throws `Cancelled` (the charts drawn so far stay).
     @discardableResult
-    /// `shouldStop` is asked before each chart; stopping throws `Cancelled` (the charts drawn so far stay).
-    public func render(run id: Int64, prefix: String? = nil, shouldStop: () -> Bool = { false }) throws -> [String] {
+    public func render(run id: Int64, prefix: String? = nil, shouldStop: @escaping @Sendable () -> Bool = { false }) async throws -> [String] {
         let gnuplot = try Gnuplot()
         let data = try RunChartData(store: try ResultsStore.open(existing: databasePath), run: id)
         do { try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true) } catch {
@@ -28,20 +28,20 @@ public struct RunCharts {
         }
         let base = prefix ?? "run\(id)"
         var written: [String] = []
-        func draw(_ name: String, _ body: (inout GnuplotScript) -> Bool) throws {
+        func draw(_ name: String, _ body: (inout GnuplotScript) -> Bool) async throws {
             let file = try GnuplotScript.outputPath(directory: outputDirectory, name: "\(name).\(format.rawValue)")
             if shouldStop() { throw Cancelled() }
             var script = GnuplotScript(format: format, output: file)
             guard body(&script) else { return }
-            try gnuplot.run(script, output: file)
+            try await gnuplot.run(script, output: file, shouldStop: shouldStop)
             written.append(file)
         }
         for service in data.services {
             for chart in Self.serviceCharts {
-                try draw("\(base)-\(service.name)-\(chart.kind)") { chart.draw(service, data, into: &$0) }
+                try await draw("\(base)-\(service.name)-\(chart.kind)") { chart.draw(service, data, into: &$0) }
             }
         }
-        for chart in Self.runCharts { try draw("\(base)-\(chart.kind)") { chart.draw(data, into: &$0) } }
+        for chart in Self.runCharts { try await draw("\(base)-\(chart.kind)") { chart.draw(data, into: &$0) } }
         return written
     }
 }

@@ -33,7 +33,7 @@ public struct SweepCharts {
     }
 
     @discardableResult
-    public func render(scenario: String, labels: [String], keys: [String], prefix: String? = nil) throws -> [String] {
+    public func render(scenario: String, labels: [String], keys: [String], prefix: String? = nil) async throws -> [String] {
         let gnuplot = try Gnuplot()
         let pts = try Self.points(try ResultsStore.open(existing: databasePath), scenario: scenario, labels: labels)
         guard !pts.isEmpty else { return [] }
@@ -45,13 +45,13 @@ public struct SweepCharts {
         let scatter = try GnuplotScript.outputPath(directory: outputDirectory, name: "\(base)-cost-vs-slo.\(format.rawValue)")
         var s = GnuplotScript(format: format, output: scatter)
         CostVsSLOChart(scenario: scenario, points: pts, front: Set(Self.paretoFront(pts.map { ($0.cost, $0.slo) }))).draw(into: &s)
-        try gnuplot.run(s, output: scatter)
+        try await gnuplot.run(s, output: scatter)
         files.append(scatter)
         if keys.count >= 2, let heatmap = HeatmapChart(scenario: scenario, points: pts, x: keys[0], y: keys[1]) {
             let file = try GnuplotScript.outputPath(directory: outputDirectory, name: "\(base)-heatmap.\(format.rawValue)")
             var h = GnuplotScript(format: format, output: file)
             heatmap.draw(into: &h)
-            try gnuplot.run(h, output: file)
+            try await gnuplot.run(h, output: file)
             files.append(file)
         }
         return files

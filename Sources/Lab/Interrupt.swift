@@ -4,12 +4,15 @@ import Foundation
 /// (so the database stays consistent and the run is marked aborted); a second one exits at once.
 public enum Interrupt {
     nonisolated(unsafe) public static var requested: sig_atomic_t = 0
+    /// Called by the second interrupt just before exiting (it must be async-signal-safe): kills child
+    /// processes, such as a running gnuplot, that would otherwise be orphaned.
+    nonisolated(unsafe) public static var beforeExit: (@convention(c) () -> Void)? = nil
 
     /// SIGINT and SIGTERM alike (CI cancellation and `timeout` send SIGTERM): the first asks every
     /// long loop to stop at its next check, a second exits at once.
     public static func install() {
         let handler: @convention(c) (Int32) -> Void = { _ in
-            if Interrupt.requested != 0 { _exit(130) }
+            if Interrupt.requested != 0 { Interrupt.beforeExit?(); _exit(130) }
             Interrupt.requested = 1
             let msg = "\nstormglass: interrupted — stopping at the next consistent point (again to quit now)\n"
             _ = msg.withCString { write(2, $0, strlen($0)) }

@@ -1,4 +1,5 @@
 import Lab
+import Charts
 import ArgumentParser
 import Foundation
 import Recorder
@@ -25,6 +26,7 @@ public struct Stormglass: ParsableCommand {
             commandName = name
         }
         Interrupt.install()
+        Interrupt.beforeExit = { Gnuplot.killRunning() }
         Foundation.exit(execute(arguments))
     }
 

@@ -174,4 +174,23 @@ import Testing
         #expect(out.code == 2 && out.stderr.contains("is damaged (SQLite's integrity check:") && out.stderr.contains("nothing was appended"), "\(out.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
     }
+
+    /// `plot` with a gnuplot that never finishes: the first Ctrl-C stops it (exit 130), a second Ctrl-C
+    /// exits at once — and neither leaves gnuplot running.
+    @Test(arguments: [1, 2]) func interruptingPlotLeavesNoGnuplotBehind(interrupts: Int) throws {
+        let (dir, db) = try recordedRun()
+        let bin = dir + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try "#!/bin/sh\necho $$ > '\(dir)/pid'\ntrap '' INT TERM\nexec sleep 60\n".write(toFile: bin + "/gnuplot", atomically: true, encoding: .utf8)
+        chmod(bin + "/gnuplot", 0o755)
+        let started = Date()
+        let out = try stormglassProcess(["plot", db, "--plots-dir", dir + "/p"], signal: SIGINT, after: 1.5, times: interrupts,
+                                        environment: ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
+        #expect(out.code == 130, "\(out.stderr)")
+        #expect(Date().timeIntervalSince(started) < 20)
+        let pid = try #require(pid_t((try String(contentsOfFile: dir + "/pid", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
+        var gone = false
+        for _ in 0..<100 where !gone { gone = kill(pid, 0) != 0; if !gone { Thread.sleep(forTimeInterval: 0.05) } }
+        #expect(gone, "gnuplot \(pid) was left running")
+    }
 }

@@ -17,7 +17,7 @@ import Telemetry
          "$(touch \(marker)-4)", "@m`touch \(marker)-5`", "'`touch \(marker)-6`'", "../../escape"]
     }
 
-    @Test func chartsOfARunWithHostileNamesExecuteNothingAndStayInTheirFolder() throws {
+    @Test func chartsOfARunWithHostileNamesExecuteNothingAndStayInTheirFolder() async throws {
         guard (try? Gnuplot()) != nil else { return }   // no gnuplot, no charts: nothing to attack
         let dir = temporaryDirectory()
         let marker = dir + "/PWNED"
@@ -28,7 +28,7 @@ import Telemetry
         let run = try RunExecutor(store: store, progress: ProgressLine(quiet: true))
             .runOne(RunJob(spec: spec, seed: 1, label: "", replication: 0, parameters: [:]), showRunProgress: false)
         let p = Self.payloads(marker)
-        try DatabaseQueue(path: path).write { db in
+        try await DatabaseQueue(path: path).write { db in
             try db.execute(sql: "UPDATE runs SET scenario = ?", arguments: [p.joined()])
             try db.execute(sql: "UPDATE services SET service = ? || service", arguments: [p[0] + p[6]])
             try db.execute(sql: "UPDATE service_samples SET service = ? || service", arguments: [p[0] + p[6]])
@@ -37,7 +37,7 @@ import Telemetry
             try db.execute(sql: "UPDATE forecast_accuracy SET model = ? || model", arguments: [p[4] + p[5]])
         }
         let out = dir + "/plots"
-        let files = try RunCharts(databasePath: path, outputDirectory: out, format: .png).render(run: run.runID, prefix: p[5] + p[6])
+        let files = try await RunCharts(databasePath: path, outputDirectory: out, format: .png).render(run: run.runID, prefix: p[5] + p[6])
         #expect(files.count >= 4)
         let made = try FileManager.default.contentsOfDirectory(atPath: dir)
         #expect(!made.contains { $0.hasPrefix("PWNED") }, "a payload ran: \(made)")

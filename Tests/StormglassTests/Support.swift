@@ -29,25 +29,31 @@ struct CommandOutput {
 }
 
 /// Runs the built `stormglass` executable (beside the test binary) as a user would, in `directory`.
-/// With `signal`, sends it `after` seconds into the run (Ctrl-C is SIGINT, CI cancellation SIGTERM).
-func stormglassProcess(_ args: [String], in directory: String? = nil, signal: Int32? = nil, after: Double = 0) throws -> CommandOutput {
+/// With `signal`, sends it `after` seconds into the run (Ctrl-C is SIGINT, CI cancellation SIGTERM), `times`
+/// times half a second apart. `environment` is added to ours.
+func stormglassProcess(_ args: [String], in directory: String? = nil, signal: Int32? = nil, after: Double = 0, times: Int = 1,
+                       environment: [String: String] = [:]) throws -> CommandOutput {
     let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("stormglass").path
     let executable = FileManager.default.isExecutableFile(atPath: beside)
         ? beside : repositoryRoot.appendingPathComponent(".build/release/stormglass").path
     let dir = temporaryDirectory("process")
     let out = dir + "/stdout", err = dir + "/stderr"
-    FileManager.default.createFile(atPath: out, contents: nil)
-    FileManager.default.createFile(atPath: err, contents: nil)
+    _ = FileManager.default.createFile(atPath: out, contents: nil)
+    _ = FileManager.default.createFile(atPath: err, contents: nil)
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = args
     if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     p.standardOutput = FileHandle(forWritingAtPath: out)
     p.standardError = FileHandle(forWritingAtPath: err)
     try p.run()
     if let signal {
         Thread.sleep(forTimeInterval: after)
-        kill(p.processIdentifier, signal)
+        for n in 0..<times {
+            if n > 0 { Thread.sleep(forTimeInterval: 0.5) }
+            kill(p.processIdentifier, signal)
+        }
     }
     p.waitUntilExit()
     return CommandOutput(code: p.terminationStatus, stdout: try String(contentsOfFile: out, encoding: .utf8),

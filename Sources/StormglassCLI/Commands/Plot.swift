@@ -20,7 +20,8 @@ struct ChartOptions: ParsableArguments {
     /// Draws the run's charts; a missing gnuplot is one line on stderr, never a failure of the run.
     func draw(database: String, run id: Int64, prefix: String? = nil) {
         do {
-            let files = try RunCharts(databasePath: database, outputDirectory: plotsDir, format: format).render(run: id, prefix: prefix, shouldStop: { Interrupt.isRequested })
+            let charts = RunCharts(databasePath: database, outputDirectory: plotsDir, format: format)
+            let files = try waitFor { try await charts.render(run: id, prefix: prefix, shouldStop: { Interrupt.isRequested }) }
             print("charts: " + (files.count > 4 ? "\(files.count) files in \(plotsDir)/ (\((files.first as NSString?)?.lastPathComponent ?? "") …)" : files.joined(separator: ", ")))
         } catch {
             FileHandle.standardError.write(Data("warning: \(error)\n".utf8))
@@ -32,8 +33,8 @@ extension ChartOptions {
     /// Cost vs SLO-violation scatter (Pareto front marked) and, for two numeric parameters, a heatmap.
     func drawSweep(database: String, scenario: String, labels: [String], keys: [String]) {
         do {
-            let files = try SweepCharts(databasePath: database, outputDirectory: plotsDir, format: format)
-                .render(scenario: scenario, labels: labels, keys: keys)
+            let charts = SweepCharts(databasePath: database, outputDirectory: plotsDir, format: format)
+            let files = try waitFor { try await charts.render(scenario: scenario, labels: labels, keys: keys) }
             print("charts: " + files.joined(separator: ", "))
         } catch {
             FileHandle.standardError.write(Data("warning: \(error)\n".utf8))
@@ -63,7 +64,8 @@ struct Plot: ParsableCommand {
         let store = try ResultsStore.open(existing: file)
         let id = try store.runID(runID)
         do {
-            let files = try RunCharts(databasePath: file, outputDirectory: plotsDir, format: svg ? .svg : .png).render(run: id, prefix: prefix, shouldStop: { Interrupt.isRequested })
+            let charts = RunCharts(databasePath: file, outputDirectory: plotsDir, format: svg ? .svg : .png)
+            let files = try waitFor { [prefix] in try await charts.render(run: id, prefix: prefix, shouldStop: { Interrupt.isRequested }) }
             files.forEach { print($0) }
         } catch let e as ChartError {
             throw InputError(e.description)

@@ -1,0 +1,86 @@
+@testable import Charts
+import Foundation
+import Recorder
+import Testing
+
+/// gnuplot as a subprocess: a hung, chatty or stubborn gnuplot never hangs or orphans Stormglass.
+/// Each test runs a small shell script in gnuplot's place.
+@Suite struct GnuplotProcessTests {
+    /// Writes an executable script and returns its path.
+    func fakeGnuplot(_ body: String, in dir: String) throws -> String {
+        let path = dir + "/gnuplot"
+        try ("#!/bin/sh\n" + body + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+        return path
+    }
+
+    func recordedPID(_ dir: String) -> pid_t? {
+        (try? String(contentsOfFile: dir + "/pid", encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// Waits up to `seconds` for `pid` to be gone (it is our grandchild at most, so it may linger as a zombie
+    /// of the shell for a moment).
+    func isGone(_ pid: pid_t, within seconds: Double = 5) -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if kill(pid, 0) != 0 { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return false
+    }
+
+    @Test func aHungGnuplotIsStoppedAtTheTimeLimit() async throws {
+        let dir = temporaryDirectory()
+        let exe = try fakeGnuplot("echo $$ > '\(dir)/pid'; exec sleep 60", in: dir)
+        let started = Date()
+        await #expect(throws: ChartError.self) {
+            _ = try await Gnuplot(executable: exe, timeout: 0.5).run(arguments: [], shouldStop: { false })
+        }
+        #expect(Date().timeIntervalSince(started) < 10)
+        let pid = try #require(recordedPID(dir))
+        #expect(isGone(pid), "gnuplot \(pid) still running after the time limit")
+    }
+
+    @Test func aGnuplotThatIgnoresSIGTERMIsKilled() async throws {
+        let dir = temporaryDirectory()
+        let exe = try fakeGnuplot("trap '' TERM; echo $$ > '\(dir)/pid'; while :; do sleep 0.1; done", in: dir)
+        do {
+            _ = try await Gnuplot(executable: exe, timeout: 0.5).run(arguments: [], shouldStop: { false })
+            Issue.record("a hung gnuplot returned")
+        } catch let e as ChartError {
+            #expect(e.description.contains("did not finish within"))
+        }
+        let pid = try #require(recordedPID(dir))
+        #expect(isGone(pid))
+    }
+
+    /// More standard error than a pipe holds (64 KiB) must not stall it; the last lines are the message.
+    @Test func aChattyGnuplotCannotDeadlockAndItsLastLinesAreTheError() async throws {
+        let dir = temporaryDirectory()
+        let exe = try fakeGnuplot("yes 'warning: noise' | head -n 200000 >&2; echo 'line 7: undefined variable: x' >&2; exit 1", in: dir)
+        let outcome = try await Gnuplot(executable: exe, timeout: 30).run(arguments: [], shouldStop: { false })
+        guard case .failed(let why) = outcome else { Issue.record("a failing gnuplot succeeded"); return }
+        #expect(why.hasSuffix("line 7: undefined variable: x"))
+        #expect(why.count < 200)
+    }
+
+    @Test func aStopRequestKillsGnuplotAndThrowsCancelled() async throws {
+        let dir = temporaryDirectory()
+        let exe = try fakeGnuplot("echo $$ > '\(dir)/pid'; exec sleep 60", in: dir)
+        let asked = Date()
+        await #expect(throws: Cancelled.self) {
+            _ = try await Gnuplot(executable: exe, timeout: 60).run(arguments: [], shouldStop: { Date().timeIntervalSince(asked) > 0.3 })
+        }
+        #expect(Date().timeIntervalSince(asked) < 10)
+        let pid = try #require(recordedPID(dir))
+        #expect(isGone(pid))
+    }
+
+    @Test func aGnuplotThatSucceedsReturnsSuccessAndGetsItsArguments() async throws {
+        let dir = temporaryDirectory()
+        let exe = try fakeGnuplot("echo \"$1\" > '\(dir)/args'; echo chatter >&2; exit 0", in: dir)
+        let outcome = try await Gnuplot(executable: exe, timeout: 30).run(arguments: ["script with spaces `id`.gp"], shouldStop: { false })
+        #expect(outcome == .succeeded)
+        #expect(try String(contentsOfFile: dir + "/args", encoding: .utf8) == "script with spaces `id`.gp\n")
+    }
+}
