@@ -84,12 +84,14 @@ let package = Package(
         .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Telemetry", "Statistics"]),
         .testTarget(
             name: "ClusterModelTests",
-            dependencies: ["ClusterModel", "SimulationKernel", "Telemetry", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["ClusterModel", "SimulationKernel", "Telemetry", .product(name: "Histogram", package: "hdrhistogram-swift"),
+                           .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "StormglassTests",
             dependencies: ["Stormglass", "ScenarioKit", "Scenarios", "Lab", "Kubernetes", "Reports", "Recorder", "StormglassCLI", "ControlPlane", "Charts", "Chaos", "Statistics",
-                           "Telemetry", "ClusterModel", "SimulationKernel", .product(name: "GRDB", package: "GRDB.swift")]
+                           "Telemetry", "ClusterModel", "SimulationKernel", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "PropertyBased", package: "swift-property-based")]
         ),
     ],
     swiftLanguageModes: [.v5]

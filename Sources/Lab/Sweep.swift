@@ -27,9 +27,10 @@ public struct Variation: Sendable, Equatable {
             }
             let step = hi.count == 2 ? Int(hi[1]) ?? 0 : 1
             guard step >= 1 else { throw InvalidInput("--vary \(text): the step must be a whole number ≥ 1") }
-            let count = (top - lo) / step + 1
-            guard count <= Self.maximumValues else {
-                throw InvalidInput("--vary \(text): \(count) values; at most \(Self.maximumValues) per parameter")
+            // In doubles: `top - lo` overflows Int for ranges across the whole of it.
+            let count = ((Double(top) - Double(lo)) / Double(step)).rounded(.down) + 1
+            guard count <= Double(Self.maximumValues) else {
+                throw InvalidInput("--vary \(text): \(String(format: "%.0f", count)) values; at most \(Self.maximumValues) per parameter")
             }
             values = stride(from: lo, through: top, by: step).map(String.init)
         } else {

@@ -56,12 +56,9 @@ public final class ResultsStore {
     public static func open(existing path: String) throws -> ResultsStore {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missing(path: path) }
         try requireStormglassDatabase(path)
-        var config = Configuration()
-        config.readonly = true
-        let queue: DatabaseQueue
+        let queue = try readOnlyQueue(path)
         let current: Bool
         do {
-            queue = try DatabaseQueue(path: path, configuration: config)
             current = try queue.read { try migrator.hasCompletedMigrations($0) }
         } catch let e as DatabaseError {
             throw StoreError(path: path, e)
@@ -90,11 +87,9 @@ public final class ResultsStore {
     /// Looks at the file read-only: it must hold GRDB's migration record with our first migration and a
     /// `runs` table.
     static func requireStormglassDatabase(_ path: String) throws {
-        var config = Configuration()
-        config.readonly = true
         let isOurs: Bool
         do {
-            isOurs = try DatabaseQueue(path: path, configuration: config).read { db in
+            isOurs = try readOnlyQueue(path).read { db in
                 guard try db.tableExists("grdb_migrations"), try db.tableExists(RunRow.databaseTableName) else { return false }
                 return try Bool.fetchOne(db, sql: "SELECT COUNT(*) > 0 FROM grdb_migrations WHERE identifier = 'v1'") ?? false
             }
@@ -102,6 +97,37 @@ public final class ResultsStore {
             throw StoreError(path: path, e)
         }
         guard isOurs else { throw StoreError(description: "\(path) is not a Stormglass results database; nothing was changed in it") }
+    }
+
+    /// Opens `path` for reading only. SQLite refuses a WAL database in a folder it cannot write (a
+    /// read-only mount, another user's results), because it cannot make the shared-memory file; when
+    /// no write-ahead log is pending, the file is then opened as immutable, which needs none.
+    static func readOnlyQueue(_ path: String) throws -> DatabaseQueue {
+        var config = Configuration()
+        config.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            _ = try queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM sqlite_master") }   // opens the WAL
+            return queue
+        } catch let e as DatabaseError where [.SQLITE_CANTOPEN, .SQLITE_READONLY].contains(e.resultCode.primaryResultCode) {
+            let folder = (path as NSString).deletingLastPathComponent
+            guard !FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder) else { throw StoreError(path: path, e) }
+            let pending = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+            guard pending == 0 else {
+                throw StoreError(description: "\(path) is in a read-only folder and still has changes in its write-ahead log (\(path)-wal); copy the folder somewhere writable to read it")
+            }
+            let absolute = URL(fileURLWithPath: path).path
+            let uri = "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? absolute) + "?immutable=1"
+            do {
+                let queue = try DatabaseQueue(path: uri, configuration: config)
+                _ = try queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM sqlite_master") }
+                return queue
+            } catch let e as DatabaseError {
+                throw StoreError(path: path, e)
+            }
+        } catch let e as DatabaseError {
+            throw StoreError(path: path, e)
+        }
     }
 
     /// Runs `body` in one transaction; `StoreError` in words on failure.

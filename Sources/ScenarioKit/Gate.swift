@@ -63,6 +63,10 @@ public struct Gate: Sendable, Equatable, CustomStringConvertible, ScenarioCompon
             }
         }
         threshold = try Gate.value(value, for: metric, text)
+        // Every metric is a time, a count of minutes, a fraction or an amount: none is below zero.
+        guard threshold.isFinite, threshold >= 0 else {
+            throw GateError(text, "\"\(value)\" is not a possible threshold (it must be a finite value ≥ 0)")
+        }
     }
 
     static func value(_ v: String, for metric: Metric, _ text: String) throws -> Double {

@@ -191,11 +191,12 @@ extension TrafficDefinition {
             for field in shape.shape.fieldNames {
                 let help = "\(shape.name) \(field) on traffic into \(k)"
                 let get: @Sendable (ScenarioSpec) -> String = { $0.traffic[ti].shapes[hi].shape.field(field) ?? "" }
-                let set: @Sendable (inout ScenarioSpec, String) throws -> Void = { spec, v throws in
-                    try spec.traffic[ti].shapes[hi].shape.setField(field, v, key: "\(shape.name).\(field)")
+                // Errors name the key as the user wrote it (with or without the service in front).
+                for key in ["\(shape.name).\(field)", "\(k).\(shape.name).\(field)"] {
+                    out.append(Parameter(key, help, get: get, set: { spec, v throws in
+                        try spec.traffic[ti].shapes[hi].shape.setField(field, v, key: key)
+                    }))
                 }
-                out.append(Parameter("\(shape.name).\(field)", help, get: get, set: set))
-                out.append(Parameter("\(k).\(shape.name).\(field)", help, get: get, set: set))
             }
         }
         return out

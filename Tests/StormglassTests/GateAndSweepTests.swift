@@ -29,6 +29,10 @@ import Reports
         #expect(message("availability >= 2").contains("not a fraction in 0…1 or a percentage"))
         #expect(message("availability >= 150%").contains("percentage in 0…100%"))
         #expect(message("availability >= -5%").contains("percentage in 0…100%"))
+        // Thresholds no run can reach or that compare with nothing (found by ParserPropertyTests).
+        for impossible in ["slo-violation <= nan", "cost <= -5", "recovery <= -300", "p95:api <= -1s", "cost <= inf"] {
+            #expect(message(impossible).contains("not a possible threshold"), "\(impossible)")
+        }
     }
 
     @Test func aGateOverUnfinishedRunsIsNotEvaluatedAndNeverPasses() throws {

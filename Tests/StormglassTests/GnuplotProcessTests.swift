@@ -4,7 +4,8 @@ import Recorder
 import Testing
 
 /// gnuplot as a subprocess: a hung, chatty or stubborn gnuplot never hangs or orphans Stormglass.
-/// Each test runs a small shell script in gnuplot's place.
+/// Each test runs a small shell script in gnuplot's place. The bounds are loose because the whole suite
+/// shares two cores: what they prove is that gnuplot's 600 s sleep was cut short.
 @Suite struct GnuplotProcessTests {
     /// Writes an executable script and returns its path.
     func fakeGnuplot(_ body: String, in dir: String) throws -> String {
@@ -20,7 +21,7 @@ import Testing
 
     /// Waits up to `seconds` for `pid` to be gone (it is our grandchild at most, so it may linger as a zombie
     /// of the shell for a moment).
-    func isGone(_ pid: pid_t, within seconds: Double = 5) -> Bool {
+    func isGone(_ pid: pid_t, within seconds: Double = 60) -> Bool {
         let end = Date().addingTimeInterval(seconds)
         while Date() < end {
             if kill(pid, 0) != 0 { return true }
@@ -31,12 +32,12 @@ import Testing
 
     @Test func aHungGnuplotIsStoppedAtTheTimeLimit() async throws {
         let dir = temporaryDirectory()
-        let exe = try fakeGnuplot("echo $$ > '\(dir)/pid'; exec sleep 60", in: dir)
+        let exe = try fakeGnuplot("echo $$ > '\(dir)/pid'; exec sleep 600", in: dir)
         let started = Date()
         await #expect(throws: ChartError.self) {
             _ = try await Gnuplot(executable: exe, timeout: 0.5).run(arguments: [], shouldStop: { false })
         }
-        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(Date().timeIntervalSince(started) < 300)
         let pid = try #require(recordedPID(dir))
         #expect(isGone(pid), "gnuplot \(pid) still running after the time limit")
     }
@@ -58,7 +59,7 @@ import Testing
     @Test func aChattyGnuplotCannotDeadlockAndItsLastLinesAreTheError() async throws {
         let dir = temporaryDirectory()
         let exe = try fakeGnuplot("yes 'warning: noise' | head -n 200000 >&2; echo 'line 7: undefined variable: x' >&2; exit 1", in: dir)
-        let outcome = try await Gnuplot(executable: exe, timeout: 30).run(arguments: [], shouldStop: { false })
+        let outcome = try await Gnuplot(executable: exe, timeout: 300).run(arguments: [], shouldStop: { false })
         guard case .failed(let why) = outcome else { Issue.record("a failing gnuplot succeeded"); return }
         #expect(why.hasSuffix("line 7: undefined variable: x"))
         #expect(why.count < 200)
@@ -66,12 +67,12 @@ import Testing
 
     @Test func aStopRequestKillsGnuplotAndThrowsCancelled() async throws {
         let dir = temporaryDirectory()
-        let exe = try fakeGnuplot("echo $$ > '\(dir)/pid'; exec sleep 60", in: dir)
+        let exe = try fakeGnuplot("echo $$ > '\(dir)/pid'; exec sleep 600", in: dir)
         let asked = Date()
         await #expect(throws: Cancelled.self) {
             _ = try await Gnuplot(executable: exe, timeout: 60).run(arguments: [], shouldStop: { Date().timeIntervalSince(asked) > 0.3 })
         }
-        #expect(Date().timeIntervalSince(asked) < 10)
+        #expect(Date().timeIntervalSince(asked) < 300)
         let pid = try #require(recordedPID(dir))
         #expect(isGone(pid))
     }
@@ -79,7 +80,7 @@ import Testing
     @Test func aGnuplotThatSucceedsReturnsSuccessAndGetsItsArguments() async throws {
         let dir = temporaryDirectory()
         let exe = try fakeGnuplot("echo \"$1\" > '\(dir)/args'; echo chatter >&2; exit 0", in: dir)
-        let outcome = try await Gnuplot(executable: exe, timeout: 30).run(arguments: ["script with spaces `id`.gp"], shouldStop: { false })
+        let outcome = try await Gnuplot(executable: exe, timeout: 300).run(arguments: ["script with spaces `id`.gp"], shouldStop: { false })
         #expect(outcome == .succeeded)
         #expect(try String(contentsOfFile: dir + "/args", encoding: .utf8) == "script with spaces `id`.gp\n")
     }

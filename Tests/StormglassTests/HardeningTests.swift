@@ -137,7 +137,7 @@ import Testing
     @Test func aRunWhoseWriterDiedIsShownAsInterruptedWithWhatWasRecorded() throws {
         let dir = temporaryDirectory("sigkill")
         let db = dir + "/r.sqlite"
-        let killed = try stormglassProcess(["run", "black-friday", "--db", db, "--quiet"], signal: SIGKILL, after: 4)
+        let killed = try stormglassProcess(["run", "black-friday", "--duration", "30d", "--db", db, "--quiet"], signal: SIGKILL, after: 4)
         #expect(killed.code != 0)
         #expect(try ResultsStore.open(existing: db).runs().map(\.status) == [.interrupted])
         let show = try stormglassProcess(["show", db])
@@ -192,5 +192,35 @@ import Testing
         var gone = false
         for _ in 0..<100 where !gone { gone = kill(pid, 0) != 0; if !gone { Thread.sleep(forTimeInterval: 0.05) } }
         #expect(gone, "gnuplot \(pid) was left running")
+    }
+
+    /// Results on a read-only mount (a CI artifact, another team's share): every reading verb works,
+    /// and recording into it is refused in words. Needs root to bind-mount; skipped elsewhere.
+    @Test func readingVerbsWorkOnAReadOnlyMount() throws {
+        let (dir, db) = try recordedRun()
+        let mounted = dir + "/ro"
+        try FileManager.default.createDirectory(atPath: mounted, withIntermediateDirectories: true)
+        func sh(_ command: String) -> Int32 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/sh")
+            p.arguments = ["-c", command + " 2>/dev/null"]
+            try? p.run(); p.waitUntilExit()
+            return p.terminationStatus
+        }
+        let source = (db as NSString).deletingLastPathComponent
+        guard getuid() == 0, sh("mount --bind '\(source)' '\(mounted)' && mount -o remount,ro,bind '\(mounted)'") == 0 else {
+            _ = sh("umount '\(mounted)'")
+            return   // no permission to mount here: nothing to test
+        }
+        defer { _ = sh("umount '\(mounted)'") }
+        #expect(sh("touch '\(mounted)/probe'") != 0, "the mount is read-only")
+        let file = mounted + "/r.sqlite"
+        for verb in [["show", file], ["report", file], ["export", file, "--csv"], ["plot", file, "--plots-dir", dir + "/p"]] {
+            let out = try stormglassProcess(verb)
+            #expect(out.code == 0, "\(verb[0]): \(out.stderr)")
+        }
+        #expect(try stormglassProcess(["show", file]).stdout.contains("node-crash"))
+        let record = try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", file, "--quiet"])
+        #expect(record.code == 2 && record.stderr.contains("cannot write results to \(file)"), "\(record.stderr)")
     }
 }
