@@ -157,7 +157,7 @@ extension ClusterSimulation {
         while let job = services[si].replicas[ri].queue.popFirst() {
             services[si].queuedTotal -= 1
             services[si].interval.failed += 1
-            failCaller(of: job)
+            failCaller(of: job, .failed)
         }
         let n = Int(services[si].replicas[ri].node)
         if n >= 0 {

@@ -36,6 +36,9 @@ extension ClusterSimulation {
         o.failed = s.interval.failed
         o.rejected = s.interval.rejected
         o.timedOut = s.interval.timedOut
+        o.retries = s.interval.retries
+        o.shed = s.interval.shed
+        o.goodput = s.interval.goodput
         if s.latencies.totalCount > 0 {
             let p = s.latencies.values(atPercentiles: [50, 95, 99])
             o.p50 = Double(p[0]) / 1e6

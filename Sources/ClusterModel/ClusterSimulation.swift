@@ -15,6 +15,8 @@ struct WorldEvent {
         case replicaReady
         /// `target` is the node.
         case nodeReady
+        /// A retry's backoff ended: `jobParent` is the caller (a parent record, or an encoded client).
+        case retry
     }
     var jobArrival: Int64 = 0
     var jobParent: Int32 = -1
@@ -37,6 +39,9 @@ struct WorldEvent {
     }
     static func nodeReady(node: Int32, incarnation: UInt32) -> WorldEvent {
         WorldEvent(incarnation: incarnation, target: Int16(node), kind: .nodeReady)
+    }
+    static func retry(caller: Int32) -> WorldEvent {
+        WorldEvent(jobParent: caller, target: 0, kind: .retry)
     }
 }
 
@@ -62,6 +67,13 @@ public struct ClusterSimulation: ~Copyable {
     /// Requests waiting for downstream calls: a slab with a free list.
     var parents: [ParentRecord] = []
     var freeParents: [Int32] = []
+    /// External requests whose clients retry: a slab with a free list; per stream, its policy,
+    /// budget and backoff stream.
+    var clients: [ClientRecord] = []
+    var freeClients: [Int32] = []
+    var trafficRetry: [RetryPolicy]
+    var trafficBudgets: [RetryBudget]
+    var trafficRetryRngs: [RandomStream]
     /// Replicas waiting for a node with room, in creation order.
     var unplaced = Deque<(service: Int32, replica: Int32, incarnation: UInt32)>()
     var nodeStartupRng: RandomStream
@@ -82,11 +94,15 @@ public struct ClusterSimulation: ~Copyable {
         for (i, s) in spec.services.enumerated() { index[s.name] = i }
         serviceIndex = index
         trafficTargets = spec.traffic.map { Int32(index[$0.service] ?? 0) }
+        trafficRetry = spec.traffic.map(\.retry)
+        trafficBudgets = spec.traffic.map { RetryBudget($0.retry) }
+        trafficRetryRngs = spec.traffic.indices.map { RandomStream(seed: seed, name: "retries/traffic-\($0)") }
         nodeStartupRng = RandomStream(seed: seed, name: "node-startup")
         nodeSecondsByPool = Array(repeating: 0, count: spec.pools.count)
         for s in spec.services {
             var service = ServiceState(spec: s, seed: seed)
             service.callTargets = s.calls.compactMap { index[$0].map(Int32.init) }
+            service.edges = s.calls.filter { index[$0] != nil }.map { CallEdge(s.callPolicies[$0] ?? CallPolicy()) }
             services.append(service)
         }
         for t in spec.traffic { arrivalProcesses.append(ArrivalProcess(traffic: t, seed: seed)) }
@@ -134,7 +150,9 @@ public struct ClusterSimulation: ~Copyable {
     mutating func arrive(_ t: Int32) {
         let s = trafficTargets[Int(t)]
         let job = Job(arrival: events.now.nanoseconds, parent: -1)
-        if arrivalProcesses[Int(t)].singleRequests {
+        if trafficRetry[Int(t)].retries {
+            for _ in 0..<arrivalProcesses[Int(t)].batchSize() { arriveRetrying(t, at: s) }
+        } else if arrivalProcesses[Int(t)].singleRequests {
             route(s, job)
         } else {
             for _ in 0..<arrivalProcesses[Int(t)].batchSize() { route(s, job) }
@@ -154,6 +172,8 @@ public struct ClusterSimulation: ~Copyable {
             replicaReady(target, e.replica, e.incarnation)
         case .nodeReady:
             nodeReady(target, e.incarnation)
+        case .retry:
+            retryNow(e.jobParent)
         }
     }
 
@@ -185,7 +205,7 @@ public struct ClusterSimulation: ~Copyable {
         case .queued(let r):
             armDeadline(s, r)
         case .rejected:
-            failCaller(of: job)
+            failCaller(of: job, .rejected)
         }
     }
 
@@ -207,7 +227,7 @@ public struct ClusterSimulation: ~Copyable {
         guard services[si].replicas[ri].incarnation == inc else {
             // The replica died with this request in flight; it was counted as failed then.
             // The caller learns of it now, when the response would have come.
-            failCaller(of: job)
+            failCaller(of: job, .failed)
             return
         }
         if services[si].errorFraction > 0, services[si].faultRng.uniform() < services[si].errorFraction {
@@ -227,13 +247,13 @@ public struct ClusterSimulation: ~Copyable {
     @inline(__always)
     mutating func finishJob(_ s: Int32, _ r: Int32, _ job: Job, ok: Bool) {
         let now = events.now.nanoseconds
-        if job.parent < 0 {
+        if job.parent == -1 {
             // Nobody to tell: count it, free the slot and look for waiting work in one step.
             if !services[Int(s)].finish(r, job, ok: ok, now: now) { slotFreed(s, r) }
             return
         }
-        let succeeded = services[Int(s)].complete(job, ok: ok, now: now)
-        childFinished(job.parent, ok: succeeded)  // while this request still holds its slot
+        let outcome = services[Int(s)].complete(job, ok: ok, now: now)
+        tellCaller(of: job, outcome)  // while this request still holds its slot
         services[Int(s)].release(r, now: now)
         slotFreed(s, r)
     }
@@ -304,7 +324,7 @@ public struct ClusterSimulation: ~Copyable {
         while true {
             switch services[si].dequeue(r, now: now) {
             case .live(let job): return job
-            case .expired(let job): failCaller(of: job)
+            case .expired(let job): failCaller(of: job, .timedOut)
             case .empty: return nil
             }
         }
@@ -344,7 +364,7 @@ public struct ClusterSimulation: ~Copyable {
             services[si].replicas[Int(r)].timerArmed = false
         }
         while let job = services[si].dequeueExpired(r, now: now) {
-            failCaller(of: job)
+            failCaller(of: job, .timedOut)
         }
         if r >= 0 {
             let ri = Int(r)
@@ -365,6 +385,9 @@ public struct ClusterSimulation: ~Copyable {
         var incarnation: UInt32
         var job: Job
         var nextCall: Int32
+        /// Tries of the current call made so far (0 before the first) and the last backoff.
+        var attempt: Int32 = 0
+        var previousDelay: Double = 0
     }
 
     mutating func allocateParent(_ rec: ParentRecord) -> Int32 {
@@ -373,37 +396,133 @@ public struct ClusterSimulation: ~Copyable {
         return Int32(parents.count - 1)
     }
 
+    /// Makes parent `id`'s current call (a first try or a retry), unless the edge's breaker is open:
+    /// then the call fails at once, and so does the request that makes it.
     mutating func callDownstream(_ id: Int32) {
         let rec = parents[Int(id)]
-        let target = services[Int(rec.service)].callTargets[Int(rec.nextCall)]
-        route(target, Job(arrival: events.now.nanoseconds, parent: id))
+        let si = Int(rec.service), edge = Int(rec.nextCall)
+        let now = events.now.nanoseconds
+        if services[si].edges[edge].breaker != nil, !services[si].edges[edge].breaker!.allow(now: now) {
+            freeParents.append(id)
+            finishJob(rec.service, rec.replica, rec.job, ok: false)
+            return
+        }
+        let target = services[si].callTargets[edge]
+        if rec.attempt == 0 { services[si].edges[edge].budget.firstTry() } else { services[Int(target)].interval.retries &+= 1 }
+        parents[Int(id)].attempt = rec.attempt + 1
+        route(target, Job(arrival: now, parent: id))
     }
 
-    /// A request failed (rejected, timed out, lost with its replica): if it was a downstream
-    /// call, its caller learns of it now.
+    /// A request failed (rejected, timed out, lost with its replica): its caller learns of it now.
     @inline(__always)
-    mutating func failCaller(of job: Job) {
-        if job.parent >= 0 { childFinished(job.parent, ok: false) }
+    mutating func failCaller(of job: Job, _ outcome: TryOutcome) {
+        if job.parent != -1 { tellCaller(of: job, outcome) }
     }
 
-    /// A downstream call made by parent `id` finished.
-    mutating func childFinished(_ id: Int32, ok: Bool) {
+    /// Tells whoever waits for `job` (a parent request or a retrying client) how its try ended.
+    @inline(__always)
+    mutating func tellCaller(of job: Job, _ outcome: TryOutcome) {
+        if job.parent >= 0 { childFinished(job.parent, outcome) } else if job.parent <= -2 { clientFinished(job.parent, outcome) }
+    }
+
+    /// A downstream call made by parent `id` finished: on to the next call, a retry after a backoff,
+    /// or the end of the parent's request.
+    mutating func childFinished(_ id: Int32, _ outcome: TryOutcome) {
         var rec = parents[Int(id)]
-        let si = Int(rec.service)
+        let si = Int(rec.service), edge = Int(rec.nextCall)
         if services[si].replicas[Int(rec.replica)].incarnation != rec.incarnation {
             // The caller's replica died meanwhile (counted then); pass the failure further up.
             freeParents.append(id)
-            failCaller(of: rec.job)
+            failCaller(of: rec.job, .failed)
             return
         }
-        rec.nextCall += 1
-        if ok, Int(rec.nextCall) < services[si].callTargets.count {
+        let now = events.now.nanoseconds
+        if services[si].edges[edge].breaker != nil {
+            let ok = outcome == .succeeded
+            let wasOpen = services[si].edges[edge].breaker!.state != .closed
+            if services[si].edges[edge].breaker!.record(success: ok, now: now) {
+                log(.breakerOpen, services[si].spec.name + "→" + services[Int(services[si].callTargets[edge])].spec.name, "after \(outcome)")
+            } else if wasOpen, services[si].edges[edge].breaker!.state == .closed {
+                log(.breakerClosed, services[si].spec.name + "→" + services[Int(services[si].callTargets[edge])].spec.name, "probes succeeded")
+            }
+        }
+        if outcome == .succeeded {
+            rec.nextCall += 1
+            rec.attempt = 0
+            if Int(rec.nextCall) < services[si].callTargets.count {
+                parents[Int(id)] = rec
+                callDownstream(id)
+                return
+            }
+        } else if let delay = retryDelay(si, edge: edge, after: outcome, attempt: Int(rec.attempt), previous: rec.previousDelay) {
+            rec.previousDelay = delay
             parents[Int(id)] = rec
-            callDownstream(id)
+            events.schedule(.retry(caller: id), at: SimTime(nanoseconds: now &+ Int64(delay * 1e9)))
             return
         }
         freeParents.append(id)
-        finishJob(rec.service, rec.replica, rec.job, ok: ok)
+        finishJob(rec.service, rec.replica, rec.job, ok: outcome == .succeeded)
+    }
+
+    /// The backoff before retrying call `edge` of service `si` after its try number `attempt`
+    /// ended in `outcome`; nil when there is no retry (policy, attempts or budget).
+    mutating func retryDelay(_ si: Int, edge: Int, after outcome: TryOutcome, attempt: Int, previous: Double) -> Double? {
+        let policy = services[si].edges[edge].retry
+        guard policy.retries, attempt < policy.maxAttempts, outcome.isRetried(by: policy),
+              services[si].edges[edge].budget.spend() else { return nil }
+        return policy.delay(retry: attempt, previous: attempt == 1 ? policy.baseDelay.seconds : previous, using: &services[si].retryRng)
+    }
+
+    // MARK: Retrying clients
+
+    /// An external request of stream `t` whose client retries.
+    mutating func arriveRetrying(_ t: Int32, at s: Int32) {
+        let record = ClientRecord(stream: t, attempt: 1, previousDelay: 0)
+        let id: Int32
+        if let free = freeClients.popLast() { clients[Int(free)] = record; id = free } else { clients.append(record); id = Int32(clients.count - 1) }
+        trafficBudgets[Int(t)].firstTry()
+        route(s, Job(arrival: events.now.nanoseconds, parent: -2 - id))
+    }
+
+    /// A retrying client's try ended: done (counted as goodput if it succeeded), or tried again later.
+    mutating func clientFinished(_ code: Int32, _ outcome: TryOutcome) {
+        let id = Int(-2 - code)
+        var rec = clients[id]
+        let t = Int(rec.stream), s = Int(trafficTargets[t])
+        if outcome == .succeeded {
+            services[s].interval.goodput &+= 1
+        } else {
+            let policy = trafficRetry[t]
+            let attempt = Int(rec.attempt)
+            if attempt < policy.maxAttempts, outcome.isRetried(by: policy), trafficBudgets[t].spend() {
+                let delay = policy.delay(retry: attempt, previous: attempt == 1 ? policy.baseDelay.seconds : rec.previousDelay,
+                                         using: &trafficRetryRngs[t])
+                rec.attempt += 1
+                rec.previousDelay = delay
+                clients[id] = rec
+                events.schedule(.retry(caller: code), at: SimTime(nanoseconds: events.now.nanoseconds &+ Int64(delay * 1e9)))
+                return
+            }
+        }
+        freeClients.append(Int32(id))
+    }
+
+    /// A backoff ended: the caller (a parent request or a client) tries again.
+    mutating func retryNow(_ caller: Int32) {
+        if caller >= 0 {
+            let rec = parents[Int(caller)]
+            if services[Int(rec.service)].replicas[Int(rec.replica)].incarnation != rec.incarnation {
+                // The caller's replica died while it backed off.
+                freeParents.append(caller)
+                failCaller(of: rec.job, .failed)
+                return
+            }
+            callDownstream(caller)
+        } else {
+            let s = trafficTargets[Int(clients[Int(-2 - caller)].stream)]
+            services[Int(s)].interval.retries &+= 1
+            route(s, Job(arrival: events.now.nanoseconds, parent: caller))
+        }
     }
 
     // MARK: Accounting

@@ -60,6 +60,11 @@ public struct ServiceSpec: Sendable, Equatable {
     /// CPU requests (as the metrics server measures it, and may exceed 100 %); otherwise it is the
     /// busy fraction of the worker slots.
     public var cpuSecondsPerRequest: Double? = nil
+    /// How this service calls each of `calls` (retries, circuit breaker), by the called service's
+    /// name; a call not named here is tried once with no breaker.
+    public var callPolicies: [String: CallPolicy] = [:]
+    /// Load shedding and rate limiting at this service's door; nil = it takes what its queues hold.
+    public var admission: AdmissionControl? = nil
 
     public init(name: String, replicas: Int = 2, concurrency: Int = 8, cpuMillicores: Int = 500,
                 memoryMiB: Int = 512, memoryPerRequestMiB: Double = 1,
@@ -76,6 +81,21 @@ public struct ServiceSpec: Sendable, Equatable {
     }
 }
 
+/// How a service calls one downstream service.
+public struct CallPolicy: Sendable, Hashable {
+    public var retry: RetryPolicy
+    public var breaker: CircuitBreakerPolicy?
+    public init(retry: RetryPolicy = .none, breaker: CircuitBreakerPolicy? = nil) { self.retry = retry; self.breaker = breaker }
+}
+
+extension ServiceSpec {
+    /// The policy of the call to `target` (one try, no breaker, when none was set).
+    public subscript(callPolicy target: String) -> CallPolicy {
+        get { callPolicies[target] ?? CallPolicy() }
+        set { callPolicies[target] = newValue }
+    }
+}
+
 /// External traffic entering one service.
 public struct TrafficSpec: Sendable, Equatable {
     public var service: String
@@ -85,9 +105,11 @@ public struct TrafficSpec: Sendable, Equatable {
     public var shapes: [LoadShape]
     /// Requests per arrival event (batch arrivals); constant 1 by default.
     public var batchSize: Distribution
+    /// How the clients behind this traffic retry (none by default).
+    public var retry: RetryPolicy
 
-    public init(service: String, source: RateSource, shapes: [LoadShape] = [], batchSize: Distribution = .constant(1)) {
-        self.service = service; self.source = source; self.shapes = shapes; self.batchSize = batchSize
+    public init(service: String, source: RateSource, shapes: [LoadShape] = [], batchSize: Distribution = .constant(1), retry: RetryPolicy = .none) {
+        self.service = service; self.source = source; self.shapes = shapes; self.batchSize = batchSize; self.retry = retry
     }
 }
 

@@ -3,10 +3,42 @@ import DequeModule
 import Histogram
 import SimulationKernel
 
-/// A request waiting or in service. `parent` links a downstream call to the request that made it.
+/// A request waiting or in service. `parent` links a downstream call to the request that made it
+/// (≥ 0: `parents[parent]`); -1 is an external request with nobody to tell; ≤ -2 is an external
+/// request whose client may retry (`clients[-2 - parent]`).
 struct Job {
     var arrival: Int64
     var parent: Int32
+}
+
+/// One call edge of a service: how it retries and whether its breaker lets calls through.
+struct CallEdge {
+    let retry: RetryPolicy
+    var budget: RetryBudget
+    var breaker: CircuitBreaker?
+    init(_ policy: CallPolicy) { retry = policy.retry; budget = RetryBudget(policy.retry); breaker = policy.breaker.map(CircuitBreaker.init) }
+}
+
+/// An external request whose client retries: which stream it came from and how far it got.
+struct ClientRecord {
+    var stream: Int32
+    var attempt: Int32
+    var previousDelay: Double
+}
+
+/// How one try ended.
+enum TryOutcome: UInt8 {
+    case succeeded, timedOut, failed, rejected
+
+    /// Whether `policy` retries this outcome.
+    func isRetried(by policy: RetryPolicy) -> Bool {
+        switch self {
+        case .succeeded: return false
+        case .timedOut: return policy.retryOn.contains(.timeout)
+        case .failed: return policy.retryOn.contains(.error)
+        case .rejected: return policy.retryOn.contains(.rejected)
+        }
+    }
 }
 
 /// Where a replica is in its life.
@@ -63,6 +95,9 @@ struct NodeRecord {
 /// Interval counters, reset at every scrape (after being folded into the run's totals).
 struct IntervalCounters {
     var arrivals = 0, completed = 0, failed = 0, rejected = 0, timedOut = 0
+    /// Arrivals that were retries; rejections that were shedding or rate limiting; external requests
+    /// that finally succeeded here (their last try included).
+    var retries = 0, shed = 0, goodput = 0
     var waitSum = 0.0
     /// Requests that started service (and so have a queue wait).
     var waitCount = 0
@@ -78,6 +113,7 @@ struct IntervalCounters {
 /// Whole-run totals, for the summary and the conservation check.
 public struct ServiceTotals: Sendable, Equatable {
     public var arrivals = 0, completed = 0, failed = 0, rejected = 0, timedOut = 0
+    public var retries = 0, shed = 0, goodput = 0
     public var waitSum = 0.0
     public var started = 0
     public var latencySum = 0.0
@@ -94,6 +130,13 @@ struct ServiceState: ~Copyable {
     let queueCapacity: Int
     let timeoutNs: Int64?
     var callTargets: [Int32] = []
+    /// Per call (aligned with `callTargets`): retry policy, its budget, the breaker.
+    var edges: [CallEdge] = []
+    var retryRng: RandomStream
+    /// Admission control (`spec.admission`): whether there is any, its queue-wait bound, its limiter.
+    let admits: Bool
+    let maxQueueWaitNs: Int64
+    var rateLimiter: TokenBucket?
 
     var replicas = UniqueArray<ReplicaState>()
     var unusedSlots: [Int32] = []
@@ -158,6 +201,10 @@ struct ServiceState: ~Copyable {
         startupRng = RandomStream(seed: seed, name: "startup/\(spec.name)")
         routeRng = RandomStream(seed: seed, name: "routing/\(spec.name)")
         faultRng = RandomStream(seed: seed, name: "fault-effects/\(spec.name)")
+        retryRng = RandomStream(seed: seed, name: "retries/\(spec.name)")
+        admits = spec.admission != nil
+        maxQueueWaitNs = spec.admission?.maxQueueWait?.nanoseconds ?? .max
+        rateLimiter = spec.admission?.rateLimit.map { TokenBucket(rate: $0.rate, burst: $0.burst) }
         // Microseconds, 1 µs … 1 h, 2 significant digits (±1 %): plenty to compare with an SLO, and
         // a tenth of the buckets to scan compared with 3 digits. `IntervalLatencies` uses the same layout.
         runLatencies = Histogram(lowestDiscernibleValue: 1, highestTrackableValue: IntervalLatencies.highest, numberOfSignificantValueDigits: .two)
@@ -184,6 +231,9 @@ struct ServiceState: ~Copyable {
         t.failed += interval.failed
         t.rejected += interval.rejected
         t.timedOut += interval.timedOut
+        t.retries += interval.retries
+        t.shed += interval.shed
+        t.goodput += interval.goodput
         t.waitSum += interval.waitSum
         t.started += interval.waitCount
         t.latencySum += interval.latencySum

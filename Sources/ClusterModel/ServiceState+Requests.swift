@@ -20,12 +20,14 @@ extension ServiceState {
     @inline(__always)
     mutating func admit(_ job: Job, now: Int64) -> Admission {
         interval.arrivals &+= 1
+        if admits, rateLimiter != nil, !rateLimiter!.take(now: now) { return shed() }
         if sharedQueueMode {
             if busyTotal < connectionPool, let r = withFreeSlot.last {
                 let (incarnation, done) = start(r, job, now: now)
                 return .started(replica: r, incarnation: incarnation, done: done)
             }
             guard sharedQueue.count < queueCapacity else { return reject() }
+            if admits, let head = sharedQueue.first, now &- head.arrival > maxQueueWaitNs { return shed() }
             sharedQueue.append(job)
             queuedTotal &+= 1
             return .queued(replica: -1)
@@ -38,6 +40,7 @@ extension ServiceState {
             return .started(replica: r, incarnation: incarnation, done: done)
         }
         guard Int(replicas[ri].queued) < queueCapacity else { return reject() }
+        if admits, let head = replicas[ri].queue.first, now &- head.arrival > maxQueueWaitNs { return shed() }
         replicas[ri].queue.append(job)
         replicas[ri].queued &+= 1
         loadChanged(ri)
@@ -49,6 +52,12 @@ extension ServiceState {
     private mutating func reject() -> Admission {
         interval.rejected &+= 1
         return .rejected
+    }
+
+    /// Turned away by admission control: a rejection, counted as shed too.
+    private mutating func shed() -> Admission {
+        interval.shed &+= 1
+        return reject()
     }
 
     /// The replica a load-balanced request goes to, or nil when none is ready.
@@ -119,23 +128,23 @@ extension ServiceState {
         serviceTime.sample(&serviceRng) ?? spec.serviceTime.sample(&serviceRng)
     }
 
-    /// Records the end of a request that held a slot (the slot itself is freed by `release`).
-    /// Returns whether it counts as a success: done in time and not failed.
+    /// Records the end of a request that held a slot (the slot itself is freed by `release`):
+    /// a success only when done in time and not failed.
     @inline(__always)
-    mutating func complete(_ job: Job, ok: Bool, now: Int64) -> Bool {
+    mutating func complete(_ job: Job, ok: Bool, now: Int64) -> TryOutcome {
         let latencyNs = now &- job.arrival
         if !ok {
             interval.failed &+= 1
-            return false
+            return .failed
         }
         if let timeout = timeoutNs, latencyNs > timeout {
             interval.timedOut &+= 1
-            return false
+            return .timedOut
         }
         interval.completed &+= 1
         interval.latencySum += Double(latencyNs) * 1e-9
         latencies.record(UInt64(max(1, latencyNs / 1000)))
-        return true
+        return .succeeded
     }
 
     /// `complete` and `release` in one step, for a request with no caller to tell. Returns
@@ -143,7 +152,7 @@ extension ServiceState {
     /// replica with an empty queue), so that the caller may skip handing it on.
     @inline(__always)
     mutating func finish(_ r: Int32, _ job: Job, ok: Bool, now: Int64) -> Bool {
-        _ = complete(job, ok: ok, now: now)
+        if complete(job, ok: ok, now: now) == .succeeded { interval.goodput &+= 1 }
         release(r, now: now)
         let ri = Int(r)
         return !sharedQueueMode && replicas[ri].queued == 0 && replicas[ri].phase == .ready && waitingForConnection.isEmpty

@@ -18,6 +18,10 @@ public struct FaultImpact: Sendable, Equatable {
     public var mitigateSeconds: Double?
     /// Per service recovery (same definition), nil = not recovered.
     public var serviceRecovery: [String: Double?]
+    /// When the fault ended (nil: it never does), and recovery measured from then: the same stable
+    /// stretch, 0 when it began before the end; nil = not recovered (DESIGN.md).
+    public var end: Double? = nil
+    public var recoveryAfterEndSeconds: Double? = nil
 }
 
 /// Follows every fault through the scrape stream and the timeline, online (nothing is kept but a
@@ -25,7 +29,7 @@ public struct FaultImpact: Sendable, Equatable {
 struct FaultImpactTracker {
     struct ServiceState { var firstBreach: Double?; var lastBreach: Double?; var recoveredAt: Double?; var done = false }
     struct Tracked { var name: String; var start: Double; var until: Double; var services: [String: ServiceState]
-        var detect: Double?; var mitigate: Double? }
+        var detect: Double?; var mitigate: Double?; var end: Double? = nil }
 
     let window: Double
     let slos: [String: SLO]
@@ -45,6 +49,9 @@ struct FaultImpactTracker {
                 let next = faultStarts.first { $0.start > e.time }?.start ?? .infinity
                 tracked.append(Tracked(name: e.subject, start: e.time, until: next,
                                        services: Dictionary(uniqueKeysWithValues: slos.keys.map { ($0, ServiceState()) })))
+            }
+            if e.kind == .faultEnd, let i = tracked.lastIndex(where: { $0.name == e.subject && $0.end == nil }) {
+                tracked[i].end = e.time
             }
             for i in tracked.indices where e.time >= tracked[i].start {
                 if tracked[i].detect == nil, e.kind.countsAsDetection {
@@ -81,13 +88,17 @@ struct FaultImpactTracker {
         tracked.map { t in
             var per: [String: Double?] = [:]
             var worst: Double? = 0
+            var worstAfterEnd: Double? = 0
             for (name, st) in t.services {
                 let r: Double? = st.firstBreach == nil ? 0 : st.recoveredAt.map { max(0, $0 - t.start) }
                 per[name] = r
                 if let r, let w = worst { worst = max(w, r) } else { worst = nil }
+                let afterEnd: Double? = st.firstBreach == nil ? 0 : st.recoveredAt.map { max(0, $0 - (t.end ?? .infinity)) }
+                if let a = afterEnd, let w = worstAfterEnd { worstAfterEnd = max(w, a) } else { worstAfterEnd = nil }
             }
             return FaultImpact(fault: t.name, start: t.start, recoverySeconds: worst, detectSeconds: t.detect,
-                               mitigateSeconds: t.mitigate, serviceRecovery: per)
+                               mitigateSeconds: t.mitigate, serviceRecovery: per, end: t.end,
+                               recoveryAfterEndSeconds: t.end == nil ? nil : worstAfterEnd)
         }
     }
 }

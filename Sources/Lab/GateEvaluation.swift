@@ -41,6 +41,13 @@ public enum GateEvaluation {
         }
         switch metric {
         case .recovery: return worstOverFaults(.recovery)
+        case .recoveryAfterEnd:
+            var worst = 0.0
+            for name in f.faults where f[.fault(name), .faultEnd] != nil {
+                guard let v = f[.fault(name), .recoveryAfterEnd] else { return nil }
+                worst = max(worst, v)
+            }
+            return worst
         case .detect: return worstOverFaults(.detect)
         case .mitigate: return worstOverFaults(.mitigate)
         case .sloViolation: return f[.run, .sloViolationMinutes]

@@ -22,6 +22,7 @@ public struct RunSummary: @unchecked Sendable, Equatable {
         /// Successful ÷ all finished requests (1 when there were none).
         public var availability: Double { completed + errors > 0 ? Double(completed) / Double(completed + errors) : 1 }
         public var meanReplicas: Double = 0
+        public var retries = 0, shed = 0, goodput = 0
     }
 
     public var services: [ServiceFigures]
@@ -43,6 +44,8 @@ public struct RunSummary: @unchecked Sendable, Equatable {
     }
 
     public var sloViolationMinutes: Double { services.reduce(0) { $0 + $1.sloViolationMinutes } }
+    /// Successful external requests per second over the run (DESIGN.md).
+    public var goodput: Double { simulatedSeconds > 0 ? Double(services.reduce(0) { $0 + $1.goodput }) / simulatedSeconds : 0 }
     public var cost: Double { nodeCost + services.reduce(0) { $0 + $1.replicaCost } }
     public var availability: Double {
         let ok = services.reduce(0) { $0 + $1.completed }, all = services.reduce(0) { $0 + $1.completed + $1.errors }
@@ -60,16 +63,20 @@ public struct RunSummary: @unchecked Sendable, Equatable {
                     SummaryFigure(x, .p50, s.p50), SummaryFigure(x, .p95, s.p95), SummaryFigure(x, .p99, s.p99),
                     SummaryFigure(x, .replicaCost, s.replicaCost), SummaryFigure(x, .meanReplicas, s.meanReplicas),
                     SummaryFigure(x, .peakReplicas, Double(s.peakReplicas)),
-                    SummaryFigure(x, .scalingActions, Double(s.scalingActions)), SummaryFigure(x, .oscillations, Double(s.oscillations))]
+                    SummaryFigure(x, .scalingActions, Double(s.scalingActions)), SummaryFigure(x, .oscillations, Double(s.oscillations)),
+                    SummaryFigure(x, .retries, Double(s.retries)), SummaryFigure(x, .shed, Double(s.shed)),
+                    SummaryFigure(x, .goodput, simulatedSeconds > 0 ? Double(s.goodput) / simulatedSeconds : 0)]
         }
         out += [SummaryFigure(.run, .sloViolationMinutes, sloViolationMinutes), SummaryFigure(.run, .availability, availability),
                 SummaryFigure(.run, .cost, cost), SummaryFigure(.run, .nodeCost, nodeCost),
-                SummaryFigure(.run, .simulatedSeconds, simulatedSeconds), SummaryFigure(.run, .resilienceScore, resilienceScore)]
+                SummaryFigure(.run, .simulatedSeconds, simulatedSeconds), SummaryFigure(.run, .resilienceScore, resilienceScore),
+                SummaryFigure(.run, .goodput, goodput)]
         // A missing figure is stored as NULL: not recovered / not detected.
         for f in impacts {
             let x = SummarySubject.fault(f.fault)
             out += [SummaryFigure(x, .faultStart, f.start), SummaryFigure(x, .recovery, f.recoverySeconds ?? .nan),
                     SummaryFigure(x, .detect, f.detectSeconds ?? .nan), SummaryFigure(x, .mitigate, f.mitigateSeconds ?? .nan)]
+            if let end = f.end { out += [SummaryFigure(x, .faultEnd, end), SummaryFigure(x, .recoveryAfterEnd, f.recoveryAfterEndSeconds ?? .nan)] }
         }
         for p in probes {
             out.append(SummaryFigure(.probe(p.probe.name), p.phase == "before" ? .probeBefore : .probeAfter, p.passed ? 1 : 0))
@@ -111,6 +118,9 @@ struct SummaryAccumulator {
             f.requests += s.completed + s.errors
             f.completed += s.completed
             f.errors += s.errors
+            f.retries += s.retries
+            f.shed += s.shed
+            f.goodput += s.goodput
             if slo.target.isBreached(by: s) {
                 f.breachIntervals += 1
                 f.sloViolationMinutes += s.interval / 60

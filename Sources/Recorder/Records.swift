@@ -84,6 +84,7 @@ struct ServiceSampleRow: Codable, FetchableRecord, PersistableRecord {
     var ready: Int, starting: Int, pending: Int, desired: Int, concurrency: Int
     var replicaSeconds: Double
     var connectionPool: Int, connectionPoolUtilization: Double
+    var retries: Int, shed: Int, goodput: Int
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case runID = "run_id", t, interval, service, arrivals, completed, failed, rejected, timedOut = "timed_out"
@@ -91,6 +92,7 @@ struct ServiceSampleRow: Codable, FetchableRecord, PersistableRecord {
         case cpuUtilization = "cpu_utilization", memoryMiB = "memory_mib", memoryUtilization = "memory_utilization"
         case ready, starting, pending, desired, concurrency, replicaSeconds = "replica_seconds"
         case connectionPool = "connection_pool", connectionPoolUtilization = "connection_pool_utilization"
+        case retries, shed, goodput
     }
 
     init(runID: Int64, _ o: ServiceSample) {
@@ -103,6 +105,7 @@ struct ServiceSampleRow: Codable, FetchableRecord, PersistableRecord {
         ready = o.readyReplicas; starting = o.startingReplicas; pending = o.pendingReplicas; desired = o.desiredReplicas
         concurrency = o.concurrencyPerReplica; replicaSeconds = o.replicaSeconds
         connectionPool = o.connectionPool; connectionPoolUtilization = o.connectionPoolUtilization
+        retries = o.retries; shed = o.shed; goodput = o.goodput
     }
 
     /// The sample as the control plane saw it.
@@ -115,6 +118,7 @@ struct ServiceSampleRow: Codable, FetchableRecord, PersistableRecord {
         o.readyReplicas = ready; o.startingReplicas = starting; o.pendingReplicas = pending; o.desiredReplicas = desired
         o.concurrencyPerReplica = concurrency; o.replicaSeconds = replicaSeconds
         o.connectionPool = connectionPool; o.connectionPoolUtilization = connectionPoolUtilization
+        o.retries = retries; o.shed = shed; o.goodput = goodput
         return o
     }
 }

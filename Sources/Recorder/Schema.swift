@@ -155,6 +155,14 @@ extension ResultsStore {
                 t.add(column: "writer_host", .text)
             }
         }
+        m.registerMigration("v6-client-behaviour") { db in
+            // Retries, shed requests and goodput, observed since clients retry (0 in older runs).
+            try db.alter(table: "service_samples") { t in
+                t.add(column: "retries", .integer).notNull().defaults(to: 0)
+                t.add(column: "shed", .integer).notNull().defaults(to: 0)
+                t.add(column: "goodput", .integer).notNull().defaults(to: 0)
+            }
+        }
         return m
     }
 }

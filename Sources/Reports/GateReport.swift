@@ -9,7 +9,7 @@ public enum GateReport {
         guard let e = o.estimate else { return "not measured (e.g. not recovered)" }
         func f(_ x: Double) -> String {
             switch o.gate.metric {
-            case .recovery, .detect, .mitigate: return String(format: "%.0f s", x)
+            case .recovery, .recoveryAfterEnd, .detect, .mitigate: return String(format: "%.0f s", x)
             case .p95: return String(format: "%.0f ms", x * 1000)
             case .sloViolation: return String(format: "%.2f min", x)
             case .availability, .accuracy, .resilience: return String(format: "%.3f%%", x * 100)

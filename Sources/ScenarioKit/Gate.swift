@@ -7,6 +7,9 @@ public struct Gate: Sendable, Equatable, CustomStringConvertible, ScenarioCompon
     public enum Metric: Sendable, Equatable {
         /// Worst recovery time over the run's faults (seconds); a fault that never recovered fails the gate.
         case recovery
+        /// Worst recovery measured from each fault's end (faults with an end only): a failure that
+        /// outlives its trigger (metastable) fails it.
+        case recoveryAfterEnd
         case detect, mitigate
         /// SLO-violation minutes over all services.
         case sloViolation
@@ -47,6 +50,7 @@ public struct Gate: Sendable, Equatable, CustomStringConvertible, ScenarioCompon
         comparison = op
         switch name {
         case "recovery", "recovery-time": metric = .recovery
+        case "recovery-after-end", "recovery-after-fault": metric = .recoveryAfterEnd
         case "detect", "time-to-detect": metric = .detect
         case "mitigate", "time-to-mitigate": metric = .mitigate
         case "slo-violation", "slo-violation-minutes": metric = .sloViolation
@@ -59,7 +63,7 @@ public struct Gate: Sendable, Equatable, CustomStringConvertible, ScenarioCompon
             } else if name.hasPrefix("p95:"), name.count > 4 {
                 metric = .p95(service: String(parts[0].trimmingCharacters(in: .whitespaces).dropFirst(4)))
             } else {
-                throw GateError(text, "unknown metric \"\(name)\"; one of recovery, detect, mitigate, slo-violation, availability, accuracy@<horizon>, cost, p95:<service>, resilience")
+                throw GateError(text, "unknown metric \"\(name)\"; one of recovery, recovery-after-end, detect, mitigate, slo-violation, availability, accuracy@<horizon>, cost, p95:<service>, resilience")
             }
         }
         threshold = try Gate.value(value, for: metric, text)
@@ -71,7 +75,7 @@ public struct Gate: Sendable, Equatable, CustomStringConvertible, ScenarioCompon
 
     static func value(_ v: String, for metric: Metric, _ text: String) throws -> Double {
         switch metric {
-        case .recovery, .detect, .mitigate, .p95:
+        case .recovery, .recoveryAfterEnd, .detect, .mitigate, .p95:
             guard let d = SimDuration(parsing: v) else { throw GateError(text, "\"\(v)\" is not a duration (try 3m, 90s, 300ms)") }
             return d.seconds
         case .sloViolation:

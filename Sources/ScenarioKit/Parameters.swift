@@ -48,6 +48,14 @@ public struct Parameter: Sendable {
         Parameter(key, help, get: { $0[keyPath: path].map { "\($0)" } ?? "none" },
                   set: { $0[keyPath: path] = $1 == "none" ? nil : try parseDuration($1, key, range) })
     }
+    /// `<key>.attempts` (tries in all) and `<key>.budget` (retries ÷ first tries, or none) of a retry policy.
+    static func retry(_ key: String, _ who: String, _ path: Path<RetryPolicy>) -> [Parameter] {
+        [Parameter("\(key).attempts", "tries in all by \(who) (1 = no retries)", get: { "\($0[keyPath: path].maxAttempts)" },
+                   set: { $0[keyPath: path].maxAttempts = try parseInt($1, "\(key).attempts", 1...100) }),
+         Parameter("\(key).budget", "retries at most this fraction of first tries, by \(who) (none = unlimited)",
+                   get: { $0[keyPath: path].budget.map { "\($0)" } ?? "none" },
+                   set: { $0[keyPath: path].budget = $1 == "none" ? nil : try parseDouble($1, "\(key).budget", 0...100) })]
+    }
     /// A distribution's mean (a duration), keeping its shape.
     static func mean(_ key: String, _ help: String, _ path: Path<Distribution>, _ range: ClosedRange<SimDuration>) -> Parameter {
         Parameter(key, help, get: { "\(SimDuration.seconds($0[keyPath: path].mean))" },
@@ -94,7 +102,7 @@ extension ScenarioSpec {
     public var parameters: [Parameter] {
         runParameters
             + pools.indices.flatMap { NodePoolSpec.parameters(pools[$0].name, at: \ScenarioSpec.pools[$0]) }
-            + services.indices.flatMap { ServiceDefinition.parameters(services[$0].name, at: \ScenarioSpec.services[$0]) }
+            + services.indices.flatMap { ServiceDefinition.parameters(services[$0].name, at: \ScenarioSpec.services[$0], calls: services[$0].model.calls) }
             + traffic.indices.flatMap { TrafficDefinition.parameters(of: traffic[$0], at: $0) }
     }
 
@@ -102,7 +110,9 @@ extension ScenarioSpec {
     func parameters(of owner: String) -> [Parameter] {
         var out = runParameters.filter { $0.key == owner }
         if let i = pools.firstIndex(where: { $0.name == owner }) { out += NodePoolSpec.parameters(owner, at: \ScenarioSpec.pools[i]) }
-        if let i = services.firstIndex(where: { $0.name == owner }) { out += ServiceDefinition.parameters(owner, at: \ScenarioSpec.services[i]) }
+        if let i = services.firstIndex(where: { $0.name == owner }) {
+            out += ServiceDefinition.parameters(owner, at: \ScenarioSpec.services[i], calls: services[i].model.calls)
+        }
         for (i, t) in traffic.enumerated() where t.service == owner || t.shapes.contains(where: { $0.name == owner }) {
             out += TrafficDefinition.parameters(of: t, at: i)
         }
@@ -139,9 +149,21 @@ extension NodePoolSpec {
 
 extension ServiceDefinition {
     /// `checkout.replicas`, `checkout.slo.p95`, …
-    static func parameters(_ k: String, at service: WritableKeyPath<ScenarioSpec, ServiceDefinition>) -> [Parameter] {
+    static func parameters(_ k: String, at service: WritableKeyPath<ScenarioSpec, ServiceDefinition>, calls: [String] = []) -> [Parameter] {
         let model = service.appending(path: \.model)
-        return [
+        let edges = calls.flatMap { target -> [Parameter] in
+            let policy = model.appending(path: \.[callPolicy: target])
+            return Parameter.retry("\(k).calls.\(target).retry", "calls from \(k) to \(target)", policy.appending(path: \.retry))
+        }
+        return edges + [
+            Parameter("\(k).maxQueueWait", "shed arrivals when the queue's oldest request waited longer (none = never)",
+                      get: { $0[keyPath: model].admission?.maxQueueWait.map { "\($0)" } ?? "none" },
+                      set: { spec, v throws in
+                          let bound = v == "none" ? nil : try parseDuration(v, "\(k).maxQueueWait", Limits.positiveLatency)
+                          var control = spec[keyPath: model].admission ?? AdmissionControl()
+                          control.maxQueueWait = bound
+                          spec[keyPath: model].admission = control.maxQueueWait == nil && control.rateLimit == nil ? nil : control
+                      }),
             .int("\(k).replicas", "initial replicas", model.appending(path: \.replicas), Limits.replicas),
             Parameter("\(k).minReplicas", "autoscaler lower bound", get: { "\($0[keyPath: service].minReplicas)" }, set: { spec, v throws in
                 let n = try parseInt(v, "\(k).minReplicas", Limits.replicas)
@@ -187,6 +209,7 @@ extension TrafficDefinition {
             case .trace(let replay): spec.traffic[ti].source = .trace(replay.scaled(by: r))
             }
         })]
+        out += Parameter.retry("\(k).retry", "the clients of \(k)", \ScenarioSpec.traffic[ti].retry)
         for (hi, shape) in t.shapes.enumerated() {
             for field in shape.shape.fieldNames {
                 let help = "\(shape.name) \(field) on traffic into \(k)"

@@ -51,9 +51,11 @@ public struct TrafficDefinition: Sendable, Equatable {
     public var source: RateSource
     public var shapes: [NamedShape] = []
     public var batchSize: Distribution = .constant(1)
+    /// How the clients behind this traffic retry.
+    public var retry: RetryPolicy = .none
 
-    public init(service: String, source: RateSource, shapes: [NamedShape] = [], batchSize: Distribution = .constant(1)) {
-        self.service = service; self.source = source; self.shapes = shapes; self.batchSize = batchSize
+    public init(service: String, source: RateSource, shapes: [NamedShape] = [], batchSize: Distribution = .constant(1), retry: RetryPolicy = .none) {
+        self.service = service; self.source = source; self.shapes = shapes; self.batchSize = batchSize; self.retry = retry
     }
 }
 
@@ -103,7 +105,7 @@ public struct ScenarioSpec: Sendable, Equatable {
     public var clusterSpec: ClusterSpec {
         ClusterSpec(pools: pools, services: services.map(\.model),
                     traffic: traffic.map { TrafficSpec(service: $0.service, source: $0.source,
-                                                       shapes: $0.shapes.map(\.shape), batchSize: $0.batchSize) },
+                                                       shapes: $0.shapes.map(\.shape), batchSize: $0.batchSize, retry: $0.retry) },
                     scrapeInterval: scrapeInterval)
     }
 

@@ -81,6 +81,12 @@ extension ScenarioSpec {
             for c in m.calls {
                 check(services.contains { $0.name == c }, path + ".calls", "unknown service \"\(c)\"")
             }
+            for (target, policy) in m.callPolicies.sorted(by: { $0.key < $1.key }) {
+                check(m.calls.contains(target), path + ".calls.\(target)", "a call policy for a service it does not call")
+                for q in policy.retry.problems(at: path + ".calls.\(target).retry") { p.append(ValidationProblem(path: q.path, message: q.message)) }
+                for q in policy.breaker?.problems(at: path + ".calls.\(target).breaker") ?? [] { p.append(ValidationProblem(path: q.path, message: q.message)) }
+            }
+            for q in m.admission?.problems(at: path + ".admission") ?? [] { p.append(ValidationProblem(path: q.path, message: q.message)) }
         }
         if let cycle = callCycle() {
             p.append(ValidationProblem(path: "services.\(cycle[0]).calls", message: "call cycle: " + cycle.joined(separator: " → ")))
@@ -93,6 +99,7 @@ extension ScenarioSpec {
             if case .constant(let r) = t.source { check(r > 0 && r.isFinite, path + ".rate", "must be > 0 (got \(r))") }
             for s in t.shapes { for m in s.shape.problems { p.append(ValidationProblem(path: "\(path).\(s.name)", message: m)) } }
             distribution(t.batchSize, path + ".batchSize")
+            for q in t.retry.problems(at: path + ".retry") { p.append(ValidationProblem(path: q.path, message: q.message)) }
             _ = i
         }
         p += faultProblems()

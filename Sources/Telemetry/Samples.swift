@@ -15,6 +15,12 @@ public struct ServiceSample: Sendable, Equatable, Codable {
     /// Requests turned away because the queue was full or no replica could take them.
     public var rejected: Int
     public var timedOut: Int
+    /// Arrivals that were retries (included in `arrivals`).
+    public var retries: Int = 0
+    /// Arrivals turned away by admission control or a rate limit (included in `rejected`).
+    public var shed: Int = 0
+    /// External requests that finally succeeded here, each once however many tries it took (DESIGN.md).
+    public var goodput: Int = 0
 
     // Latency of requests completed in the interval (seconds), from an HDR histogram.
     public var p50: Double
@@ -53,6 +59,8 @@ public struct ServiceSample: Sendable, Equatable, Codable {
     public var arrivalRate: Double { interval > 0 ? Double(arrivals) / interval : 0 }
     public var throughput: Double { interval > 0 ? Double(completed) / interval : 0 }
     public var errors: Int { failed + rejected + timedOut }
+    /// Tries ÷ first tries (DESIGN.md's retry amplification; 1 without retries).
+    public var retryAmplification: Double { arrivals > retries ? Double(arrivals) / Double(arrivals - retries) : (arrivals > 0 ? .infinity : 1) }
     /// Failed + rejected + timed-out ÷ all requests that finished in the interval (DESIGN.md).
     public var errorRate: Double {
         let all = completed + errors

@@ -52,6 +52,13 @@ public struct SummaryMetric: RawRepresentable, Hashable, Sendable, CustomStringC
     public static let recovery = SummaryMetric(rawValue: "recovery_s")
     public static let detect = SummaryMetric(rawValue: "detect_s")
     public static let mitigate = SummaryMetric(rawValue: "mitigate_s")
+    /// For a fault with an end: its end, and recovery measured from it (DESIGN.md; catches metastable failures).
+    public static let faultEnd = SummaryMetric(rawValue: "end_s")
+    public static let recoveryAfterEnd = SummaryMetric(rawValue: "recovery_after_end_s")
+    /// Retries and shed requests (counts), and goodput (successful external requests per second).
+    public static let retries = SummaryMetric(rawValue: "retries")
+    public static let shed = SummaryMetric(rawValue: "shed")
+    public static let goodput = SummaryMetric(rawValue: "goodput_per_s")
     // Per probe: 1 passed, 0 failed.
     public static let probeBefore = SummaryMetric(rawValue: "before")
     public static let probeAfter = SummaryMetric(rawValue: "after")

@@ -38,6 +38,9 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let oscillation = EventKind("oscillation")
     public static let nodeFailureDetected = EventKind("node-failure-detected")
     public static let replacementRefused = EventKind("replacement-refused")
+    // Clients.
+    public static let breakerOpen = EventKind("breaker-open")
+    public static let breakerClosed = EventKind("breaker-closed")
     // Chaos.
     public static let faultStart = EventKind("fault-start")
     public static let faultEnd = EventKind("fault-end")

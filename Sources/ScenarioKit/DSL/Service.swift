@@ -107,11 +107,34 @@ public struct Price: ServiceComponent {
     public func apply(to s: inout ServiceDefinition) { s.model.pricePerReplicaHour = perReplicaHour }
 }
 
-/// Downstream services called in order after this service's own work (synchronously).
+/// Downstream services called in order after this service's own work (synchronously), each tried
+/// once unless a retry policy or circuit breaker says otherwise:
+/// `Calls("payments", retry: .attempts(3, budget: 0.1), breaker: .init(consecutiveFailures: 5))`.
 public struct Calls: ServiceComponent {
     let targets: [String]
-    public init(_ targets: String...) { self.targets = targets }
-    public func apply(to s: inout ServiceDefinition) { s.model.calls += targets }
+    let policy: CallPolicy?
+    public init(_ targets: String...) { self.targets = targets; policy = nil }
+    public init(_ target: String, retry: RetryPolicy, breaker: CircuitBreakerPolicy? = nil) {
+        targets = [target]; policy = CallPolicy(retry: retry, breaker: breaker)
+    }
+    public init(_ target: String, breaker: CircuitBreakerPolicy) {
+        targets = [target]; policy = CallPolicy(breaker: breaker)
+    }
+    public func apply(to s: inout ServiceDefinition) {
+        s.model.calls += targets
+        if let policy { for t in targets { s.model.callPolicies[t] = policy } }
+    }
+}
+
+/// Load shedding at the service's door: turn an arrival away when the queue it would join has a
+/// request older than `maxQueueWait` (CoDel's standing-delay signal), and/or when a token bucket of
+/// `rateLimit` requests per second (bursts of `burst`) is empty.
+public struct Admission: ServiceComponent {
+    let control: AdmissionControl
+    public init(maxQueueWait: SimDuration? = nil, rateLimit: Double? = nil, burst: Double? = nil) {
+        control = AdmissionControl(maxQueueWait: maxQueueWait, rateLimit: rateLimit.map { ($0, burst ?? max(1, $0 / 10)) })
+    }
+    public func apply(to s: inout ServiceDefinition) { s.model.admission = control }
 }
 
 extension SLO: ServiceComponent {

@@ -22,19 +22,22 @@ public struct Traffic: ScenarioComponent {
     let service: String
     let source: Result<RateSource, TraceError>
     let batch: Distribution
+    let retry: RetryPolicy
     let shapes: [any TrafficComponent]
 
-    /// Poisson arrivals at `rate` requests per second, shaped.
-    public init(to service: String, rate: Double, batchSize: Distribution = .constant(1),
+    /// Poisson arrivals at `rate` requests per second, shaped; the clients retry as `retry` says.
+    public init(to service: String, rate: Double, batchSize: Distribution = .constant(1), retry: RetryPolicy = .none,
                 @TrafficBuilder _ body: () -> [any TrafficComponent] = { [] }) {
-        self.service = service; self.source = .success(.constant(rate)); self.batch = batchSize; self.shapes = body()
+        self.service = service; self.source = .success(.constant(rate)); self.batch = batchSize; self.retry = retry; self.shapes = body()
     }
 
     /// Replays a trace file as the base rate: a `timestamp,value` CSV or a Prometheus range-query
     /// JSON export (see `MetricSeries` for the formats and `ReplaySettings` for the options).
     public init(to service: String, replaying path: String, valuesAre: TraceReplay.ValueMeaning = .countPerRow,
                 scale: Double = 1, peak: Double? = nil, timeScale: Double = 1, start: SimDuration = .zero,
-                batchSize: Distribution = .constant(1), @TrafficBuilder _ body: () -> [any TrafficComponent] = { [] }) {
+                batchSize: Distribution = .constant(1), retry: RetryPolicy = .none,
+                @TrafficBuilder _ body: () -> [any TrafficComponent] = { [] }) {
+        self.retry = retry
         self.service = service
         self.source = RateSource.replaying(path, settings: ReplaySettings(valuesAre: valuesAre, scale: scale, peak: peak,
                                                                          timeScale: timeScale, start: start.seconds))
@@ -47,7 +50,7 @@ public struct Traffic: ScenarioComponent {
         case .success(let s):
             spec.traffic.append(TrafficDefinition(service: service, source: s,
                                                   shapes: shapes.map { .init(name: $0.name, shape: $0.shape) },
-                                                  batchSize: batch))
+                                                  batchSize: batch, retry: retry))
         case .failure(let e):
             spec.buildProblems.append(ValidationProblem(path: "traffic.\(service)", message: e.description))
         }
