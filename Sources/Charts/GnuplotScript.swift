@@ -111,6 +111,7 @@ struct Color {
     static let sloLine = Color(rawValue: "#d62728")
     static let errorRate = Color(rawValue: "#d62728"), errorSLO = Color(rawValue: "#000000"), failed = Color(rawValue: "#8c564b")
     static let rejected = Color(rawValue: "#ff7f0e"), timedOut = Color(rawValue: "#7f7f7f")
+    static let retries = Color(rawValue: "#17becf"), shed = Color(rawValue: "#bcbd22"), goodput = Color(rawValue: "#000000")
     static let queueDepth = Color(rawValue: "#1f77b4"), queueWait = Color(rawValue: "#ff7f0e"), utilization = Color(rawValue: "#2ca02c")
     static let interval = Color(rawValue: "#aec7e8"), actual = Color(rawValue: "#000000"), forecast = Color(rawValue: "#1f77b4")
     static let fault = Color(rawValue: "#ff9896"), incident = Color(rawValue: "#ffbb78")

@@ -1,7 +1,8 @@
 import Recorder
 
 /// Arrival rate against capacity (ready replicas × nominal per-replica throughput), with the desired
-/// and ready replica counts on the right axis.
+/// and ready replica counts on the right axis; when clients retry, goodput (external requests that
+/// succeeded) beside the arrivals, so a retry storm shows as the gap between them.
 struct LoadChart: ServiceChart {
     let kind = "load"
     func draw(_ service: ServiceDescription, _ data: RunChartData, into s: inout GnuplotScript) -> Bool {
@@ -11,7 +12,7 @@ struct LoadChart: ServiceChart {
         s.set(.ylabel, "requests / s")
         s.set(.y2label, "replicas")
         s.data("d", rows.map { [data.axis.value($0.time), $0.arrivalRate, Double($0.readyReplicas) * service.capacityPerReplica,
-                                Double($0.desiredReplicas), Double($0.readyReplicas)] })
+                                Double($0.desiredReplicas), Double($0.readyReplicas), Double($0.goodput) / $0.interval] })
         s.shade(data.shades)
         s.code("set y2tics")
         s.range(.y, 0, nil)
@@ -19,7 +20,9 @@ struct LoadChart: ServiceChart {
         s.plot([.data("d", using: "1:2", "with lines lw 1.5", .arrivals, title: "arrival rate"),
                 .data("d", using: "1:3", "with lines lw 2", .capacity, title: "capacity (ready × per-replica)"),
                 .data("d", using: "1:4", "with steps lw 1 dt 2", .desired, title: "desired replicas", y2: true),
-                .data("d", using: "1:5", "with steps lw 1.5", .ready, title: "ready replicas", y2: true)] + GnuplotScript.keys(data.shades))
+                .data("d", using: "1:5", "with steps lw 1.5", .ready, title: "ready replicas", y2: true)]
+               + (rows.contains { $0.retries > 0 } ? [.data("d", using: "1:6", "with lines lw 1.5 dt 2", .goodput, title: "goodput")] : [])
+               + GnuplotScript.keys(data.shades))
         return true
     }
 }

@@ -66,6 +66,44 @@ public enum Benchmarks {
                 Figure(name: "daily_cycle_24h_1000rps_requests", value: Double(sim.totals(0).arrivals), unit: "requests")]
     }
 
+    /// The cost of client behaviour: a two-tier service at 1000 requests/s with 1 % injected errors,
+    /// without retries and with retries (3 tries, a budget of 20 %) on the external traffic and on the
+    /// call edge. Best of `repeats` alternating runs each; wall time per external request.
+    public static func retryOverhead(hours: Double = 2, repeats: Int = 3) -> [Figure] {
+        func spec(retries: Bool) -> ClusterSpec {
+            let policy = retries ? RetryPolicy.attempts(3, budget: 0.2) : .none
+            var front = ServiceSpec(name: "front", replicas: 12, concurrency: 8, serviceTime: .lognormal(median: 0.015, p99: 0.080),
+                                    queueCapacity: 100, calls: ["back"])
+            front.callPolicies["back"] = CallPolicy(retry: policy)
+            let back = ServiceSpec(name: "back", replicas: 8, concurrency: 8, serviceTime: .lognormal(median: 0.010, p99: 0.050), queueCapacity: 100)
+            return ClusterSpec(pools: [NodePoolSpec(name: "pool", count: 4)], services: [front, back],
+                               traffic: [TrafficSpec(service: "front", source: .constant(1000), retry: policy)])
+        }
+        func run(_ spec: ClusterSpec) -> (seconds: Double, requests: Double) {
+            var sim = ClusterSimulation(spec: spec, seed: 1)
+            sim.setErrorFraction(service: 1, 0.01)
+            let end = SimTime.zero + .hours(hours)
+            sim.setHorizon(end)
+            let start = wallClock()
+            var t = SimTime.zero
+            while t < end {
+                t = t + .seconds(15)
+                sim.run(until: t)
+                _ = sim.scrape()
+            }
+            let totals = sim.totals(0)
+            return (wallClock() - start, Double(totals.arrivals - totals.retries))
+        }
+        var plain = Double.infinity, retrying = Double.infinity
+        for _ in 0..<repeats {
+            let a = run(spec(retries: false)); plain = min(plain, a.seconds / a.requests)
+            let b = run(spec(retries: true)); retrying = min(retrying, b.seconds / b.requests)
+        }
+        return [Figure(name: "two_tier_ns_per_request_without_retries", value: plain * 1e9, unit: "ns"),
+                Figure(name: "two_tier_ns_per_request_with_retries_on_every_edge", value: retrying * 1e9, unit: "ns"),
+                Figure(name: "retries_on_every_edge_cost_ratio", value: retrying / plain, unit: "x")]
+    }
+
     /// black-friday with and without recording to SQLite (best of `repeats` each).
     public static func recordingOverhead(_ spec: ScenarioSpec, repeats: Int = 3) throws -> [Figure] {
         var bare = Double.infinity, recorded = Double.infinity

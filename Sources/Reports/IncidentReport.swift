@@ -16,6 +16,10 @@ public struct IncidentAnalysis: Sendable {
         /// Replica cost above the 30 minutes before the incident.
         public var extraCost = 0.0
         public var peakDesired = 0
+        /// Tries that arrived, and how many of them were retries.
+        public var arrivals = 0, retries = 0
+        /// Tries per first try over the incident (DESIGN.md's retry amplification).
+        public var retryAmplification: Double { arrivals > retries ? Double(arrivals) / Double(arrivals - retries) : 1 }
     }
     /// The injected fault active when the incident opened (or that started shortly before).
     public struct Cause: Sendable {
@@ -84,6 +88,7 @@ public struct IncidentAnalysis: Sendable {
                 if s.time > open.time - 15, s.time <= closeT {
                     var x = impact[s.service] ?? Impact(service: s.service)
                     x.failed += s.failed; x.rejected += s.rejected; x.timedOut += s.timedOut
+                    x.arrivals += s.arrivals; x.retries += s.retries
                     if slos[s.service]?.isBreached(by: s) ?? false { x.sloViolationMinutes += s.interval / 60 }
                     x.extraCost += s.replicaSeconds * (prices[s.service] ?? 0) / 3600
                     x.worstP95 = max(x.worstP95, s.p95)
@@ -142,6 +147,9 @@ public struct IncidentAnalysis: Sendable {
                 recs.append("Latency on \(target) propagated upstream to \(upstream.joined(separator: ", ")): give calls to \(target) a timeout below the caller's SLO and a fallback or circuit breaker.")
             }
         }
+        for x in a.amplified {
+            recs.append("Retries multiplied \(x.service)'s load \(String(format: "%.1f", x.retryAmplification))× (\(x.retries) retries): give its clients a retry budget (retries ≤ 10–20 % of requests) or shed arrivals behind a standing queue (`Admission(maxQueueWait:)`).")
+        }
         let rejected = a.impact.reduce(0) { $0 + $1.rejected }, timedOut = a.impact.reduce(0) { $0 + $1.timedOut }
         if rejected > 0 && rejected >= timedOut { recs.append("Full queues rejected \(rejected) requests: scale sooner or allow a deeper queue where latency allows.") }
         if !a.actions.contains(where: { $0.kind.isScaling || $0.kind == .replace }) {
@@ -161,6 +169,10 @@ extension IncidentAnalysis {
     /// Markdown table cells hold text from the run as data (no pipes, no line breaks).
     static func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "/").replacingOccurrences(of: "\n", with: " ") }
 
+    /// Services whose retries multiplied their load by a material factor (≥ 1.5 tries per request)
+    /// during the incident: retry amplification is then a cause, not a bystander.
+    public var amplified: [Impact] { impact.filter { $0.retryAmplification >= 1.5 } }
+
     /// The post-incident report.
     public var markdown: String {
         let h = Self.hhmmss, cell = Self.cell
@@ -171,6 +183,10 @@ extension IncidentAnalysis {
         if let cause {
             md += "The incident was caused by the injected fault **\(cell(cause.fault))** (\(cell(cause.detail))), which started at \(h(cause.start)), "
             md += "\(Int(opened - cause.start)) s before the incident was opened.\n"
+            for x in amplified {
+                md += "**Retry amplification** kept it going: \(cell(x.service)) received \(String(format: "%.1f", x.retryAmplification)) tries per request "
+                md += "(\(x.retries) retries), so the load it saw exceeded the external arrival rate by that factor.\n"
+            }
         } else if let firstAnomaly {
             md += "No fault was injected; the first anomalous metric was **\(cell(firstAnomaly.detail))** on \(cell(firstAnomaly.subject)) at \(h(firstAnomaly.time)).\n"
         } else {

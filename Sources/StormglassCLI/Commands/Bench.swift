@@ -8,7 +8,7 @@ struct Bench: ParsableCommand {
         discussion: "Build in release mode first: swift build -c release && .build/release/stormglass bench")
 
     enum Case: String, ExpressibleByArgument, CaseIterable {
-        case mmc, daily, predictor, autoscaler, recording, memory
+        case mmc, daily, retries, predictor, autoscaler, recording, memory
     }
 
     @Option(help: "Only these benchmarks (\(Case.allCases.map(\.rawValue).joined(separator: ", "))); repeatable.")
@@ -23,6 +23,7 @@ struct Bench: ParsableCommand {
             switch c {
             case .mmc: Benchmarks.mmc().forEach { print($0.line) }
             case .daily: Benchmarks.dailyCycle().forEach { print($0.line) }
+            case .retries: Benchmarks.retryOverhead().forEach { print($0.line) }
             case .predictor: Benchmarks.predictor().forEach { print($0.line) }
             case .autoscaler: Benchmarks.autoscaler().forEach { print($0.line) }
             case .recording: try Benchmarks.recordingOverhead(try ScenarioCatalog.require("black-friday").spec).forEach { print($0.line) }

@@ -1,0 +1,96 @@
+@testable import Charts
+import Foundation
+import Recorder
+import Reports
+import Testing
+@testable import Lab
+@testable import StormglassCLI
+import ScenarioKit
+import Scenarios
+import Telemetry
+
+/// `retry-storm` reproduces a metastable failure: after the trigger ends, the same arrival rate has two
+/// stable outcomes depending on history, and a retry budget or load shedding removes the bad one.
+@Suite struct RetryStormTests {
+    /// Collects checkout's goodput and tries per second after `from`.
+    final class After: RunObserver, @unchecked Sendable {
+        let from: Double
+        var goodput = 0, arrivals = 0, retries = 0, seconds = 0.0
+        init(from: Double) { self.from = from }
+        func observe(_ scrape: Scrape) throws {
+            guard scrape.time - scrape.interval >= from, let s = scrape.services.first(where: { $0.service == "checkout" }) else { return }
+            goodput += s.goodput; arrivals += s.arrivals; retries += s.retries; seconds += s.interval
+        }
+        var goodputPerSecond: Double { goodput > 0 ? Double(goodput) / seconds : 0 }
+        var amplification: Double { Double(arrivals) / Double(max(1, arrivals - retries)) }
+    }
+
+    func run(_ edit: (inout ScenarioSpec) throws -> Void) throws -> (After, RunResult) {
+        var spec = try #require(Scenarios.named("retry-storm")).spec
+        try edit(&spec)
+        #expect(spec.validate().isEmpty)
+        let after = After(from: 35 * 60)   // ten minutes after the slowdown ended
+        let result = try ScenarioRunner(spec: spec, seed: 1).run(observer: after)
+        return (after, result)
+    }
+
+    @Test func theSameTrafficHasTwoStableOutcomesDependingOnHistory() throws {
+        let (stormed, stormedRun) = try run { _ in }
+        let (calm, _) = try run { $0.faults = [] }
+        // 1000 requests/s arrive either way; checkout can serve about 1600/s.
+        #expect(calm.goodputPerSecond > 950, "without the trigger: \(calm.goodputPerSecond)/s")
+        #expect(calm.amplification < 1.01)
+        #expect(stormed.goodputPerSecond < 500, "after the trigger: \(stormed.goodputPerSecond)/s")
+        #expect(stormed.amplification > 2, "retries keep the load up: \(stormed.amplification)× tries per request")
+        #expect(stormedRun.summary.impacts.first?.recoveryAfterEndSeconds == nil, "not recovered")
+    }
+
+    @Test(arguments: ["checkout.retry.budget=0.1", "checkout.maxQueueWait=200ms"])
+    func aMitigationRemovesTheBadState(_ setting: String) throws {
+        let parts = setting.split(separator: "=").map(String.init)
+        let (mitigated, result) = try run { try $0.set(parts[0], parts[1]) }
+        #expect(mitigated.goodputPerSecond > 950, "\(setting): \(mitigated.goodputPerSecond)/s")
+        let after = try #require(result.summary.impacts.first?.recoveryAfterEndSeconds)
+        #expect(after < 120, "\(setting): recovered \(after) s after the slowdown ended")
+    }
+}
+
+/// What reports and charts make of a retry storm.
+@Suite struct RetryStormReportingTests {
+    func recorded(_ scenario: String, duration: String) throws -> (ResultsStore, Int64) {
+        var spec = try #require(Scenarios.named(scenario)).spec
+        try spec.set("duration", duration)
+        let store = try ResultsStore(path: temporaryDirectory() + "/r.sqlite")
+        let run = try RunExecutor(store: store, progress: ProgressLine(quiet: true))
+            .runOne(RunJob(spec: spec, seed: 1, label: "", replication: 0, parameters: [:]), showRunProgress: false)
+        return (store, run.runID)
+    }
+
+    @Test func theIncidentReportNamesRetryAmplificationAsACause() throws {
+        let (store, run) = try recorded("retry-storm", duration: "40m")
+        let incidents = try IncidentAnalysis.analyse(store, run: run)
+        let checkout = try #require(incidents.first { $0.amplified.contains { $0.service == "checkout" } })
+        let factor = try #require(checkout.amplified.first { $0.service == "checkout" }).retryAmplification
+        #expect(factor > 1.5 && factor <= 3, "3 tries at most per request: \(factor)")
+        #expect(checkout.markdown.contains("**Retry amplification** kept it going: checkout received"))
+        #expect(checkout.recommendations.contains { $0.hasPrefix("Retries multiplied checkout's load") })
+        // Retries and shed requests are in the samples the charts draw.
+        let data = try RunChartData(store: store, run: run)
+        let service = try #require(data.services.first { $0.name == "checkout" })
+        var errors = GnuplotScript(format: .png, output: "/dev/null")
+        #expect(ErrorsChart().draw(service, data, into: &errors))
+        #expect(errors.text.contains("'retries / s'") && !errors.text.contains("'shed / s'"))
+        var load = GnuplotScript(format: .png, output: "/dev/null")
+        #expect(LoadChart().draw(service, data, into: &load))
+        #expect(load.text.contains("'goodput'"))
+    }
+
+    @Test func aScenarioWithoutRetriesHasNoRetrySeriesAndNoAmplification() throws {
+        let (store, run) = try recorded("latency-injection", duration: "90m")
+        #expect(try IncidentAnalysis.analyse(store, run: run).allSatisfy { $0.amplified.isEmpty })
+        let data = try RunChartData(store: store, run: run)
+        var errors = GnuplotScript(format: .png, output: "/dev/null")
+        #expect(ErrorsChart().draw(data.services[0], data, into: &errors))
+        #expect(!errors.text.contains("retries / s"))
+    }
+}
