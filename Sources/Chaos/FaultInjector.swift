@@ -66,6 +66,17 @@ public struct FaultInjector {
         }
     }
 
+    /// The metrics-pipeline faults active on the service named `service`, in schedule order.
+    public func metricsFaults(on service: String) -> [any MetricsFault] {
+        faults.compactMap { f in
+            guard active.contains(f.name), case .service(let s) = f.target, s == service else { return nil }
+            return f.kind as? any MetricsFault
+        }
+    }
+
+    /// How far back any metrics fault of the schedule looks (seconds).
+    public var metricsLookBack: Double { faults.compactMap { ($0.kind as? any MetricsFault)?.lookBack }.max() ?? 0 }
+
     /// The effects of every active fault on service `s`, composed in schedule order.
     private func recomputeServiceEffects(_ s: Int, _ world: inout ClusterSimulation) {
         var effects = ServiceEffects()

@@ -75,6 +75,7 @@ public struct ScenarioRunner {
         var faults = FaultInjector(faults: spec.faults, seed: seed)
         var faultTimes = faults.boundaries[...]
         var impacts = FaultImpactTracker(spec: spec)
+        var pipeline = MetricsPipeline(lookBack: faults.metricsLookBack, scrapeInterval: spec.scrapeInterval.seconds)
         var steady = SteadyStateChecker(spec: spec)
         let beatEvery = SimDuration.seconds(spec.selfHealer.heartbeatInterval)
         var nextBeat = SimTime.zero + beatEvery
@@ -101,7 +102,7 @@ public struct ScenarioRunner {
             guard world.run(until: t, stopIf: shouldStop) else { status = .aborted; break }
             let scrape = world.scrape()
             summary.add(scrape)
-            let decision = control.observe(scrape)
+            let decision = control.observe(pipeline.view(of: scrape, faults: faults))
             log.events += decision.events
             for action in decision.actions { apply(action, to: &world, log: log) }
             impacts.observe(log.events)
@@ -161,6 +162,28 @@ public struct ScenarioRunner {
             world.removeNode(n)
             log.events.append(TimelineEvent(time: now, kind: .removeNode, subject: node, detail: reason))
         }
+    }
+}
+
+/// What the control plane sees of each scrape: the truth, unless a metrics-pipeline fault is active,
+/// which distorts it (and may need the samples of earlier scrapes: kept for its look-back only).
+struct MetricsPipeline {
+    let keep: Int
+    var history: [String: ArraySlice<ServiceSample>] = [:]
+
+    init(lookBack: Double, scrapeInterval: Double) {
+        keep = lookBack > 0 ? Int((lookBack / max(scrapeInterval, 1e-9)).rounded(.up)) + 1 : 0
+    }
+
+    mutating func view(of scrape: Scrape, faults: FaultInjector) -> Scrape {
+        var seen = scrape
+        for (i, s) in scrape.services.enumerated() {
+            let active = faults.metricsFaults(on: s.service)
+            let past = history[s.service] ?? []
+            for f in active { f.distort(&seen.services[i], history: past) }
+            if keep > 0 { history[s.service] = (past + [s]).suffix(keep) }
+        }
+        return seen
     }
 }
 

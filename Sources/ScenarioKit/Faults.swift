@@ -69,6 +69,13 @@ public struct Fault: Sendable {
     public static func slowStart(_ service: String, factor: Double, at: SimDuration, for duration: SimDuration, name: String = "slow-start") -> Fault {
         Fault(spec: .init(name: name, kind: .slowStart(factor: factor), target: .service(service), start: at, duration: duration))
     }
+    /// The metrics pipeline fails for `service`: `.metricsOutage` (unreadable), `.metricsZero` (reads as no
+    /// load), `.metricsStale(age:)`, `.metricsMissing(fraction:)`. The world is untouched; the control
+    /// plane sees the fault.
+    public static func metrics(_ kind: some MetricsFault, of service: String, at: SimDuration, for duration: SimDuration? = nil,
+                               name: String? = nil) -> Fault {
+        Fault(spec: .init(name: name ?? kind.name, kind: kind, target: .service(service), start: at, duration: duration))
+    }
     public static func outage(of service: String, at: SimDuration, for duration: SimDuration, name: String = "outage") -> Fault {
         Fault(spec: .init(name: name, kind: .dependencyOutage, target: .service(service), start: at, duration: duration))
     }

@@ -46,6 +46,10 @@ public struct ServiceSample: Sendable, Equatable, Codable {
     /// Database connection pool size (0 = the service has none) and its time-weighted use (0…1).
     public var connectionPool: Int = 0
     public var connectionPoolUtilization: Double = 0
+    /// What the metrics pipeline could not deliver (set only by metrics-pipeline faults, never
+    /// recorded): ready pods whose metrics are missing, and whether the metrics API answered at all.
+    public var missingPods: Int = 0
+    public var metricsAvailable: Bool = true
 
     public init(time: Double, interval: Double, service: String) {
         self.time = time; self.interval = interval; self.service = service

@@ -6,6 +6,7 @@ import Testing
 @testable import Lab
 @testable import StormglassCLI
 import ScenarioKit
+import Chaos
 import Scenarios
 import Telemetry
 
@@ -92,5 +93,34 @@ import Telemetry
         var errors = GnuplotScript(format: .png, output: "/dev/null")
         #expect(ErrorsChart().draw(data.services[0], data, into: &errors))
         #expect(!errors.text.contains("retries / s"))
+    }
+}
+
+/// `metrics-outage`: the metrics API is down during a ramp.
+@Suite struct MetricsOutageTests {
+    final class Replicas: RunObserver, @unchecked Sendable {
+        var desired: [String: [Int]] = [:]
+        func observe(_ scrape: Scrape) throws { for s in scrape.services { desired[s.service, default: []].append(s.desiredReplicas) } }
+    }
+
+    @Test func theHPAHoldsItsReplicasAndFailsItsGateWhileKEDAFallsBackAndPasses() throws {
+        let spec = try #require(Scenarios.named("metrics-outage")).spec
+        let replicas = Replicas()
+        let result = try ScenarioRunner(spec: spec, seed: 1).run(observer: replicas)
+        let p95 = Dictionary(uniqueKeysWithValues: result.summary.services.map { ($0.service, $0.p95) })
+        #expect(try #require(p95["orders"]) > 0.5 && (try #require(p95["orders-keda"])) < 0.5, "\(p95)")
+        // During the outage (25–65 min, scrapes 100…260) the HPA never changes orders' replicas.
+        let orders = try #require(replicas.desired["orders"]), keda = try #require(replicas.desired["orders-keda"])
+        #expect(Set(orders[101...259]).count == 1, "\(Set(orders[101...259]))")
+        #expect(keda[120...259].allSatisfy { $0 == 24 }, "KEDA holds its fallback of 24")
+    }
+
+    @Test func anOutageReadAsZeroScalesTheHPAToItsMinimum() throws {
+        var spec = try #require(Scenarios.named("metrics-outage")).spec
+        spec.faults = [Fault.metrics(.metricsZero, of: "orders", at: .minutes(25), for: .minutes(40)).spec]
+        let replicas = Replicas()
+        _ = try ScenarioRunner(spec: spec, seed: 1).run(observer: replicas)
+        let orders = try #require(replicas.desired["orders"])
+        #expect(orders[140...259].contains(2), "kubernetes#104387: zero load scales to the minimum (2)")
     }
 }

@@ -31,9 +31,15 @@ public protocol ScalingPolicy: Sendable {
     /// Whether two policies are the same configuration (scenario equality). The default compares
     /// `Equatable` policies by value and others by name.
     func isSame(as other: any ScalingPolicy) -> Bool
+
+    /// Whether the policy decides for itself what to do when metrics are missing or unreadable
+    /// (`ServiceSample.missingPods`, `.metricsAvailable`). The default, false, means it is not asked
+    /// while the metrics API cannot be read: it keeps the current replicas.
+    var handlesMissingMetrics: Bool { get }
 }
 
 extension ScalingPolicy {
+    public var handlesMissingMetrics: Bool { false }
     public mutating func applied(from old: Int, to new: Int, at time: Double) {}
     public var forecastHorizons: [Double] { [] }
     public func configured(for service: PolicyEnvironment) -> Self { self }

@@ -93,7 +93,8 @@ public struct ServiceAutoscaler: Sendable {
 
     /// Asks the policy, with what a production controller would see.
     mutating func propose(_ s: ServiceSample, current: Int, predictor: ServicePredictor?) -> ScalingProposal? {
-        policy.propose(PolicyContext(sample: s, currentReplicas: current, bounds: bounds, recent: recent,
+        if !s.metricsAvailable && !policy.handlesMissingMetrics { return nil }
+        return policy.propose(PolicyContext(sample: s, currentReplicas: current, bounds: bounds, recent: recent,
                                      capacityPerReplica: capacityPerReplica, lastChange: lastChange, predictor: predictor,
                                      policyName: policy.name))
     }

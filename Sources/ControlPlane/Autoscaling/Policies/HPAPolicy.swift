@@ -46,7 +46,11 @@ extension HPAConfig {
     static func proposal(_ m: HPA.MetricTarget, value: Double, sample s: ServiceSample, current: Int, tolerance: Double) -> Int {
         switch m.kind {
         case .cpu, .memory, .requestsPerPod:
-            let pods = HPA.PodMetrics(readyPods: s.readyReplicas, readyAverage: value, unreadyPods: s.startingReplicas + s.pendingReplicas)
+            // Pods whose metrics are missing are set aside and counted back as upstream does.
+            let missing = min(s.missingPods, s.readyReplicas)
+            let perReporting = m.kind == .requestsPerPod && missing > 0 ? value * Double(s.readyReplicas) / Double(s.readyReplicas - missing) : value
+            let pods = HPA.PodMetrics(readyPods: s.readyReplicas - missing, readyAverage: missing == s.readyReplicas ? 0 : perReporting,
+                                      unreadyPods: s.startingReplicas + s.pendingReplicas, missingPods: missing)
             return HPA.proposal(currentReplicas: current, metrics: pods, target: m, tolerance: tolerance)
         case .queuePerPod, .requestsAverageValue:
             // External AverageValue: total ÷ target, tolerance on total ÷ (target × current).
@@ -69,10 +73,13 @@ public struct HPAPolicy: ScalingPolicy, Equatable {
 
     public init(_ config: HPAConfig = HPAConfig()) { self.config = config; controller = HPA.Controller(behavior: config.behavior) }
     public var name: String { "hpa" }
+    public var handlesMissingMetrics: Bool { true }
 
     public mutating func propose(_ c: PolicyContext) -> ScalingProposal? {
         guard c.now - lastEvaluation >= config.syncPeriod - 1e-9 else { return nil }
         lastEvaluation = c.now
+        // The metrics could not be read: upstream records FailedGetMetrics and leaves the scale alone.
+        guard c.sample.metricsAvailable else { return nil }
         let (p, rule) = config.proposal(c.sample, current: c.currentReplicas)
         let n = controller.normalize(proposal: p, current: c.currentReplicas, min: c.bounds.minReplicas, max: c.bounds.maxReplicas, now: c.now)
         return ScalingProposal(c.proposal(p, final: n.replicas, rule: rule, reason: "HPA: ceil(replicas × metric ÷ target)", limitedBy: n.limitedBy))

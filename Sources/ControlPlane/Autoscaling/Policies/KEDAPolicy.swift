@@ -79,18 +79,33 @@ public struct KEDAPolicy: ScalingPolicy, Equatable {
     var lastPoll = -Double.infinity
     var lastActive = -Double.infinity
     var active = false
+    /// Consecutive polls whose metrics could not be read (towards `fallback.failureThreshold`).
+    var failedReads = 0
 
     public init(_ config: KEDAConfig) {
         self.config = config
         hpa = HPAPolicy(HPAConfig(metrics: config.triggers.map(\.hpaMetric), behavior: config.behavior))
     }
     public var name: String { "keda" }
+    public var handlesMissingMetrics: Bool { true }
 
     public mutating func propose(_ c: PolicyContext) -> ScalingProposal? {
         if c.now - lastPoll >= config.pollingInterval - 1e-9 {
             lastPoll = c.now
-            active = config.triggers.contains { $0.isActive(c.sample) }
-            if active { lastActive = c.now }
+            if c.sample.metricsAvailable {
+                failedReads = 0
+                active = config.triggers.contains { $0.isActive(c.sample) }
+                if active { lastActive = c.now }
+            } else {
+                failedReads += 1
+            }
+        }
+        if !c.sample.metricsAvailable {
+            // The scaler errors: with a fallback, after `failureThreshold` failed reads KEDA holds its
+            // replicas; without one, nothing scales (the HPA gets no metric either).
+            guard let fallback = config.fallback, failedReads >= fallback.failureThreshold else { return nil }
+            return ScalingProposal(c.proposal(fallback.replicas, rule: "\(failedReads) failed metric reads (threshold \(fallback.failureThreshold))",
+                                              reason: "KEDA: fallback to \(fallback.replicas) replicas"))
         }
         let hpaMinimum = max(1, config.minReplicaCount)
         if let idle = config.idleReplicas, c.currentReplicas <= idle, idle < hpaMinimum {
