@@ -67,6 +67,23 @@ extension ClusterSimulation {
         }
     }
 
+    /// A spot interruption notice: the node is cordoned and drained at once (replacements start
+    /// elsewhere while its replicas finish their work); `reclaimSpotNode` ends it when the notice runs out.
+    public mutating func noticeSpotInterruption(_ n: Int, notice: SimDuration) {
+        guard nodes[n].phase == .up else { return }
+        log(.spotNotice, nodes[n].name, "reclaimed in \(notice)")
+        drainNode(n)
+    }
+
+    /// The cloud takes a spot node back: whatever still runs on it is lost.
+    public mutating func reclaimSpotNode(_ n: Int) {
+        guard nodes[n].phase == .removed else { return }
+        accountNodes()
+        nodes[n].incarnation &+= 1
+        log(.nodeRemoved, nodes[n].name, "spot instance reclaimed")
+        removeReplicas(onNode: n, reason: "spot instance \(nodes[n].name) reclaimed")
+    }
+
     /// Removes a node for good (e.g. a cluster autoscaler scale-in); replicas on it are killed.
     public mutating func removeNode(_ n: Int) {
         guard nodes[n].phase != .removed else { return }

@@ -169,6 +169,8 @@ extension ClusterSimulation {
         services[si].replicas[ri].busy = 0
         services[si].replicas[ri].node = -1
         services[si].replicas[ri].timerArmed = false
+        services[si].replicas[ri].probeFailures = 0
+        services[si].replicas[ri].unreadyByProbe = false
         services[si].replicas[ri].incarnation &+= 1
         services[si].unusedSlots.append(r)
         log(.replicaTerminated, replicaName(si, ri), reason + (lost > 0 ? ", \(lost) requests lost" : ""))

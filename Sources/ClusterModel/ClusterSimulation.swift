@@ -17,6 +17,10 @@ struct WorldEvent {
         case nodeReady
         /// A retry's backoff ended: `jobParent` is the caller (a parent record, or an encoded client).
         case retry
+        /// Liveness and readiness checks of service `target`.
+        case probe
+        /// Replica `replica` (of `incarnation`) of service `target` went over its memory limit.
+        case oomKill
     }
     var jobArrival: Int64 = 0
     var jobParent: Int32 = -1
@@ -42,6 +46,12 @@ struct WorldEvent {
     }
     static func retry(caller: Int32) -> WorldEvent {
         WorldEvent(jobParent: caller, target: 0, kind: .retry)
+    }
+    static func probe(service: Int32) -> WorldEvent {
+        WorldEvent(target: Int16(service), kind: .probe)
+    }
+    static func oomKill(service: Int32, replica: Int32, incarnation: UInt32) -> WorldEvent {
+        WorldEvent(replica: replica, incarnation: incarnation, target: Int16(service), kind: .oomKill)
     }
 }
 
@@ -113,6 +123,7 @@ public struct ClusterSimulation: ~Copyable {
             for _ in 0..<services[s].desired { createReplica(Int32(s), warm: true) }
         }
         for t in arrivalProcesses.indices { scheduleNextArrival(Int32(t)) }
+        for s in services.indices { scheduleProbes(Int32(s)) }
     }
 
     public var now: SimTime { events.now }
@@ -174,6 +185,10 @@ public struct ClusterSimulation: ~Copyable {
             nodeReady(target, e.incarnation)
         case .retry:
             retryNow(e.jobParent)
+        case .probe:
+            probe(target)
+        case .oomKill:
+            oomKilled(target, e.replica, e.incarnation)
         }
     }
 
@@ -202,6 +217,7 @@ public struct ClusterSimulation: ~Copyable {
         switch services[Int(s)].admit(job, now: now) {
         case .started(let r, let incarnation, let done):
             scheduleWorkDone(s, r, incarnation, job, at: done)
+            if services[Int(s)].replicas[Int(r)].busy > services[Int(s)].requestsBeforeOOM { oomKill(s, r) }
         case .queued(let r):
             armDeadline(s, r)
         case .rejected:
@@ -214,6 +230,7 @@ public struct ClusterSimulation: ~Copyable {
     mutating func startJob(_ s: Int32, _ r: Int32, _ job: Job) {
         let (incarnation, done) = services[Int(s)].start(r, job, now: events.now.nanoseconds)
         scheduleWorkDone(s, r, incarnation, job, at: done)
+        if services[Int(s)].replicas[Int(r)].busy > services[Int(s)].requestsBeforeOOM { oomKill(s, r) }
     }
 
     @inline(__always)

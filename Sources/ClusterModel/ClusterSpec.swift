@@ -65,6 +65,13 @@ public struct ServiceSpec: Sendable, Equatable {
     public var callPolicies: [String: CallPolicy] = [:]
     /// Load shedding and rate limiting at this service's door; nil = it takes what its queues hold.
     public var admission: AdmissionControl? = nil
+    /// Restarts a replica that misses its probes (nil = no liveness probe).
+    public var liveness: LivenessProbe? = nil
+    /// A ready replica leaves the load balancer while its oldest queued request has waited longer
+    /// than this, and rejoins when it no longer has (nil = it stays in).
+    public var readinessMaxQueueWait: SimDuration? = nil
+    /// Container memory limit: a replica using more is OOM-killed and restarted (nil = no limit).
+    public var memoryLimitMiB: Int? = nil
 
     public init(name: String, replicas: Int = 2, concurrency: Int = 8, cpuMillicores: Int = 500,
                 memoryMiB: Int = 512, memoryPerRequestMiB: Double = 1,

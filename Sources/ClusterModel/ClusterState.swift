@@ -68,6 +68,9 @@ struct ReplicaState {
     var readyPosition: Int32 = -1
     /// Index in the service's `withFreeSlot` list (shared queue only), or -1.
     var freePosition: Int32 = -1
+    /// Liveness probes failed in a row; out of the load balancer because its readiness check fails.
+    var probeFailures: UInt8 = 0
+    var unreadyByProbe = false
 
     /// Requests in service plus queued: what least-outstanding routing compares.
     @inline(__always) var outstanding: Int32 { busy &+ queued }
@@ -137,6 +140,8 @@ struct ServiceState: ~Copyable {
     let admits: Bool
     let maxQueueWaitNs: Int64
     var rateLimiter: TokenBucket?
+    /// Requests in service at which a replica exceeds its memory limit (Int32.max: no limit).
+    let requestsBeforeOOM: Int32
 
     var replicas = UniqueArray<ReplicaState>()
     var unusedSlots: [Int32] = []
@@ -205,6 +210,7 @@ struct ServiceState: ~Copyable {
         admits = spec.admission != nil
         maxQueueWaitNs = spec.admission?.maxQueueWait?.nanoseconds ?? .max
         rateLimiter = spec.admission?.rateLimit.map { TokenBucket(rate: $0.rate, burst: $0.burst) }
+        requestsBeforeOOM = spec.requestsBeforeOOM
         // Microseconds, 1 µs … 1 h, 2 significant digits (±1 %): plenty to compare with an SLO, and
         // a tenth of the buckets to scan compared with 3 digits. `IntervalLatencies` uses the same layout.
         runLatencies = Histogram(lowestDiscernibleValue: 1, highestTrackableValue: IntervalLatencies.highest, numberOfSignificantValueDigits: .two)

@@ -76,6 +76,10 @@ public struct Fault: Sendable {
                                name: String? = nil) -> Fault {
         Fault(spec: .init(name: name ?? kind.name, kind: kind, target: .service(service), start: at, duration: duration))
     }
+    /// Spot nodes reclaimed after a `notice` (drained during it, then gone).
+    public static func spotInterruption(_ target: FaultTarget, at: SimDuration, notice: SimDuration = .minutes(2), name: String = "spot") -> Fault {
+        Fault(spec: .init(name: name, kind: SpotInterruption(notice: notice), target: target, start: at, duration: notice))
+    }
     public static func outage(of service: String, at: SimDuration, for duration: SimDuration, name: String = "outage") -> Fault {
         Fault(spec: .init(name: name, kind: .dependencyOutage, target: .service(service), start: at, duration: duration))
     }

@@ -156,6 +156,23 @@ extension ServiceDefinition {
             return Parameter.retry("\(k).calls.\(target).retry", "calls from \(k) to \(target)", policy.appending(path: \.retry))
         }
         return edges + [
+            .optionalInt("\(k).memoryLimitMiB", "container memory limit: OOM-killed above it (none = no limit)", model.appending(path: \.memoryLimitMiB), Limits.mebibytes),
+            Parameter("\(k).liveness.timeout", "liveness probe timeout (none = no liveness probe)",
+                      get: { $0[keyPath: model].liveness.map { "\($0.timeout)" } ?? "none" },
+                      set: { spec, v throws in
+                          guard v != "none" else { spec[keyPath: model].liveness = nil; return }
+                          var probe = spec[keyPath: model].liveness ?? LivenessProbe()
+                          probe.timeout = try parseDuration(v, "\(k).liveness.timeout", SimDuration.milliseconds(1)...probe.period)
+                          spec[keyPath: model].liveness = probe
+                      }),
+            Parameter("\(k).liveness.failureThreshold", "liveness failures in a row before a restart (needs a probe)",
+                      get: { $0[keyPath: model].liveness.map { "\($0.failureThreshold)" } ?? "none" },
+                      set: { spec, v throws in
+                          guard v != "none" else { spec[keyPath: model].liveness = nil; return }
+                          var probe = spec[keyPath: model].liveness ?? LivenessProbe()
+                          probe.failureThreshold = try parseInt(v, "\(k).liveness.failureThreshold", 1...100)
+                          spec[keyPath: model].liveness = probe
+                      }),
             Parameter("\(k).maxQueueWait", "shed arrivals when the queue's oldest request waited longer (none = never)",
                       get: { $0[keyPath: model].admission?.maxQueueWait.map { "\($0)" } ?? "none" },
                       set: { spec, v throws in

@@ -87,6 +87,7 @@ extension ScenarioSpec {
                 for q in policy.breaker?.problems(at: path + ".calls.\(target).breaker") ?? [] { p.append(ValidationProblem(path: q.path, message: q.message)) }
             }
             for q in m.admission?.problems(at: path + ".admission") ?? [] { p.append(ValidationProblem(path: q.path, message: q.message)) }
+            for q in m.healthProblems(at: path) { p.append(ValidationProblem(path: q.path, message: q.message)) }
         }
         if let cycle = callCycle() {
             p.append(ValidationProblem(path: "services.\(cycle[0]).calls", message: "call cycle: " + cycle.joined(separator: " → ")))

@@ -38,6 +38,11 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let oscillation = EventKind("oscillation")
     public static let nodeFailureDetected = EventKind("node-failure-detected")
     public static let replacementRefused = EventKind("replacement-refused")
+    // Replica health.
+    public static let livenessRestart = EventKind("liveness-restart")
+    public static let oomKilled = EventKind("oom-killed")
+    public static let replicaUnready = EventKind("replica-unready")
+    public static let spotNotice = EventKind("spot-notice")
     // Clients.
     public static let breakerOpen = EventKind("breaker-open")
     public static let breakerClosed = EventKind("breaker-closed")

@@ -124,3 +124,26 @@ import Telemetry
         #expect(orders[140...259].contains(2), "kubernetes#104387: zero load scales to the minimum (2)")
     }
 }
+
+/// `probe-cascade`: liveness probes under overload restart replicas in a cascade; shedding prevents it.
+@Suite struct ProbeCascadeTests {
+    final class Restarts: RunObserver, @unchecked Sendable {
+        var count = 0
+        func observe(_ scrape: Scrape) throws {}
+        func observe(_ events: [TimelineEvent]) throws { count += events.filter { $0.kind == .livenessRestart }.count }
+    }
+
+    @Test func overloadRestartsReplicasUntilSheddingKeepsQueuesUnderTheProbeTimeout() throws {
+        var spec = try #require(Scenarios.named("probe-cascade")).spec
+        let cascade = Restarts()
+        let stormed = try ScenarioRunner(spec: spec, seed: 1).run(observer: cascade)
+        #expect(cascade.count > 20, "\(cascade.count) restarts")
+        let after = stormed.summary.impacts.first?.recoveryAfterEndSeconds
+        #expect(after == nil || after! > 300, "the cascade outlives the slowdown: \(String(describing: after))")
+        try spec.set("api.maxQueueWait", "500ms")
+        let calm = Restarts()
+        let shed = try ScenarioRunner(spec: spec, seed: 1).run(observer: calm)
+        #expect(calm.count == 0)
+        #expect(try #require(shed.summary.impacts.first?.recoveryAfterEndSeconds) < 60)
+    }
+}

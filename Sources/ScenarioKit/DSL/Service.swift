@@ -126,6 +126,21 @@ public struct Calls: ServiceComponent {
     }
 }
 
+/// Replica health: a liveness probe that restarts a replica missing its probes, a readiness check that
+/// takes it out of the load balancer while its queue wait is above `unreadyAbove`, and a container
+/// memory limit above which a replica is OOM-killed.
+public struct Health: ServiceComponent {
+    let liveness: LivenessProbe?, unreadyAbove: SimDuration?, memoryLimitMiB: Int?
+    public init(liveness: LivenessProbe? = nil, unreadyAbove: SimDuration? = nil, memoryLimitMiB: Int? = nil) {
+        self.liveness = liveness; self.unreadyAbove = unreadyAbove; self.memoryLimitMiB = memoryLimitMiB
+    }
+    public func apply(to s: inout ServiceDefinition) {
+        if let liveness { s.model.liveness = liveness }
+        if let unreadyAbove { s.model.readinessMaxQueueWait = unreadyAbove }
+        if let memoryLimitMiB { s.model.memoryLimitMiB = memoryLimitMiB }
+    }
+}
+
 /// Load shedding at the service's door: turn an arrival away when the queue it would join has a
 /// request older than `maxQueueWait` (CoDel's standing-delay signal), and/or when a token bucket of
 /// `rateLimit` requests per second (bursts of `burst`) is empty.

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import ClusterModel
+import SimulationKernel
+import Telemetry
+
+/// Liveness and readiness checks, OOM kills at the memory limit, spot interruptions.
+@Suite struct ReplicaHealthTests {
+    func world(replicas: Int = 1, concurrency: Int = 1, work: Double = 5, nodes: Int = 1, edit: (inout ServiceSpec) -> Void) -> ClusterSpec {
+        var s = ServiceSpec(name: "s", replicas: replicas, concurrency: concurrency, cpuMillicores: 100, memoryMiB: 512,
+                            memoryPerRequestMiB: 10, serviceTime: .constant(work), queueCapacity: nil, timeout: nil, routing: .roundRobin)
+        edit(&s)
+        return ClusterSpec(pools: [NodePoolSpec(name: "p", count: nodes, cpuMillicores: 1000, memoryMiB: 4096)], services: [s],
+                           traffic: [TrafficSpec(service: "s", source: .constant(1e-9))])
+    }
+
+    final class Log: @unchecked Sendable { var events: [TimelineEvent] = [] }
+
+    @Test func anOOMKillHappensAtTheMemoryLimitAndNotBefore() {
+        // Idle: half the 512 MiB request = 256 MiB; each request in service adds 10 MiB; limit 300 MiB:
+        // 4 requests use 296 MiB, the 5th would use 306.
+        let spec = world(concurrency: 100) { $0.memoryLimitMiB = 300 }
+        #expect(spec.services[0].requestsBeforeOOM == 4)
+        var sim = ClusterSimulation(spec: spec, seed: 1)
+        let log = Log()
+        sim.lifecycleHook = { log.events.append($0) }
+        sim.inject(service: 0, count: 4)
+        sim.run(until: .seconds(1))
+        #expect(!log.events.contains { $0.kind == .oomKilled } && sim.totals(0).failed == 0)
+        sim.inject(service: 0)
+        sim.run(until: .seconds(2))
+        let kill = log.events.first { $0.kind == .oomKilled }
+        #expect(kill?.time == 1 && kill?.detail.hasPrefix("306 MiB in use with 5 requests, limit 300 MiB") == true, "\(String(describing: kill))")
+        #expect(sim.totals(0).failed == 5, "the five requests in service die with the container")
+    }
+
+    @Test func aReplicaThatMissesThreeProbesInARowIsRestarted() {
+        // One slot, 5 s per request, 20 requests at t = 0: at each probe (every 10 s) the queue's head has
+        // waited well over the 1 s timeout, so the third probe, at 30 s, restarts it.
+        let spec = world { $0.liveness = LivenessProbe(period: .seconds(10), timeout: .seconds(1), failureThreshold: 3); $0.startup = .constant(30) }
+        var sim = ClusterSimulation(spec: spec, seed: 1)
+        let log = Log()
+        sim.lifecycleHook = { log.events.append($0) }
+        sim.inject(service: 0, count: 20)
+        sim.run(until: .seconds(40))
+        let restarts = log.events.filter { $0.kind == .livenessRestart }
+        #expect(restarts.map(\.time) == [30], "\(restarts)")
+        // Done: the requests that finished at 5, 10, …, 25 s. The one due at 30 s loses to the probe
+        // (same-instant events run in scheduling order, and the probe was scheduled first, at 20 s), so
+        // it and the 14 queued are lost.
+        #expect(sim.totals(0).completed == 5 && sim.totals(0).failed == 15, "\(sim.totals(0))")
+        // A replica whose queue stays shorter than the timeout is never restarted.
+        var calm = ClusterSimulation(spec: world(work: 0.2) { $0.liveness = LivenessProbe() }, seed: 1)
+        let calmLog = Log()
+        calm.lifecycleHook = { calmLog.events.append($0) }
+        calm.inject(service: 0, count: 4)        // at most 0.8 s of queue
+        calm.run(until: .seconds(60))
+        #expect(!calmLog.events.contains { $0.kind == .livenessRestart })
+    }
+
+    @Test func aReplicaLeavesTheLoadBalancerWhileItsQueueWaitIsAboveTheBound() {
+        let spec = world(replicas: 2) { $0.readinessMaxQueueWait = .seconds(2) }
+        var sim = ClusterSimulation(spec: spec, seed: 1)
+        let log = Log()
+        sim.lifecycleHook = { log.events.append($0) }
+        sim.inject(service: 0, count: 6)          // 3 per replica: one in service, two waiting
+        sim.run(until: .seconds(5.5))             // the check at 5 s: both heads waited 5 s > 2 s
+        #expect(log.events.filter { $0.kind == .replicaUnready }.count == 2)
+        sim.inject(service: 0)
+        #expect(sim.totals(0).rejected == 1, "no replica is in the load balancer")
+        sim.run(until: .seconds(16))              // queues drain by 15 s; the check at 15 s lets them back
+        sim.inject(service: 0)
+        #expect(sim.totals(0).rejected == 1)
+    }
+
+    @Test func aSpotNoticeDrainsTheNodeSoNothingIsLostWhenItIsReclaimed() {
+        var spec = world(replicas: 2, concurrency: 4, work: 0.05, nodes: 3) { _ in }
+        spec.traffic = [TrafficSpec(service: "s", source: .constant(50))]
+        var sim = ClusterSimulation(spec: spec, seed: 1)
+        let log = Log()
+        sim.lifecycleHook = { log.events.append($0) }
+        sim.run(until: .seconds(10))
+        sim.noticeSpotInterruption(0, notice: .minutes(2))
+        sim.run(until: .seconds(130))
+        sim.reclaimSpotNode(0)
+        sim.run(until: .seconds(200))
+        #expect(log.events.contains { $0.kind == .spotNotice && $0.subject == "p-0" })
+        #expect(log.events.contains { $0.kind == .replicaDraining }, "a replica was on the reclaimed node")
+        #expect(log.events.contains { $0.kind == .nodeRemoved && $0.detail == "spot instance reclaimed" })
+        #expect(sim.totals(0).failed == 0, "the notice left time to move the replicas")
+        #expect(sim.desiredReplicas(0) == 2)
+    }
+}
