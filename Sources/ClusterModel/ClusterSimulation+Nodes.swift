@@ -56,8 +56,13 @@ extension ClusterSimulation {
             for ri in services[si].replicas.indices where services[si].replicas[ri].node == Int32(n) {
                 switch services[si].replicas[ri].phase {
                 case .ready:
-                    // Start the replacement first, then drain: the count of live replicas holds.
-                    drainReplica(Int32(si), Int32(ri)); touched = true
+                    // An eviction: refused while the disruption budget is spent, retried as replicas get ready.
+                    if evictionAllowed(si) {
+                        drainReplica(Int32(si), Int32(ri)); touched = true
+                    } else {
+                        blockedEvictions.append((Int32(si), Int32(ri), services[si].replicas[ri].incarnation))
+                        log(.evictionBlocked, replicaName(si, ri), "PodDisruptionBudget maxUnavailable \(services[si].spec.maxUnavailable ?? 0)")
+                    }
                 case .starting:
                     terminateReplica(Int32(si), Int32(ri), reason: "node drained"); touched = true
                 default: break
@@ -82,6 +87,27 @@ extension ClusterSimulation {
         nodes[n].incarnation &+= 1
         log(.nodeRemoved, nodes[n].name, "spot instance reclaimed")
         removeReplicas(onNode: n, reason: "spot instance \(nodes[n].name) reclaimed")
+    }
+
+    /// Whether the disruption budget of service `si` allows one more eviction now (upstream:
+    /// currentHealthy − desiredHealthy > 0, with desiredHealthy = replicas − maxUnavailable).
+    func evictionAllowed(_ si: Int) -> Bool {
+        guard let maxUnavailable = services[si].spec.maxUnavailable else { return true }
+        return services[si].readyCount - (services[si].desired - maxUnavailable) > 0
+    }
+
+    /// Retries refused evictions of service `s` (after one of its replicas got ready).
+    mutating func retryEvictions(_ s: Int32) {
+        guard !blockedEvictions.isEmpty else { return }
+        var still: [(service: Int32, replica: Int32, incarnation: UInt32)] = []
+        var evicted = false
+        for b in blockedEvictions {
+            let si = Int(b.service), ri = Int(b.replica)
+            guard services[si].replicas[ri].incarnation == b.incarnation, services[si].replicas[ri].phase == .ready else { continue }
+            if b.service == s, evictionAllowed(si) { drainReplica(b.service, b.replica); evicted = true } else { still.append(b) }
+        }
+        blockedEvictions = still
+        if evicted { reconcile(s) }
     }
 
     /// Removes a node for good (e.g. a cluster autoscaler scale-in); replicas on it are killed.

@@ -84,6 +84,7 @@ extension ClusterSimulation {
         services[si].readyCount += 1
         if events.now > .zero { log(.replicaReady, replicaName(si, ri), "") }
         if nodes[Int(services[si].replicas[ri].node)].reachable { makeRoutable(s, r) }
+        if !blockedEvictions.isEmpty { retryEvictions(s) }
     }
 
     /// Adds a ready replica to the load balancer (and, for a shared queue, lets it pull work).

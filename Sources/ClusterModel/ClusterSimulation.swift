@@ -84,6 +84,8 @@ public struct ClusterSimulation: ~Copyable {
     var trafficRetry: [RetryPolicy]
     var trafficBudgets: [RetryBudget]
     var trafficRetryRngs: [RandomStream]
+    /// Ready replicas on drained nodes whose eviction their disruption budget refused, oldest first.
+    var blockedEvictions: [(service: Int32, replica: Int32, incarnation: UInt32)] = []
     /// Replicas waiting for a node with room, in creation order.
     var unplaced = Deque<(service: Int32, replica: Int32, incarnation: UInt32)>()
     var nodeStartupRng: RandomStream

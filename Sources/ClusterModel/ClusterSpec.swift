@@ -72,6 +72,9 @@ public struct ServiceSpec: Sendable, Equatable {
     public var readinessMaxQueueWait: SimDuration? = nil
     /// Container memory limit: a replica using more is OOM-killed and restarted (nil = no limit).
     public var memoryLimitMiB: Int? = nil
+    /// A PodDisruptionBudget's `maxUnavailable`: a drain evicts a ready replica only while fewer than
+    /// this many of the desired replicas are not ready; the rest wait for replacements (nil = no budget).
+    public var maxUnavailable: Int? = nil
 
     public init(name: String, replicas: Int = 2, concurrency: Int = 8, cpuMillicores: Int = 500,
                 memoryMiB: Int = 512, memoryPerRequestMiB: Double = 1,

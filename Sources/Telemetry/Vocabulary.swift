@@ -43,6 +43,7 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let oomKilled = EventKind("oom-killed")
     public static let replicaUnready = EventKind("replica-unready")
     public static let spotNotice = EventKind("spot-notice")
+    public static let evictionBlocked = EventKind("eviction-blocked")
     // Clients.
     public static let breakerOpen = EventKind("breaker-open")
     public static let breakerClosed = EventKind("breaker-closed")

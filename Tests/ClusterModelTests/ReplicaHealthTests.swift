@@ -91,3 +91,35 @@ import Telemetry
         #expect(sim.desiredReplicas(0) == 2)
     }
 }
+
+@Suite struct DisruptionBudgetTests {
+    /// 4 replicas over 2 nodes (2 each); draining node 0 with maxUnavailable 1 evicts one replica, and the
+    /// second only once the first one's replacement is ready: ready replicas never drop below 3.
+    @Test(arguments: [nil, 1] as [Int?])
+    func aDrainEvictsNoMoreThanTheBudgetAllows(maxUnavailable: Int?) {
+        var s = ServiceSpec(name: "s", replicas: 4, concurrency: 4, cpuMillicores: 100, memoryMiB: 128,
+                            serviceTime: .constant(0.01), startup: .constant(20), queueCapacity: nil, timeout: nil)
+        s.maxUnavailable = maxUnavailable
+        let spec = ClusterSpec(pools: [NodePoolSpec(name: "p", count: 3, cpuMillicores: 1000, memoryMiB: 4096)], services: [s],
+                               traffic: [TrafficSpec(service: "s", source: .constant(10))])
+        var sim = ClusterSimulation(spec: spec, seed: 1)
+        final class Log: @unchecked Sendable { var events: [TimelineEvent] = [] }
+        let log = Log()
+        sim.lifecycleHook = { log.events.append($0) }
+        sim.run(until: .seconds(5))
+        // Placement takes the node with the most free CPU (the first on a tie): nodes 0, 1, 2, 0.
+        sim.drainNode(0)
+        var lowest = Int.max
+        for t in stride(from: 5.5, through: 120, by: 0.5) {
+            sim.run(until: .seconds(t))
+            lowest = min(lowest, sim.scrape().services[0].readyReplicas)
+        }
+        if maxUnavailable == nil {
+            #expect(lowest == 2, "both replicas on node 0 leave at once")
+        } else {
+            #expect(lowest == 3, "one at a time")
+            #expect(log.events.contains { $0.kind == .evictionBlocked })
+        }
+        #expect(sim.scrape().services[0].readyReplicas == 4, "all replaced in the end")
+    }
+}

@@ -141,6 +141,14 @@ public struct Health: ServiceComponent {
     }
 }
 
+/// A PodDisruptionBudget: drains evict a ready replica only while at most `maxUnavailable` of the
+/// desired replicas are not ready.
+public struct DisruptionBudget: ServiceComponent {
+    let maxUnavailable: Int
+    public init(maxUnavailable: Int) { self.maxUnavailable = maxUnavailable }
+    public func apply(to s: inout ServiceDefinition) { s.model.maxUnavailable = maxUnavailable }
+}
+
 /// Load shedding at the service's door: turn an arrival away when the queue it would join has a
 /// request older than `maxQueueWait` (CoDel's standing-delay signal), and/or when a token bucket of
 /// `rateLimit` requests per second (bursts of `burst`) is empty.
