@@ -70,6 +70,10 @@ public struct ServiceSpec: Sendable, Equatable {
     /// A ready replica leaves the load balancer while its oldest queued request has waited longer
     /// than this, and rejoins when it no longer has (nil = it stays in).
     public var readinessMaxQueueWait: SimDuration? = nil
+    /// Container CPU limit: when the worker slots in use demand more CPU (each `cpuSecondsPerRequest` ÷ the
+    /// mean service time, or one core for a CPU-bound worker), new work is stretched by demand ÷ limit,
+    /// as CFS throttling does (nil = no limit).
+    public var cpuLimitMillicores: Int? = nil
     /// Container memory limit: a replica using more is OOM-killed and restarted (nil = no limit).
     public var memoryLimitMiB: Int? = nil
     /// A PodDisruptionBudget's `maxUnavailable`: a drain evicts a ready replica only while fewer than

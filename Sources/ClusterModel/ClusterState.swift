@@ -142,6 +142,11 @@ struct ServiceState: ~Copyable {
     var rateLimiter: TokenBucket?
     /// Requests in service at which a replica exceeds its memory limit (Int32.max: no limit).
     let requestsBeforeOOM: Int32
+    /// CPU limit of a replica (0: none) and the CPU one busy worker slot demands, in millicores.
+    let cpuLimitMillicores: Double
+    let cpuPerBusySlotMillicores: Double
+    /// Queue wait after which a replica serves newest first (Int64.max: always FIFO).
+    let lifoAfterNs: Int64
 
     var replicas = UniqueArray<ReplicaState>()
     var unusedSlots: [Int32] = []
@@ -211,6 +216,9 @@ struct ServiceState: ~Copyable {
         maxQueueWaitNs = spec.admission?.maxQueueWait?.nanoseconds ?? .max
         rateLimiter = spec.admission?.rateLimit.map { TokenBucket(rate: $0.rate, burst: $0.burst) }
         requestsBeforeOOM = spec.requestsBeforeOOM
+        cpuLimitMillicores = Double(spec.cpuLimitMillicores ?? 0)
+        cpuPerBusySlotMillicores = spec.cpuSecondsPerRequest.map { 1000 * $0 / max(1e-9, spec.serviceTime.mean) } ?? 1000
+        lifoAfterNs = spec.admission?.lifoAfter?.nanoseconds ?? .max
         // Microseconds, 1 µs … 1 h, 2 significant digits (±1 %): plenty to compare with an SLO, and
         // a tenth of the buckets to scan compared with 3 digits. `IntervalLatencies` uses the same layout.
         runLatencies = Histogram(lowestDiscernibleValue: 1, highestTrackableValue: IntervalLatencies.highest, numberOfSignificantValueDigits: .two)

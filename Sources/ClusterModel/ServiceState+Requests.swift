@@ -119,6 +119,11 @@ extension ServiceState {
         nextWork = drawWork()
         if slowdown != 1 { work *= slowdown }
         if let extra = extraLatency { work += extra.sample(&faultRng) }
+        if cpuLimitMillicores > 0 {
+            // CFS throttling: demand above the limit stretches the work by demand ÷ limit.
+            let demand = Double(replicas[ri].busy) * cpuPerBusySlotMillicores
+            if demand > cpuLimitMillicores { work *= demand / cpuLimitMillicores }
+        }
         return (replicas[ri].incarnation, now &+ Int64(work * 1e9))
     }
 
@@ -178,6 +183,15 @@ extension ServiceState {
     /// Takes the head of replica `r`'s queue (-1: the shared queue).
     @inline(__always)
     mutating func dequeue(_ r: Int32, now: Int64) -> Dequeued {
+        if admits, lifoAfterNs < .max, r >= 0, let head = replicas[Int(r)].queue.first, now &- head.arrival > lifoAfterNs,
+           let newest = replicas[Int(r)].queue.popLast() {
+            // Adaptive LIFO: behind a standing queue the newest request, whose client still waits,
+            // goes first (the oldest are left to their deadlines).
+            replicas[Int(r)].queued &-= 1
+            loadChanged(Int(r))
+            queuedTotal &-= 1
+            return .live(newest)
+        }
         guard let job = removeHead(r) else { return .empty }
         if hasExpired(job, now: now) {
             interval.timedOut &+= 1

@@ -123,3 +123,39 @@ import Telemetry
         #expect(sim.scrape().services[0].readyReplicas == 4, "all replaced in the end")
     }
 }
+
+@Suite struct CPULimitAndLIFOTests {
+    func one(concurrency: Int, work: Double, edit: (inout ServiceSpec) -> Void) -> ClusterSimulation {
+        var s = ServiceSpec(name: "s", replicas: 1, concurrency: concurrency, cpuMillicores: 1000, memoryMiB: 128,
+                            serviceTime: .constant(work), queueCapacity: nil, timeout: nil)
+        edit(&s)
+        return ClusterSimulation(spec: ClusterSpec(pools: [NodePoolSpec(name: "p", count: 1)], services: [s],
+                                                   traffic: [TrafficSpec(service: "s", source: .constant(1e-9))]), seed: 1)
+    }
+
+    /// CPU-bound workers demand a core each; with a 2-core limit the 3rd and 4th concurrent requests are
+    /// stretched by 3/2 and 4/2: 1 + 1 + 1.5 + 2 = 5.5 s of latency in all.
+    @Test func aCPULimitThrottlesWorkByDemandOverLimit() {
+        var sim = one(concurrency: 4, work: 1) { $0.cpuLimitMillicores = 2000 }
+        sim.inject(service: 0, count: 4)
+        sim.run(until: .seconds(10))
+        #expect(abs(sim.totals(0).latencySum - 5.5) < 1e-9, "\(sim.totals(0).latencySum)")
+        var unlimited = one(concurrency: 4, work: 1) { _ in }
+        unlimited.inject(service: 0, count: 4)
+        unlimited.run(until: .seconds(10))
+        #expect(abs(unlimited.totals(0).latencySum - 4) < 1e-9)
+    }
+
+    /// One slot, 3 s per request; A, B, C at 0 and D at 0.5 s. At 3 s the queue's head (B) has waited
+    /// 3 s > 2.5 s, so adaptive LIFO serves D (waited 2.5 s) instead of B (3 s).
+    @Test func behindAStandingQueueTheNewestRequestGoesFirst() {
+        for lifo in [false, true] {
+            var sim = one(concurrency: 1, work: 3) { if lifo { $0.admission = AdmissionControl(lifoAfter: .milliseconds(2500)) } }
+            sim.inject(service: 0, count: 3)
+            sim.run(until: .seconds(0.5))
+            sim.inject(service: 0)
+            sim.run(until: .seconds(3.5))
+            #expect(abs(sim.totals(0).waitSum - (lifo ? 2.5 : 3)) < 1e-9, "lifo \(lifo): \(sim.totals(0).waitSum)")
+        }
+    }
+}

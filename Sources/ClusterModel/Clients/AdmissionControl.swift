@@ -8,18 +8,24 @@ public struct AdmissionControl: Sendable, Equatable {
     public var maxQueueWait: SimDuration?
     /// A token bucket per service: at most `rate` requests per second, bursts of `burst`. nil = none.
     public var rateLimit: (rate: Double, burst: Double)?
+    /// Serve newest first once the oldest queued request has waited this long (adaptive LIFO, as in
+    /// Facebook's "Fail at Scale"): under overload the requests served are ones whose clients still wait.
+    /// Load-balanced queues only; nil = always FIFO.
+    public var lifoAfter: SimDuration?
 
-    public init(maxQueueWait: SimDuration? = nil, rateLimit: (rate: Double, burst: Double)? = nil) {
-        self.maxQueueWait = maxQueueWait; self.rateLimit = rateLimit
+    public init(maxQueueWait: SimDuration? = nil, rateLimit: (rate: Double, burst: Double)? = nil, lifoAfter: SimDuration? = nil) {
+        self.maxQueueWait = maxQueueWait; self.rateLimit = rateLimit; self.lifoAfter = lifoAfter
     }
 
     public static func == (a: AdmissionControl, b: AdmissionControl) -> Bool {
         a.maxQueueWait == b.maxQueueWait && a.rateLimit?.rate == b.rateLimit?.rate && a.rateLimit?.burst == b.rateLimit?.burst
+            && a.lifoAfter == b.lifoAfter
     }
 
     public func problems(at path: String) -> [(path: String, message: String)] {
         var out: [(String, String)] = []
         if let w = maxQueueWait, w.nanoseconds <= 0 { out.append((path + ".maxQueueWait", "must be positive (was \(w))")) }
+        if let w = lifoAfter, w.nanoseconds <= 0 { out.append((path + ".lifoAfter", "must be positive (was \(w))")) }
         if let l = rateLimit {
             if !(l.rate.isFinite && l.rate > 0 && l.rate <= 1e9) { out.append((path + ".rateLimit", "rate must be in (0, 10⁹] requests/s (was \(l.rate))")) }
             if !(l.burst.isFinite && l.burst >= 1 && l.burst <= 1e9) { out.append((path + ".rateLimit", "burst must be 1…10⁹ (was \(l.burst))")) }

@@ -38,6 +38,7 @@ extension ServiceSpec {
     public func healthProblems(at path: String) -> [(path: String, message: String)] {
         var out = liveness?.problems(at: path + ".liveness") ?? []
         if let w = readinessMaxQueueWait, w.nanoseconds <= 0 { out.append((path + ".readiness", "the queue-wait bound must be > 0")) }
+        if let c = cpuLimitMillicores, c < cpuMillicores { out.append((path + ".cpuLimitMillicores", "\(c)m is below the CPU request (\(cpuMillicores)m)")) }
         if let m = maxUnavailable, m < 0 { out.append((path + ".maxUnavailable", "must be ≥ 0 (was \(m))")) }
         if let limit = memoryLimitMiB, Double(limit) < 0.5 * Double(memoryMiB) {
             out.append((path + ".memoryLimitMiB", "\(limit) MiB is below what an idle replica uses (half its \(memoryMiB) MiB request)"))

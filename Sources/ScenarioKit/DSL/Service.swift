@@ -130,11 +130,12 @@ public struct Calls: ServiceComponent {
 /// takes it out of the load balancer while its queue wait is above `unreadyAbove`, and a container
 /// memory limit above which a replica is OOM-killed.
 public struct Health: ServiceComponent {
-    let liveness: LivenessProbe?, unreadyAbove: SimDuration?, memoryLimitMiB: Int?
-    public init(liveness: LivenessProbe? = nil, unreadyAbove: SimDuration? = nil, memoryLimitMiB: Int? = nil) {
-        self.liveness = liveness; self.unreadyAbove = unreadyAbove; self.memoryLimitMiB = memoryLimitMiB
+    let liveness: LivenessProbe?, unreadyAbove: SimDuration?, memoryLimitMiB: Int?, cpuLimitMillicores: Int?
+    public init(liveness: LivenessProbe? = nil, unreadyAbove: SimDuration? = nil, memoryLimitMiB: Int? = nil, cpuLimitMillicores: Int? = nil) {
+        self.liveness = liveness; self.unreadyAbove = unreadyAbove; self.memoryLimitMiB = memoryLimitMiB; self.cpuLimitMillicores = cpuLimitMillicores
     }
     public func apply(to s: inout ServiceDefinition) {
+        if let cpuLimitMillicores { s.model.cpuLimitMillicores = cpuLimitMillicores }
         if let liveness { s.model.liveness = liveness }
         if let unreadyAbove { s.model.readinessMaxQueueWait = unreadyAbove }
         if let memoryLimitMiB { s.model.memoryLimitMiB = memoryLimitMiB }
@@ -154,8 +155,8 @@ public struct DisruptionBudget: ServiceComponent {
 /// `rateLimit` requests per second (bursts of `burst`) is empty.
 public struct Admission: ServiceComponent {
     let control: AdmissionControl
-    public init(maxQueueWait: SimDuration? = nil, rateLimit: Double? = nil, burst: Double? = nil) {
-        control = AdmissionControl(maxQueueWait: maxQueueWait, rateLimit: rateLimit.map { ($0, burst ?? max(1, $0 / 10)) })
+    public init(maxQueueWait: SimDuration? = nil, rateLimit: Double? = nil, burst: Double? = nil, lifoAfter: SimDuration? = nil) {
+        control = AdmissionControl(maxQueueWait: maxQueueWait, rateLimit: rateLimit.map { ($0, burst ?? max(1, $0 / 10)) }, lifoAfter: lifoAfter)
     }
     public func apply(to s: inout ServiceDefinition) { s.model.admission = control }
 }
