@@ -42,15 +42,8 @@ public enum Benchmarks {
         return [Figure(name: "mmc_events_per_second", value: Double(sim.eventsProcessed) / elapsed, unit: "events/s")]
     }
 
-    /// 24 simulated hours of one load-balanced service at a mean of 1,000 requests/s with a daily
-    /// cycle (±50 %), scraped every 15 s, no recording.
-    public static func dailyCycle(hours: Double = Double(ProcessInfo.processInfo.environment["STORMGLASS_BENCH_HOURS"] ?? "24") ?? 24) -> [Figure] {
-        let service = ServiceSpec(name: "web", replicas: 12, concurrency: 8,
-                                  serviceTime: .lognormal(median: 0.020, p99: 0.100), queueCapacity: 100)
-        let spec = ClusterSpec(pools: [NodePoolSpec(name: "pool", count: 4)], services: [service],
-                               traffic: [TrafficSpec(service: "web", source: .constant(1000),
-                                                     shapes: [.cycle(period: .hours(24), amplitude: 0.5, peakAt: .hours(14))])])
-        var sim = ClusterSimulation(spec: spec, seed: 1)
+    /// Runs `sim` for `hours`, scraping every 15 s as a run does; returns the wall seconds taken.
+    static func runScraping(_ sim: inout ClusterSimulation, hours: Double) -> Double {
         let end = SimTime.zero + .hours(hours)
         sim.setHorizon(end)
         let start = wallClock()
@@ -60,7 +53,19 @@ public enum Benchmarks {
             sim.run(until: t)
             _ = sim.scrape()
         }
-        let elapsed = wallClock() - start
+        return wallClock() - start
+    }
+
+    /// 24 simulated hours of one load-balanced service at a mean of 1,000 requests/s with a daily
+    /// cycle (±50 %), scraped every 15 s, no recording.
+    public static func dailyCycle(hours: Double = Double(ProcessInfo.processInfo.environment["STORMGLASS_BENCH_HOURS"] ?? "24") ?? 24) -> [Figure] {
+        let service = ServiceSpec(name: "web", replicas: 12, concurrency: 8,
+                                  serviceTime: .lognormal(median: 0.020, p99: 0.100), queueCapacity: 100)
+        let spec = ClusterSpec(pools: [NodePoolSpec(name: "pool", count: 4)], services: [service],
+                               traffic: [TrafficSpec(service: "web", source: .constant(1000),
+                                                     shapes: [.cycle(period: .hours(24), amplitude: 0.5, peakAt: .hours(14))])])
+        var sim = ClusterSimulation(spec: spec, seed: 1)
+        let elapsed = runScraping(&sim, hours: hours)
         return [Figure(name: "daily_cycle_24h_1000rps_wall_seconds", value: elapsed, unit: "s"),
                 Figure(name: "daily_cycle_24h_1000rps_events_per_second", value: Double(sim.eventsProcessed) / elapsed, unit: "events/s"),
                 Figure(name: "daily_cycle_24h_1000rps_requests", value: Double(sim.totals(0).arrivals), unit: "requests")]
@@ -82,17 +87,9 @@ public enum Benchmarks {
         func run(_ spec: ClusterSpec) -> (seconds: Double, requests: Double) {
             var sim = ClusterSimulation(spec: spec, seed: 1)
             sim.setErrorFraction(service: 1, 0.01)
-            let end = SimTime.zero + .hours(hours)
-            sim.setHorizon(end)
-            let start = wallClock()
-            var t = SimTime.zero
-            while t < end {
-                t = t + .seconds(15)
-                sim.run(until: t)
-                _ = sim.scrape()
-            }
+            let seconds = runScraping(&sim, hours: hours)
             let totals = sim.totals(0)
-            return (wallClock() - start, Double(totals.arrivals - totals.retries))
+            return (seconds, Double(totals.arrivals - totals.retries))
         }
         var plain = Double.infinity, retrying = Double.infinity
         for _ in 0..<repeats {
