@@ -21,6 +21,8 @@ struct WorldEvent {
         case probe
         /// Replica `replica` (of `incarnation`) of service `target` went over its memory limit.
         case oomKill
+        /// A caller's per-try timeout: `jobParent` is the parent record, `jobArrival` the try's start.
+        case tryDeadline
     }
     var jobArrival: Int64 = 0
     var jobParent: Int32 = -1
@@ -49,6 +51,9 @@ struct WorldEvent {
     }
     static func probe(service: Int32) -> WorldEvent {
         WorldEvent(target: Int16(service), kind: .probe)
+    }
+    static func tryDeadline(caller: Int32, tryStart: Int64) -> WorldEvent {
+        WorldEvent(jobArrival: tryStart, jobParent: caller, target: 0, kind: .tryDeadline)
     }
     static func oomKill(service: Int32, replica: Int32, incarnation: UInt32) -> WorldEvent {
         WorldEvent(replica: replica, incarnation: incarnation, target: Int16(service), kind: .oomKill)
@@ -191,6 +196,8 @@ public struct ClusterSimulation: ~Copyable {
             probe(target)
         case .oomKill:
             oomKilled(target, e.replica, e.incarnation)
+        case .tryDeadline:
+            tryDeadline(e.jobParent, tryStart: e.jobArrival)
         }
     }
 
@@ -407,6 +414,10 @@ public struct ClusterSimulation: ~Copyable {
         /// Tries of the current call made so far (0 before the first) and the last backoff.
         var attempt: Int32 = 0
         var previousDelay: Double = 0
+        /// When the current try started, and whether its answer is still awaited (a per-try timeout
+        /// stops the wait; the callee's late answer is then ignored).
+        var tryStart: Int64 = 0
+        var awaiting = false
     }
 
     mutating func allocateParent(_ rec: ParentRecord) -> Int32 {
@@ -429,6 +440,11 @@ public struct ClusterSimulation: ~Copyable {
         let target = services[si].callTargets[edge]
         if rec.attempt == 0 { services[si].edges[edge].budget.firstTry() } else { services[Int(target)].interval.retries &+= 1 }
         parents[Int(id)].attempt = rec.attempt + 1
+        parents[Int(id)].tryStart = now
+        parents[Int(id)].awaiting = true
+        if let limit = services[si].edges[edge].retry.perTryTimeout {
+            events.schedule(.tryDeadline(caller: id, tryStart: now), at: SimTime(nanoseconds: now &+ limit.nanoseconds))
+        }
         route(target, Job(arrival: now, parent: id))
     }
 
@@ -441,12 +457,20 @@ public struct ClusterSimulation: ~Copyable {
     /// Tells whoever waits for `job` (a parent request or a retrying client) how its try ended.
     @inline(__always)
     mutating func tellCaller(of job: Job, _ outcome: TryOutcome) {
-        if job.parent >= 0 { childFinished(job.parent, outcome) } else if job.parent <= -2 { clientFinished(job.parent, outcome) }
+        if job.parent >= 0 {
+            // A try its caller stopped waiting for (per-try timeout) reports to nobody.
+            let rec = parents[Int(job.parent)]
+            guard rec.awaiting, rec.tryStart == job.arrival else { return }
+            childFinished(job.parent, outcome)
+        } else if job.parent <= -2 {
+            clientFinished(job.parent, outcome)
+        }
     }
 
     /// A downstream call made by parent `id` finished: on to the next call, a retry after a backoff,
     /// or the end of the parent's request.
     mutating func childFinished(_ id: Int32, _ outcome: TryOutcome) {
+        parents[Int(id)].awaiting = false
         var rec = parents[Int(id)]
         let si = Int(rec.service), edge = Int(rec.nextCall)
         if services[si].replicas[Int(rec.replica)].incarnation != rec.incarnation {
@@ -524,6 +548,13 @@ public struct ClusterSimulation: ~Copyable {
             }
         }
         freeClients.append(Int32(id))
+    }
+
+    /// Parent `id`'s per-try timeout for the try that started at `tryStart`: if it is still waiting for
+    /// that try, it gives up on it (the callee may still be working on it) as timed out.
+    mutating func tryDeadline(_ id: Int32, tryStart: Int64) {
+        guard parents[Int(id)].awaiting, parents[Int(id)].tryStart == tryStart else { return }
+        childFinished(id, .timedOut)
     }
 
     /// A backoff ended: the caller (a parent request or a client) tries again.

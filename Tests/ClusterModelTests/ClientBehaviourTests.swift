@@ -190,3 +190,28 @@ import Telemetry
         #expect(run() == run())
     }
 }
+
+@Suite struct PerTryTimeoutTests {
+    /// front calls a slow back (2 s per request); with a 0.5 s per-try timeout and 3 tries, front gives up
+    /// on each try at 0.5 s (plus a ≤ 5 ms backoff) while back finishes all three: wasted work.
+    @Test func aCallerAbandonsASlowTryAndTheCalleeKeepsWorking() {
+        let front = ServiceSpec(name: "front", replicas: 1, concurrency: 4, cpuMillicores: 1, memoryMiB: 1,
+                                serviceTime: .constant(0.001), queueCapacity: nil, timeout: nil, calls: ["back"])
+        let back = ServiceSpec(name: "back", replicas: 1, concurrency: 4, cpuMillicores: 1, memoryMiB: 1,
+                               serviceTime: .constant(2), queueCapacity: nil, timeout: nil)
+        for tries in [1, 3] {
+            var spec = ClusterSpec(pools: [NodePoolSpec(name: "big", count: 1, cpuMillicores: 1_000_000, memoryMiB: 1_000_000)],
+                                   services: [front, back], traffic: [TrafficSpec(service: "front", source: .constant(1e-9))])
+            spec.services[0].callPolicies["back"] = CallPolicy(retry: .attempts(tries, backoff: .milliseconds(1), max: .milliseconds(5),
+                                                                                perTryTimeout: .milliseconds(500)))
+            var sim = ClusterSimulation(spec: spec, seed: 1)
+            sim.inject(service: 0)
+            sim.run(until: .seconds(0.001 + 0.5 * Double(tries) + 0.005 * Double(tries) + 0.01))
+            #expect(sim.totals(0).failed == 1, "front gave up after \(tries) tries")
+            #expect(sim.totals(1).arrivals == tries && sim.totals(1).completed == 0)
+            sim.run(until: .seconds(10))
+            #expect(sim.totals(1).completed == tries, "back finished every abandoned try")
+            #expect(sim.totals(0).failed == 1 && sim.totals(0).completed == 0, "late answers reach nobody")
+        }
+    }
+}

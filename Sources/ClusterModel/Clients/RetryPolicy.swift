@@ -3,8 +3,9 @@ import SimulationKernel
 /// How a client retries a failed try: how many tries, on which failures, how long it backs off, and
 /// the budget that keeps retries a bounded fraction of requests.
 ///
-/// A try gives up at the called service's timeout (`ServiceSpec.timeout`): that is the per-try
-/// timeout. `.none` (one try) is today's behaviour and the default everywhere.
+/// A try gives up at the called service's timeout (`ServiceSpec.timeout`), or for a call edge at
+/// `perTryTimeout` if that comes first — then the callee keeps working on a try nobody waits for.
+/// `.none` (one try) is today's behaviour and the default everywhere.
 public struct RetryPolicy: Sendable, Hashable {
     /// The failures worth another try.
     public struct Conditions: OptionSet, Sendable, Hashable {
@@ -43,6 +44,9 @@ public struct RetryPolicy: Sendable, Hashable {
     public var budget: Double?
     /// Tokens held at the start and at most (a burst of retries the budget allows before any request).
     public var budgetBurst: Double
+    /// How long the caller waits for one try before giving up on it (the callee may keep working on it).
+    /// Call edges only; nil = until the called service's own `timeout`.
+    public var perTryTimeout: SimDuration? = nil
 
     public init(maxAttempts: Int = 1, retryOn: Conditions = .all, baseDelay: SimDuration = .milliseconds(25),
                 maxDelay: SimDuration = .milliseconds(250), jitter: Jitter = .full, budget: Double? = nil, budgetBurst: Double = 10) {
@@ -56,8 +60,10 @@ public struct RetryPolicy: Sendable, Hashable {
     /// `n` tries in all, exponential backoff from `base` to `max` with `jitter`, optionally within a budget.
     public static func attempts(_ n: Int, on conditions: Conditions = .all, backoff base: SimDuration = .milliseconds(25),
                                 max: SimDuration = .milliseconds(250), jitter: Jitter = .full, budget: Double? = nil,
-                                burst: Double = 10) -> RetryPolicy {
-        RetryPolicy(maxAttempts: n, retryOn: conditions, baseDelay: base, maxDelay: max, jitter: jitter, budget: budget, budgetBurst: burst)
+                                burst: Double = 10, perTryTimeout: SimDuration? = nil) -> RetryPolicy {
+        var p = RetryPolicy(maxAttempts: n, retryOn: conditions, baseDelay: base, maxDelay: max, jitter: jitter, budget: budget, budgetBurst: burst)
+        p.perTryTimeout = perTryTimeout
+        return p
     }
 
     public var retries: Bool { maxAttempts > 1 }
@@ -92,6 +98,7 @@ public struct RetryPolicy: Sendable, Hashable {
         }
         if let b = budget, !(b.isFinite && (0...100).contains(b)) { out.append((path + ".budget", "must be a fraction in 0…100 (was \(b))")) }
         if !(budgetBurst.isFinite && budgetBurst >= 0 && budgetBurst <= 1e9) { out.append((path + ".budgetBurst", "must be 0…10⁹ tokens")) }
+        if let t = perTryTimeout, t.nanoseconds <= 0 { out.append((path + ".perTryTimeout", "must be > 0 (was \(t))")) }
         if retries && retryOn.isEmpty { out.append((path + ".retryOn", "retries on no failure at all")) }
         return out
     }
