@@ -48,6 +48,8 @@ public struct ControlPlane: Sendable {
     var autoscalers: [String: ServiceAutoscaler] = [:]
     var poolScalers: [String: ConnectionPoolScaler] = [:]
     var predictors: [String: ServicePredictor] = [:]
+    /// The last arrival rate each service's predictor was given.
+    var lastRates: [String: Double] = [:]
     var clusterAutoscaler: ClusterAutoscaler?
     public private(set) var healer: SelfHealer
     var incidents: IncidentManager
@@ -85,7 +87,11 @@ public struct ControlPlane: Sendable {
                     predictors[sample.service] = ServicePredictor(service: sample.service, step: sample.interval,
                                                                   horizons: predictorSettings.horizons, extraModels: predictorSettings.extraModels)
                 }
-                out.predictions += predictors[sample.service]!.observe(sample.arrivalRate, at: sample.time)
+                // While the metrics API cannot be read, the predictor holds the last rate it saw (its models
+                // count steps, so a gap is filled rather than skipped).
+                let rate = sample.metricsAvailable ? sample.arrivalRate : lastRates[sample.service] ?? 0
+                lastRates[sample.service] = rate
+                out.predictions += predictors[sample.service]!.observe(rate, at: sample.time)
             }
         }
         var proposed: [ScalingDecision] = []

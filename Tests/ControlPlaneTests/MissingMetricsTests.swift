@@ -57,3 +57,19 @@ import Telemetry
         }
     }
 }
+
+@Suite struct PredictorUnderOutageTests {
+    /// While metrics cannot be read the predictor is fed the last rate it saw, not the hidden truth.
+    @Test func thePredictorHoldsTheLastRateItSaw() {
+        var cp = ControlPlane(services: [.init(service: "s", policy: FixedReplicas(), bounds: .init(minReplicas: 1, maxReplicas: 10))],
+                              predictor: PredictorSettings(horizons: [60]))
+        var predictions: [PredictionRecord] = []
+        for k in 1...40 {
+            var s = sample(time: Double(15 * k), ready: 2, cpu: 0.5, rate: k <= 20 ? 100 : 900, desired: 2)
+            s.metricsAvailable = k <= 20
+            predictions += cp.observe(Scrape(time: s.time, interval: 15, services: [s], nodes: [])).predictions
+        }
+        let late = predictions.filter { $0.madeAt > 450 }
+        #expect(!late.isEmpty && late.allSatisfy { abs($0.value - 100) < 5 }, "\(late.map(\.value).prefix(5))")
+    }
+}
