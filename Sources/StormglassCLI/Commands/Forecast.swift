@@ -51,6 +51,9 @@ struct Forecast: ParsableCommand {
         var warm = span >= 4 * 86_400 ? 2 * 86_400.0 : 0
         if let warmup {
             guard let d = SimDuration(parsing: warmup), d >= .zero else { throw InputError("--warmup \(warmup): not a duration") }
+            guard d.seconds < span else {
+                throw InputError("--warmup \(warmup) is not shorter than the series (\(SimDuration.seconds(span))): nothing would be scored")
+            }
             warm = d.seconds
         }
         let evaluation = RollingOriginEvaluation(series: series, step: step, horizons: horizons, models: models, warmup: warm)
@@ -101,6 +104,11 @@ func parseHorizons(_ text: String, step: Double) throws -> [Double] {
         guard steps >= 1 else {
             throw InputError("--horizon \(part) is shorter than the data's interval (\(SimDuration.seconds(step)))")
         }
+        // Forecasts are made a whole number of steps ahead; say so rather than round silently.
+        guard abs(steps * step - d.seconds) <= 1e-6 * step else {
+            let below = max(1, (d.seconds / step).rounded(.down)) * step, above = (d.seconds / step).rounded(.up) * step
+            throw InputError("--horizon \(part) is not a whole number of the data's \(SimDuration.seconds(step)) interval; use \(SimDuration.seconds(below)) or \(SimDuration.seconds(above))")
+        }
         return steps * step
     }
 }
@@ -126,7 +134,10 @@ struct Detect: ParsableCommand {
     var baseline: Int = 60
 
     func run() throws {
-        guard (3...100_000).contains(baseline) else { throw InputError("--baseline \(baseline): must be in 3…100000 points") }
+        // Fewer points than the detector needs before it judges anything would silently report nothing.
+        guard (20...100_000).contains(baseline) else {
+            throw InputError("--baseline \(baseline): must be in 20…100000 points (the detector needs 20 before it judges a point)")
+        }
         if let threshold { guard threshold.isFinite, (0.1...1000).contains(threshold) else {
             throw InputError("--threshold \(threshold): must be a number of standard deviations in 0.1…1000")
         } }
