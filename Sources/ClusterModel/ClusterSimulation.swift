@@ -510,10 +510,10 @@ public struct ClusterSimulation: ~Copyable {
     /// The backoff before retrying call `edge` of service `si` after its try number `attempt`
     /// ended in `outcome`; nil when there is no retry (policy, attempts or budget).
     mutating func retryDelay(_ si: Int, edge: Int, after outcome: TryOutcome, attempt: Int, previous: Double) -> Double? {
-        let policy = services[si].edges[edge].retry
-        guard policy.retries, attempt < policy.maxAttempts, outcome.isRetried(by: policy),
-              services[si].edges[edge].budget.spend() else { return nil }
-        return policy.delay(retry: attempt, previous: attempt == 1 ? policy.baseDelay.seconds : previous, using: &services[si].retryRng)
+        // Both live in the service's state: taken out and put back, as one access may not hold two.
+        var budget = services[si].edges[edge].budget, rng = services[si].retryRng
+        defer { services[si].edges[edge].budget = budget; services[si].retryRng = rng }
+        return services[si].edges[edge].retry.backoff(after: outcome, attempt: attempt, previous: previous, budget: &budget, using: &rng)
     }
 
     // MARK: Retrying clients
@@ -535,11 +535,8 @@ public struct ClusterSimulation: ~Copyable {
         if outcome == .succeeded {
             services[s].interval.goodput &+= 1
         } else {
-            let policy = trafficRetry[t]
-            let attempt = Int(rec.attempt)
-            if attempt < policy.maxAttempts, outcome.isRetried(by: policy), trafficBudgets[t].spend() {
-                let delay = policy.delay(retry: attempt, previous: attempt == 1 ? policy.baseDelay.seconds : rec.previousDelay,
-                                         using: &trafficRetryRngs[t])
+            if let delay = trafficRetry[t].backoff(after: outcome, attempt: Int(rec.attempt), previous: rec.previousDelay,
+                                                   budget: &trafficBudgets[t], using: &trafficRetryRngs[t]) {
                 rec.attempt += 1
                 rec.previousDelay = delay
                 clients[id] = rec

@@ -184,12 +184,9 @@ extension ServiceState {
     @inline(__always)
     mutating func dequeue(_ r: Int32, now: Int64) -> Dequeued {
         if admits, lifoAfterNs < .max, r >= 0, let head = replicas[Int(r)].queue.first, now &- head.arrival > lifoAfterNs,
-           let newest = replicas[Int(r)].queue.popLast() {
+           let newest = removeHead(r, newest: true) {
             // Adaptive LIFO: behind a standing queue the newest request, whose client still waits,
             // goes first (the oldest are left to their deadlines).
-            replicas[Int(r)].queued &-= 1
-            loadChanged(Int(r))
-            queuedTotal &-= 1
             return .live(newest)
         }
         guard let job = removeHead(r) else { return .empty }
@@ -217,13 +214,14 @@ extension ServiceState {
 
     /// Pops a queue's head and keeps the counts that mirror the queues in step.
     @inline(__always)
-    private mutating func removeHead(_ r: Int32) -> Job? {
+    /// With `newest`, pops the tail of a replica's queue instead (adaptive LIFO).
+    private mutating func removeHead(_ r: Int32, newest: Bool = false) -> Job? {
         if r < 0 {
             guard let head = sharedQueue.popFirst() else { return nil }
             queuedTotal &-= 1
             return head
         }
-        guard let head = replicas[Int(r)].queue.popFirst() else { return nil }
+        guard let head = newest ? replicas[Int(r)].queue.popLast() : replicas[Int(r)].queue.popFirst() else { return nil }
         replicas[Int(r)].queued &-= 1
         loadChanged(Int(r))
         queuedTotal &-= 1

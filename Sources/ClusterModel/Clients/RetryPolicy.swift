@@ -104,6 +104,17 @@ public struct RetryPolicy: Sendable, Hashable {
     }
 }
 
+extension RetryPolicy {
+    /// The backoff before retrying after try `attempt` (1 = the first) ended in `outcome`, spending a
+    /// token of `budget`; nil when there is no retry (attempts used up, an outcome not retried, or the
+    /// budget spent). `previous` is the last backoff (for decorrelated jitter).
+    func backoff(after outcome: TryOutcome, attempt: Int, previous: Double, budget: inout RetryBudget,
+                 using rng: inout RandomStream) -> Double? {
+        guard attempt < maxAttempts, outcome.isRetried(by: self), budget.spend() else { return nil }
+        return delay(retry: attempt, previous: attempt == 1 ? baseDelay.seconds : previous, using: &rng)
+    }
+}
+
 /// The retry budget of one client (a traffic stream or one call edge of a service): a token bucket
 /// filled by first tries, emptied by retries. Retries ≤ burst + budget × first tries, always.
 struct RetryBudget {
