@@ -144,7 +144,8 @@ extension RateSource {
     public static func replaying(_ path: String, format: TraceFormat = .auto, settings: ReplaySettings) -> Result<RateSource, TraceError> {
         let problems = settings.problems
         guard problems.isEmpty else { return .failure(TraceError(file: path, line: 0, problem: problems.joined(separator: "; "))) }
-        return Result { try MetricSeries.load(path, format: format, options: TraceReadOptions(nonNegative: true)) }
+        // A repeated timestamp (a daylight-saving hour exported twice) plays in file order.
+        return Result { try MetricSeries.load(path, format: format, options: TraceReadOptions(nonNegative: true, repeatedTimestamps: true)) }
             .mapError { $0 as? TraceError ?? TraceError(file: path, line: 0, problem: "\($0)") }
             .map { .trace(TraceReplay(series: $0, settings: settings)) }
     }

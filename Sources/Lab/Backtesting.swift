@@ -76,26 +76,57 @@ public struct RollingOriginEvaluation {
 }
 
 
-/// Consecutive anomalous points (no more than 1.5 steps apart) merged into one episode, its peak the
-/// point with the largest score.
+/// Anomalous points merged into one episode, and the alert it raised.
+///
+/// An episode opens at an anomalous point and closes after `debounce.cooldown` points in a row that are
+/// not anomalous, or `cooldown` points after its alert; it raises its one alert once
+/// `debounce.persistence` of its points in a row were anomalous (an episode shorter than that raises
+/// none). Its peak is the point with the largest score.
 public struct AnomalyEpisode: Sendable {
     public var start: Double, end: Double
     public var peak: Anomaly
+    /// Anomalous points in the episode.
     public var count: Int
+    /// Rows (indices into the series) of its first and last anomalous point.
+    public var rows: ClosedRange<Int>
+    /// The row and time at which it alerted, nil when it never persisted long enough to.
+    public var alarmRow: Int?, alarmTime: Double?
+
+    /// How anomalous points become alerts.
+    public struct Debounce: Sendable, Equatable {
+        /// Anomalous points in a row before an alert.
+        public var persistence: Int
+        /// Points in a row without an anomaly that close an episode; an anomaly sooner continues it.
+        public var cooldown: Int
+        public init(persistence: Int = 1, cooldown: Int = 1) { self.persistence = persistence; self.cooldown = cooldown }
+        /// Every anomalous point alerts unless the one before it was anomalous too.
+        public static let none = Debounce()
+    }
 
     /// Runs `detector` over the series; stops (throwing `Interrupted`) when an interrupt is requested.
-    public static func find(in series: MetricSeries, with detector: inout AnomalyDetector, step: Double) throws -> [AnomalyEpisode] {
+    public static func find(in series: MetricSeries, with detector: inout AnomalyDetector, debounce: Debounce = .none) throws -> [AnomalyEpisode] {
         var episodes: [AnomalyEpisode] = []
+        var run = 0, quiet = Int.max
         for (n, p) in series.points.enumerated() {
             if n % 1024 == 0, Interrupt.isRequested { throw Interrupted() }
-            guard let a = detector.observe(p.value, at: p.time) else { continue }
-            if var last = episodes.last, p.time - last.end <= step * 1.5 {
-                last.end = p.time; last.count += 1
+            guard let a = detector.observe(p.value, at: p.time) else {
+                run = 0
+                if quiet < Int.max { quiet += 1 }
+                continue
+            }
+            run += 1
+            // A stretch that stays anomalous alerts again once a cooldown has passed since its alert.
+            if var last = episodes.last, quiet < debounce.cooldown, last.alarmRow.map({ n - $0 < debounce.cooldown }) ?? true {
+                last.end = p.time; last.count += 1; last.rows = last.rows.lowerBound...n
                 if abs(a.score) > abs(last.peak.score) { last.peak = a }
+                if last.alarmRow == nil, run >= debounce.persistence { last.alarmRow = n; last.alarmTime = p.time }
                 episodes[episodes.count - 1] = last
             } else {
-                episodes.append(AnomalyEpisode(start: p.time, end: p.time, peak: a, count: 1))
+                let alarms = run >= debounce.persistence
+                episodes.append(AnomalyEpisode(start: p.time, end: p.time, peak: a, count: 1, rows: n...n,
+                                               alarmRow: alarms ? n : nil, alarmTime: alarms ? p.time : nil))
             }
+            quiet = 0
         }
         return episodes
     }

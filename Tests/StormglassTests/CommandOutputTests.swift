@@ -131,9 +131,9 @@ import Testing
                                                 timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
         let spikeRows = out.lines.filter { $0.hasPrefix(spike + " 12:00:00") }
         #expect(spikeRows.count == 1 && spikeRows[0].hasSuffix("critical"), "the spike is found: \(out.stdout)")
-        let summary = try #require(out.lines.first { $0.contains(" anomal") && $0.contains("critical)") })
+        let summary = try #require(out.lines.first { $0.contains(" alert") && $0.contains("critical)") })
         let listed = out.lines.filter { $0.hasSuffix("warning") || $0.hasSuffix("critical") }
-        #expect(summary.hasPrefix("\(listed.count) anomal"))
+        #expect(summary.hasPrefix("\(listed.count) alert"))
         #expect(summary.contains("(\(listed.filter { $0.hasSuffix("critical") }.count) critical)"))
     }
 

@@ -54,7 +54,7 @@ extension MetricSeries {
             guard !fields[1].isEmpty else { throw fail("missing value") }
             guard let v = Timestamp.decimal(fields[1]) ?? nonFinite(fields[1]) else { throw fail("value \"\(fields[1])\" is not a number") }
             let point = try checkedPoint(time: seconds, value: v, options: options, fail: fail)
-            if let last = points.last, seconds <= last.time {
+            if let last = points.last, seconds < last.time || (seconds == last.time && !options.repeatedTimestamps) {
                 throw fail("timestamp \(fields[0]) is not after the previous row's \(previousField) (rows must be sorted and unique)")
             }
             previousField = fields[0]
@@ -175,5 +175,14 @@ enum Timestamp: Equatable {
         let doy = (153 * mp + 2) / 5 + d - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
+    }
+}
+
+extension MetricSeries {
+    /// Seconds since 1970 UTC of a calendar timestamp as traces write it (`2014-04-15 07:24:00.000000`),
+    /// or nil when `text` is not one.
+    public static func calendarSeconds(_ text: String) -> Double? {
+        if case .calendar(let t)? = Timestamp.parse(text) { return t }
+        return nil
     }
 }

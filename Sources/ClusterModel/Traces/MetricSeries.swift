@@ -44,8 +44,11 @@ public struct TraceReadOptions: Sendable, Equatable {
     public var timeUnit: TimeUnit = .auto
     /// Refuse negative values (request counts and rates cannot be negative).
     public var nonNegative = false
-    public init(timeUnit: TimeUnit = .auto, nonNegative: Bool = false) {
-        self.timeUnit = timeUnit; self.nonNegative = nonNegative
+    /// Accept a row with the same timestamp as the one before it (metric exports repeat the hour a
+    /// daylight-saving change repeats); rows are then taken in file order, as NAB scores them.
+    public var repeatedTimestamps = false
+    public init(timeUnit: TimeUnit = .auto, nonNegative: Bool = false, repeatedTimestamps: Bool = false) {
+        self.timeUnit = timeUnit; self.nonNegative = nonNegative; self.repeatedTimestamps = repeatedTimestamps
     }
 }
 

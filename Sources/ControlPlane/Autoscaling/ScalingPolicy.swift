@@ -108,6 +108,9 @@ public struct PolicyContext {
 public struct ScalingProposal: Sendable {
     public var decision: ScalingDecision
     public var shadow: ScalingDecision?
+    /// A new maximum replica count the policy raises the bound to, and keeps (AWS predictive scaling's
+    /// `IncreaseMaxCapacity`); nil leaves the bound alone.
+    public var raisedMaximum: Int?
     public init(_ decision: ScalingDecision, shadow: ScalingDecision? = nil) { self.decision = decision; self.shadow = shadow }
 }
 
@@ -121,6 +124,8 @@ public enum ScalingPolicies {
     public static let builtIn: [any ScalingPolicy] = [
         FixedReplicas(), HPAPolicy(HPAConfig()), ThresholdPolicy(ThresholdConfig()), PredictivePolicy(PredictiveConfig()),
         PredictivePolicy(PredictiveConfig(mode: .forecastOnly)), QueuePolicy(QueueConfig()),
+        CloudPredictivePolicy(.aws()), CloudPredictivePolicy(.aws(mode: .forecastOnly)), CloudPredictivePolicy(.gcp),
+        CloudPredictivePolicy(.azure()), CloudPredictivePolicy(.azure(mode: .forecastOnly)), CranePercentilePolicy(),
     ]
 
     /// Adds a policy (or replaces the one with the same name).

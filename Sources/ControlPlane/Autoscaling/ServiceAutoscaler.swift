@@ -37,6 +37,7 @@ public struct ServiceAutoscaler: Sendable {
         var out: [ScalingDecision] = []
         var decision = raw.decision
         if let shadow = raw.shadow { out.append(shadow) }
+        if let raised = raw.raisedMaximum, raised > bounds.maxReplicas { bounds.maxReplicas = raised }
         decision.final = min(max(decision.final, bounds.minReplicas), bounds.maxReplicas)
         if decision.final != decision.proposal, decision.limitedBy == nil {
             decision.limitedBy = decision.final == bounds.maxReplicas ? .maxReplicas : .minReplicas

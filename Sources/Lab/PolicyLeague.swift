@@ -1,0 +1,141 @@
+import ClusterModel
+import ControlPlane
+import Foundation
+import Recorder
+import ScenarioKit
+import SimulationKernel
+import Telemetry
+
+/// Every trace of a folder replayed through one standard service under each policy, on the same seeds,
+/// and each policy judged against the HPA on the same trace.
+public struct PolicyLeague: Sendable {
+    /// The standard service a trace is replayed into; the same for every trace and policy.
+    ///
+    /// One service whose load follows the trace, rescaled so its highest point is `peak` requests/s.
+    /// Each replica serves one request at a time (lognormal work, median 100 ms, p99 500 ms: about
+    /// 7.8 requests/s at full CPU), takes a lognormal 90 s (p99 240 s) to start, and costs $0.05 an
+    /// hour; 2…60 replicas; the SLO is p95 ≤ 500 ms and errors ≤ 1 %. Nodes are ample and free, so
+    /// cost is the replicas'. Runs last the trace's length, at most `longest`.
+    public struct Model: Sendable, Equatable {
+        public var peak: Double = 50
+        public var longest: SimDuration = .days(14)
+        public init(peak: Double = 50, longest: SimDuration = .days(14)) { self.peak = peak; self.longest = longest }
+
+        public func scenario(trace path: String, name: String, duration: SimDuration) -> ScenarioSpec {
+            Scenario(name, "League: \((path as NSString).lastPathComponent) replayed into the standard service") {
+                RunFor(duration)
+                NodePool("general", count: 8, cpuMillicores: 16000, memoryMiB: 65536, pricePerHour: 0)
+                Service("app") {
+                    Replicas(4, min: 2, max: 60)
+                    Concurrency(1)
+                    Resources(cpuMillicores: 500, memoryMiB: 512)
+                    ServiceTime(.lognormal(median: 0.100, p99: 0.500))
+                    Startup(.lognormal(median: 90, p99: 240))
+                    SLO(p95: .milliseconds(500), errorRate: 0.01)
+                    Price(perReplicaHour: 0.05)
+                    Autoscale(.hpa(HPAConfig(metrics: [.cpu(60)])))
+                }
+                Traffic(to: "app", replaying: path, valuesAre: .countPerRow, peak: peak)
+            }.spec
+        }
+    }
+
+    public var traces: [String]
+    public var policies: [String]
+    public var replications: Int
+    public var seed: UInt64
+    public var model: Model
+
+    public init(traces: [String], policies: [String], replications: Int = 2, seed: UInt64 = 1, model: Model = Model()) {
+        self.traces = traces; self.policies = policies; self.replications = replications; self.seed = seed; self.model = model
+    }
+
+    /// The league's name for a trace file: `league-` and its name without `.csv`.
+    public static func scenarioName(trace path: String) -> String {
+        "league-" + ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+    }
+
+    /// One job per trace, policy and seed; every problem of every trace at once.
+    public func jobs(extra: [ScenarioSpec] = []) throws -> [RunJob] {
+        var problems: [String] = []
+        var specs: [ScenarioSpec] = []
+        for path in traces {
+            let series: MetricSeries
+            do { series = try MetricSeries.load(path, options: TraceReadOptions(nonNegative: true, repeatedTimestamps: true)) } catch {
+                problems.append("\(error)"); continue
+            }
+            guard series.points.count >= 2 else { problems.append("\(path): need at least 2 rows"); continue }
+            let span = series.points.last!.time - series.points.first!.time + series.typicalInterval
+            let duration = min(model.longest, SimDuration.seconds(span.rounded(.down)))
+            let spec = model.scenario(trace: path, name: Self.scenarioName(trace: path), duration: duration)
+            problems += spec.validate().map { "\(path): \($0)" }
+            specs.append(spec)
+        }
+        guard problems.isEmpty else { throw InvalidInput(problems.joined(separator: "\n")) }
+        var jobs: [RunJob] = []
+        for base in specs + extra {
+            for p in policies {
+                var spec = base
+                do { try spec.set("policy", p) } catch { throw InvalidInput("\(base.name): \(error)") }
+                for r in 0..<replications {
+                    jobs.append(RunJob(spec: spec, seed: seed &+ UInt64(r), label: p, replication: r,
+                                       parameters: ["policy": p, "league": "1"]))
+                }
+            }
+        }
+        return jobs
+    }
+
+    /// One policy on one trace: means over the seeds.
+    public struct Entry: Sendable {
+        public var trace: String, policy: String
+        public var sloMinutes: Double, cost: Double, scalingActions: Double, oscillations: Double
+        public var verdict: Verdict?
+    }
+
+    /// How a policy did against the HPA on the same trace and seeds.
+    public enum Verdict: String, Sendable {
+        case win, tie, loss
+    }
+
+    /// The rule, stated once (README "Policy league"): SLO-violation minutes count as equal within
+    /// half a minute or 5 % of the HPA's. More minutes lose. Fewer minutes win when the cost is at
+    /// most 10 % above the HPA's, and lose otherwise. Equal minutes win at a cost at least 1 %
+    /// below the HPA's, tie up to 3 % above it, and lose beyond.
+    public static func verdict(_ e: Entry, against hpa: Entry) -> Verdict {
+        let tolerance = max(0.5, 0.05 * hpa.sloMinutes)
+        let costRatio = hpa.cost > 0 ? e.cost / hpa.cost : 1
+        if e.sloMinutes > hpa.sloMinutes + tolerance { return .loss }
+        if e.sloMinutes < hpa.sloMinutes - tolerance { return costRatio <= 1.10 ? .win : .loss }
+        if costRatio <= 0.99 { return .win }
+        return costRatio <= 1.03 ? .tie : .loss
+    }
+
+    /// Entries from the recorded runs, in trace then policy order, judged against `baseline`.
+    public static func entries(_ store: ResultsStore, runs: [CompletedRun], baseline: String = "hpa") throws -> [Entry] {
+        var order: [String] = []
+        var grouped: [String: [String: [RunFigures]]] = [:]
+        for r in runs {
+            let name = r.job.spec.name
+            if grouped[name] == nil { order.append(name) }
+            grouped[name, default: [:]][r.job.label, default: []].append(try store.summary(run: r.runID))
+        }
+        let policies = runs.map(\.job.label).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        var out: [Entry] = []
+        for trace in order {
+            var rows: [Entry] = []
+            for p in policies {
+                guard let figures = grouped[trace]?[p], !figures.isEmpty else { continue }
+                func mean(_ f: (RunFigures) -> Double) -> Double { figures.map(f).reduce(0, +) / Double(figures.count) }
+                func services(_ m: SummaryMetric) -> (RunFigures) -> Double { { r in r.services.compactMap { r[.service($0), m] }.reduce(0, +) } }
+                rows.append(Entry(trace: trace, policy: p, sloMinutes: mean { $0[.run, .sloViolationMinutes] ?? 0 }, cost: mean { $0[.run, .cost] ?? 0 },
+                                  scalingActions: mean(services(.scalingActions)), oscillations: mean(services(.oscillations))))
+            }
+            if let hpa = rows.first(where: { $0.policy == baseline }) {
+                for i in rows.indices where rows[i].policy != baseline { rows[i].verdict = verdict(rows[i], against: hpa) }
+            }
+            out += rows
+        }
+        return out
+    }
+}

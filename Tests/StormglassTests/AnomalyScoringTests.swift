@@ -1,0 +1,95 @@
+import ClusterModel
+import ControlPlane
+import Foundation
+@testable import Lab
+import Testing
+
+/// NAB's scoring, checked against NAB's own published results, and `detect --score` as a user runs it.
+@Suite struct AnomalyScoringTests {
+    static let traces = repositoryRoot.appendingPathComponent("traces/nab")
+    static let labels = traces.appendingPathComponent("anomaly_windows.json").path
+
+    struct Published: Decodable {
+        struct File: Decodable { var rows: Int; var alarmRows: [Int]; var published: [String: Figures] }
+        struct Figures: Decodable { var score: Double; var tp: Int; var fp: Int; var fn: Int }
+        var files: [String: File]
+    }
+
+    /// NAB's windowed-Gaussian detector's alarms on every shipped file, scored here, give exactly the
+    /// scores and counts NAB published for them under each profile.
+    @Test func scoresNABsPublishedWindowedGaussianAlarmsAsNABDid() throws {
+        let data = try Data(contentsOf: Self.traces.appendingPathComponent("published/windowedGaussian.json"))
+        let published = try JSONDecoder().decode(Published.self, from: data)
+        let labels = try AnomalyLabels.load(Self.labels)
+        #expect(published.files.count == 15)
+        for (path, file) in published.files {
+            let name = (path as NSString).lastPathComponent
+            let series = try MetricSeries.load(Self.traces.appendingPathComponent(name).path, options: TraceReadOptions(repeatedTimestamps: true))
+            #expect(series.points.count == file.rows, "\(name): rows")
+            let scorer = NABScorer(times: series.points.map(\.time), windows: try #require(labels.windows(for: path)))
+            for profile in NABProfile.all {
+                let ours = scorer.score(alarms: file.alarmRows, profile: profile)
+                let theirs = try #require(file.published[profile.name])
+                #expect(abs(ours.raw - theirs.score) < 1e-6, "\(name) \(profile.name): \(ours.raw) vs NAB's \(theirs.score)")
+                #expect(ours.alarmsInWindows == theirs.tp && ours.alarmsOutside == theirs.fp, "\(name) \(profile.name): TP/FP")
+            }
+        }
+    }
+
+    /// The rules on a small case worked by hand from NAB's definitions: 100 rows (15 probationary),
+    /// one window on rows 40…49.
+    @Test func rewardsEarlyDetectionForgivesNearMissesAndIgnoresProbation() {
+        let scorer = NABScorer(times: (0..<100).map(Double.init), windows: [(40, 49)])
+        #expect(scorer.probationaryRows == 15)
+        let sigma = { (x: Double) in 2 / (1 + exp(5 * x)) - 1 }
+        let s = NABProfile.standard
+        #expect(abs(scorer.score(alarms: [40], profile: s).raw - 1) < 1e-12, "the first row of the window earns the full reward")
+        #expect(abs(scorer.score(alarms: [49], profile: s).raw - sigma(-0.1) / sigma(-1)) < 1e-12)
+        #expect(abs(scorer.score(alarms: [45, 41], profile: s).raw - sigma(-0.9) / sigma(-1)) < 1e-12, "only the best alarm of a window counts")
+        #expect(scorer.score(alarms: [], profile: s).raw == -1, "a missed window costs the false-negative weight")
+        #expect(scorer.score(alarms: [10], profile: s).raw == -1, "a probationary alarm counts for nothing")
+        #expect(abs(scorer.score(alarms: [20], profile: s).raw - (-1 - 0.11)) < 1e-12, "an alarm before any window costs the full weight")
+        #expect(abs(scorer.score(alarms: [50], profile: s).raw - (-1 + 0.11 * sigma(1.0 / 9))) < 1e-12, "just after a window: nearly forgiven")
+        #expect(abs(scorer.score(alarms: [99], profile: s).raw - (-1 - 0.11)) < 1e-12, "more than three widths after: the full weight")
+        let lowFN = scorer.score(alarms: [], profile: .rewardLowFalseNegatives)
+        #expect(lowFN.raw == -2 && lowFN.normalized == 0)
+        #expect(scorer.score(alarms: [40], profile: .rewardLowFalseNegatives).normalized == 100)
+    }
+
+    @Test func detectScoresEveryShippedFileAndWritesJSONAndCSV() throws {
+        let json = try stormglassProcess(["detect", "--csv", Self.traces.path, "--score", Self.labels, "--format", "json"])
+        #expect(json.code == 0, "\(json.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let files = try #require(doc["files"] as? [[String: Any]])
+        #expect(files.count == 15)
+        let total = try #require((doc["total"] as? [[String: Any]])?.first)
+        let perFile = files.map { (($0["nab"] as! [[String: Any]])[0]["raw"] as! Double) }.reduce(0, +)
+        #expect(abs((total["raw"] as! Double) - perFile) < 1e-9, "the total is the files' sum")
+        let alerts = files.map { ($0["alerts"] as! [Any]).count }.reduce(0, +)
+
+        let csv = try stormglassProcess(["detect", "--csv", Self.traces.path, "--format", "csv"])
+        #expect(csv.code == 0)
+        let rows = csv.lines.filter { !$0.isEmpty }
+        #expect(rows.first == "file,alert,start,end,points,peak_value,expected,score,severity")
+        #expect(rows.count - 1 == alerts, "one CSV row per alert, the same alerts as the JSON")
+
+        let table = try stormglassProcess(["detect", "--csv", Self.traces.path, "--score", Self.labels])
+        let totalRow = try #require(table.lines.first { $0.hasPrefix("total (normalised)") })
+        let normalized = try #require(total["normalized"] as? Double)
+        #expect(totalRow.contains(String(format: "%.1f", normalized)), "\(totalRow)")
+    }
+
+    @Test func badLabelsAreRefusedWithEveryProblem() throws {
+        let dir = temporaryDirectory()
+        try #"{"a.csv": [["2014-01-01 00:00:00", "yesterday"]], "b.csv": [["2014-01-02 00:00:00", "2014-01-01 00:00:00"]], "c.csv": 3}"#
+            .write(toFile: dir + "/labels.json", atomically: true, encoding: .utf8)
+        let out = try stormglassProcess(["detect", "--csv", Self.traces.appendingPathComponent("art_daily_jumpsup.csv").path, "--score", dir + "/labels.json"])
+        #expect(out.code == 2)
+        #expect(out.stderr.contains("[\"a.csv\"][0][1]: \"yesterday\" is not a timestamp"), "\(out.stderr)")
+        #expect(out.stderr.contains("[\"b.csv\"][0]: the window ends before it starts"))
+        #expect(out.stderr.contains("[\"c.csv\"]: not a list of windows"))
+        try #"{"other.csv": []}"#.write(toFile: dir + "/other.json", atomically: true, encoding: .utf8)
+        let missing = try stormglassProcess(["detect", "--csv", Self.traces.appendingPathComponent("art_daily_jumpsup.csv").path, "--score", dir + "/other.json"])
+        #expect(missing.code == 2 && missing.stderr.contains("art_daily_jumpsup.csv: no windows for it in"), "\(missing.stderr)")
+    }
+}
