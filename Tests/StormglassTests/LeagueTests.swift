@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func badLeagueInputIsRefusedWithEveryProblem() throws {
-        let out = try stormglassProcess(["league", "--traces", "/nonexistent", "--policy", "nosuch", "--replications", "0", "--peak", "-1"])
+        let out = try stormglassProcess(["league", "--traces", "/nonexistent", "--policy", "nosuch", "--replications", "0", "--peak=-1"])
         #expect(out.code == 2)
         for needle in ["--traces /nonexistent: no such file or folder", "--policy nosuch: no such policy", "--replications 0", "--peak -1"] {
             #expect(out.stderr.contains(needle), "\(needle): \(out.stderr)")
