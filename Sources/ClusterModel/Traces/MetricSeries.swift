@@ -18,6 +18,24 @@ public struct MetricSeries: Sendable, Equatable {
 
     public init(points: [Point], origin: String = "<memory>") { self.points = points; self.origin = origin }
 
+    /// The series averaged over buckets of `interval` seconds aligned to multiples of it (a bucket's
+    /// time is its start); empty buckets are left out. For counts the mean is proportional to the sum,
+    /// so scale-free scores (MASE, MAPE) are the same either way.
+    public func resampled(every interval: Double) -> MetricSeries {
+        var out: [Point] = []
+        var bucket = Double.nan, sum = 0.0, n = 0
+        for p in points {
+            let b = (p.time / interval).rounded(.down) * interval
+            if b != bucket {
+                if n > 0 { out.append(Point(time: bucket, value: sum / Double(n))) }
+                bucket = b; sum = 0; n = 0
+            }
+            sum += p.value; n += 1
+        }
+        if n > 0 { out.append(Point(time: bucket, value: sum / Double(n))) }
+        return MetricSeries(points: out, origin: origin)
+    }
+
     /// The median spacing between rows, in seconds.
     public var typicalInterval: Double {
         guard points.count > 1 else { return 1 }

@@ -27,6 +27,11 @@ public struct AutoForecaster: Forecaster {
     var latest: [[Forecast?]]
     var stepIndex = 0
     var lastRetrain: [Int]
+    /// Each model's one-step-ahead forecast and its recent relative error: the retrain check, kept
+    /// apart from the requested horizons so that asking for another horizon changes nothing.
+    var oneStepPending: [Double?]
+    var oneStepMAPE: [Double]
+    var oneStepScored: [Int]
     let errorWindow = 200
     let errorWeight: Double
 
@@ -48,6 +53,9 @@ public struct AutoForecaster: Forecaster {
         errorsSinceQuantile = Array(repeating: 0, count: self.horizons.count)
         latest = Array(repeating: Array(repeating: nil, count: self.horizons.count), count: models.count)
         lastRetrain = Array(repeating: -1_000_000, count: models.count)
+        oneStepPending = Array(repeating: nil, count: models.count)
+        oneStepMAPE = Array(repeating: 0, count: models.count)
+        oneStepScored = Array(repeating: 0, count: models.count)
     }
 
     public var modelNames: [String] { models.map(\.name) }
@@ -80,14 +88,22 @@ public struct AutoForecaster: Forecaster {
                 }
             }
         }
-        for m in models.indices { models[m].observe(value, at: time) }
-        // Retrain models whose accuracy has slipped (at most once per 100 steps each).
-        for m in models.indices where scored[m].allSatisfy({ $0 >= 30 }) && stepIndex - lastRetrain[m] > 100 {
-            if 1 - mape[m].reduce(0, +) / Double(horizons.count) < retrainBelow {
+        for m in models.indices {
+            if let f = oneStepPending[m], value != 0 {
+                let w = max(1 / Double(oneStepScored[m] + 1), errorWeight)
+                oneStepMAPE[m] += w * (min(abs(value - f) / abs(value), 10) - oneStepMAPE[m])
+                oneStepScored[m] += 1
+            }
+            models[m].observe(value, at: time)
+        }
+        // Retrain models whose one-step accuracy has slipped (at most once per 100 steps each).
+        for m in models.indices where oneStepScored[m] >= 30 && stepIndex - lastRetrain[m] > 100 {
+            if 1 - oneStepMAPE[m] < retrainBelow {
                 models[m].retrain()
                 lastRetrain[m] = stepIndex
             }
         }
+        for m in models.indices { oneStepPending[m] = horizons.contains(1) ? nil : models[m].forecast(stepsAhead: 1)?.value }
         stepIndex += 1
         // Forecast every horizon with every model, to be scored when its target arrives.
         for (hi, h) in horizons.enumerated() {
@@ -97,6 +113,7 @@ public struct AutoForecaster: Forecaster {
                 pending[m][hi][slot] = latest[m][hi]?.value
             }
             ensemblePending[hi][slot] = blend(hi, h)?.value
+            if h == 1 { for m in models.indices { oneStepPending[m] = latest[m][hi]?.value } }
         }
     }
 

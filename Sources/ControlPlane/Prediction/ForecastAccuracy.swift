@@ -60,7 +60,9 @@ public struct AccuracyTracker: Sendable {
     var pending: [Int64: [Pending]] = [:]
     var figures: [String: AccuracyFigures] = [:]
     var order: [String] = []
-    var history: RecentValues
+    /// The last season of observations by step index (key), so the seasonal-naive comparison is with
+    /// the value one season earlier in time, not one season of rows earlier (a gap would shift it).
+    var byStep: [(key: Int64, value: Double)?]
     var seasonalErrorSum = 0.0, seasonalErrorCount = 0
     var naiveErrorSum = 0.0, naiveErrorCount = 0
 
@@ -70,7 +72,7 @@ public struct AccuracyTracker: Sendable {
     public init(step: Double, season: Double = 86_400) {
         self.step = step
         seasonSteps = max(1, Int((season / step).rounded()))
-        history = RecentValues(capacity: seasonSteps + 1)
+        byStep = Array(repeating: nil, count: seasonSteps + 1)
     }
 
     func key(_ t: Double) -> Int64 { Int64((t / step).rounded()) }
@@ -83,12 +85,14 @@ public struct AccuracyTracker: Sendable {
     /// Scores the forecasts that targeted `time`; returns them (with their actual) for recording.
     @discardableResult
     public mutating func observe(_ actual: Double, at time: Double) -> [Scored] {
-        if let prev = history.value(back: 0) { naiveErrorSum += abs(actual - prev); naiveErrorCount += 1 }
-        if history.count > seasonSteps - 1, let old = history.value(back: seasonSteps - 1) {
-            seasonalErrorSum += abs(actual - old); seasonalErrorCount += 1
-        }
-        history.append(actual)
         let k = key(time)
+        func observed(_ key: Int64) -> Double? {
+            let slot = Int(((key % Int64(byStep.count)) + Int64(byStep.count)) % Int64(byStep.count))
+            return byStep[slot].flatMap { $0.key == key ? $0.value : nil }
+        }
+        if let prev = observed(k - 1) { naiveErrorSum += abs(actual - prev); naiveErrorCount += 1 }
+        if let old = observed(k - Int64(seasonSteps)) { seasonalErrorSum += abs(actual - old); seasonalErrorCount += 1 }
+        byStep[Int(((k % Int64(byStep.count)) + Int64(byStep.count)) % Int64(byStep.count))] = (k, actual)
         var out: [Scored] = []
         if let due = pending.removeValue(forKey: k) {
             for p in due {

@@ -25,10 +25,13 @@ public protocol Forecaster: Sendable {
     func forecast(stepsAhead steps: Int) -> Forecast?
     /// Refits parameters from the history kept (called when recent accuracy drops).
     mutating func retrain()
+    /// Why this model can never forecast data sampled this way, or nil when it can.
+    var neverForecastsBecause: String? { get }
 }
 
 extension Forecaster {
     public mutating func retrain() {}
+    public var neverForecastsBecause: String? { nil }
 }
 
 /// The model names `--model` accepts.

@@ -17,6 +17,12 @@ public struct LinearTrendForecaster: Forecaster {
         self.step = step; self.window = window; self.minimumPoints = minimumPoints
     }
 
+    public var neverForecastsBecause: String? {
+        let fits = Int((window / step).rounded(.down))
+        guard fits < minimumPoints else { return nil }
+        return "needs \(minimumPoints) points within its \(Int(window / 60))-minute window; data every \(Int(step / 60)) minutes gives \(fits)"
+    }
+
     public mutating func observe(_ value: Double, at time: Double) {
         times.append(time); values.append(value)
         while head < times.count, times[head] <= time - window { head += 1 }

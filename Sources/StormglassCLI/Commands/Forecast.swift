@@ -31,12 +31,21 @@ struct Forecast: ParsableCommand {
     @Option(help: "Score only forecasts made after this much history, so every model is compared on the same targets (default: 2d when the series spans at least 4 days, else 0).")
     var warmup: String?
 
+    @Option(help: "Average the series over buckets of this length first (e.g. 30m: 5-minute data scored as 30-minute data).")
+    var resample: String?
+
     @Option(help: "Also record the forecasts and actuals to this results database (for charts).")
     var db: String?
 
     func run() throws {
-        let series: MetricSeries
-        do { series = try MetricSeries.load(csv) } catch let e as TraceError { throw InputError(e.description) }
+        var series: MetricSeries
+        do { series = try MetricSeries.load(csv, options: TraceReadOptions(repeatedTimestamps: true)) } catch let e as TraceError { throw InputError(e.description) }
+        if let resample {
+            guard let d = SimDuration(parsing: resample), d >= .seconds(1), d <= .days(7) else {
+                throw InputError("--resample \(resample): not a duration from 1s to 7d")
+            }
+            series = series.resampled(every: d.seconds)
+        }
         guard series.points.count >= 3 else { throw InputError("\(csv): need at least 3 rows to evaluate forecasts") }
         let step = series.typicalInterval
         let horizons = try parseHorizons(horizon, step: step)
@@ -57,7 +66,10 @@ struct Forecast: ParsableCommand {
             warm = d.seconds
         }
         let evaluation = RollingOriginEvaluation(series: series, step: step, horizons: horizons, models: models, warmup: warm)
+        let clock = ContinuousClock.now
         let result = try evaluation.run()
+        let elapsed = ContinuousClock.now - clock
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         print("\(csv): \(series.points.count) points every \(SimDuration.seconds(step)), "
               + "\(String(format: "%.1f", span / 86_400)) days; scored after \(SimDuration.seconds(warm)) of history; "
               + "MASE scaled by \(result.seasonalScale ? "seasonal-naive (1 day)" : "naive (lag 1: less than a day of data)")")
@@ -67,6 +79,13 @@ struct Forecast: ParsableCommand {
                    pct(f.smape), num(f.mase), pct(f.hitRate), pct(f.coverage)])
         }
         print(t.rendered)
+        // A model with no row would otherwise vanish from the comparison without a word.
+        for m in models where !result.figures.contains(where: { $0.model == m.rawValue }) {
+            print("\(m.rawValue): no forecasts — " + (m.make(step: step).neverForecastsBecause ?? "it never had enough history to forecast"))
+        }
+        let which = models.count == 1 ? models[0].rawValue : "all \(models.count) models"
+        print("time: " + String(format: "%.1f", seconds * 1e6 / Double(max(1, series.points.count)))
+              + " µs per observation for \(which) (\(series.points.count) observations)")
         if let db { try record(result, series: series, to: db, step: step) }
     }
 

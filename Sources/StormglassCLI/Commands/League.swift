@@ -13,7 +13,7 @@ struct League: ParsableCommand {
         discussion: """
         The standard service (README "Policy league"): one service whose load follows the trace, rescaled to \
         --peak requests/s; one request at a time per replica, lognormal work (median 100 ms, p99 500 ms), \
-        90 s lognormal start-up, 2…60 replicas at $0.05 an hour, SLO p95 ≤ 500 ms and ≤ 1 % errors. \
+        90 s lognormal start-up, 2…60 replicas at $0.05 an hour, SLO p95 ≤ 1 s and ≤ 1 % errors. \
         Each policy is judged against the HPA on the same trace: fewer SLO-violation minutes at no more than \
         +10 % cost win; equal minutes (within half a minute or 5 %) win at ≥ 1 % less cost, tie up to +3 %.
         Example: stormglass league --traces traces/nab --policy hpa --policy predictive --replications 2

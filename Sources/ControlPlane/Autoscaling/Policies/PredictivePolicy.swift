@@ -56,13 +56,15 @@ public struct PredictivePolicy: ScalingPolicy, Equatable {
             inputs["forecast_rate"] = f.value
             inputs["capacity_per_replica"] = cap
             if f.confidence >= config.minimumConfidence {
-                // Never plan below the demand already arriving, nor below where the last minute's
-                // ramp leads: model forecasts lag a sudden surge that history never showed them.
-                // Only a material ramp counts (≥ 20 % more within the lead time): noise is not a trend.
-                let slope = Self.arrivalSlope(c.recent)
+                // Plan for the forecast, or for where the last minutes' ramp leads when that is higher:
+                // model forecasts lag a sudden surge that history never showed them. Only a surge
+                // counts: ≥ 50 % more within the lead time (a replayed 5-minute trace moves 20–40 %
+                // between rows and then turns), at a slope noise cannot explain (three standard
+                // errors). The demand already arriving is the reactive side's to cover.
+                let (slope, significant) = Self.arrivalRamp(c.recent)
                 inputs["arrival_slope"] = slope
-                let ramp = slope * lead >= 0.2 * s.arrivalRate ? slope * lead : 0
-                let planned = max(f.value, s.arrivalRate + ramp)
+                let ramp = significant && slope * lead >= 0.5 * s.arrivalRate ? slope * lead : 0
+                let planned = max(f.value, ramp > 0 ? s.arrivalRate + ramp : 0)
                 inputs["planned_rate"] = planned
                 // The HPA's tolerance applies here too: a forecast wobbling around the boundary
                 // between n and n + 1 replicas must not flap.
@@ -73,7 +75,7 @@ public struct PredictivePolicy: ScalingPolicy, Equatable {
             }
         }
         let combined = max(reactive, predictive ?? reactive)
-        let why = predictive.map { "max(reactive \(reactive), plan for \(String(format: "%.1f", inputs["planned_rate"]!))/s = max(forecast in \(Int(lead))s, now + trend) ⇒ \($0))" }
+        let why = predictive.map { "max(reactive \(reactive), plan for \(String(format: "%.1f", inputs["planned_rate"]!))/s = max(forecast in \(Int(lead))s, now + surge) ⇒ \($0))" }
             ?? "reactive only (forecast confidence \(String(format: "%.2f", confidence)) < \(config.minimumConfidence) or no capacity estimate yet)"
         let bounds = c.bounds
         if config.mode == .forecastOnly {
@@ -93,11 +95,18 @@ public struct PredictivePolicy: ScalingPolicy, Equatable {
 
     public mutating func applied(from old: Int, to new: Int, at time: Double) { controller.record(from: old, to: new, now: time) }
 
-    /// Least-squares slope of the arrival rate over the last five scrapes (requests/s per second).
-    static func arrivalSlope(_ recent: [ServiceSample]) -> Double {
-        let last = recent.suffix(5)
-        guard last.count >= 3 else { return 0 }
-        return LeastSquares.slope(last.map(\.time), last.map(\.arrivalRate))
+    /// Least-squares slope of the arrival rate over the last six scrapes (requests/s per second), and
+    /// whether it is at least three standard errors from zero.
+    static func arrivalRamp(_ recent: [ServiceSample]) -> (slope: Double, significant: Bool) {
+        let last = recent.suffix(6)
+        guard last.count >= 4 else { return (0, false) }
+        let x = last.map(\.time), y = last.map(\.arrivalRate)
+        let fit = LeastSquares.fit(x, y)
+        guard fit.sxx > 0 else { return (0, false) }
+        var sse = 0.0
+        for (xi, yi) in zip(x, y) { let e = yi - fit.value(at: xi); sse += e * e }
+        let standardError = (sse / Double(last.count - 2)).squareRoot() / fit.sxx.squareRoot()
+        return (fit.slope, fit.slope > 3 * standardError)
     }
 
     public static func == (a: PredictivePolicy, b: PredictivePolicy) -> Bool { a.config == b.config }
