@@ -62,6 +62,13 @@ extension ResultsStore {
         }
     }
 
+    /// A run's dry-run decisions (what a forecast-only policy would have done), in time order.
+    public func shadowDecisions(run: Int64) throws -> [ScalingDecision] {
+        try read { db in
+            try DecisionRow.filter(Column("run_id") == run && Column("dry_run") == true).order(Column("t"), Column("rowid")).fetchAll(db).map(\.decision)
+        }
+    }
+
     /// A run's scrapes of every service, in time order.
     public func serviceSamples(run: Int64) throws -> [ServiceSample] {
         try read { db in

@@ -180,6 +180,13 @@ struct DecisionRow: Codable, FetchableRecord, PersistableRecord {
             .flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
         dryRun = x.dryRun
     }
+
+    var decision: ScalingDecision {
+        let values = (try? JSONSerialization.jsonObject(with: Data(inputs.utf8))) as? [String: Double] ?? [:]
+        return ScalingDecision(time: t, service: service, policy: policy, rule: rule, current: current, proposal: proposal, final: final,
+                               limitedBy: limitedBy.map { LimitReason(rawValue: $0) }, confidence: confidence, reason: reason,
+                               inputs: values, dryRun: dryRun)
+    }
 }
 
 /// A headline figure (`summaries`); NULL = no value (not recovered, not detected).

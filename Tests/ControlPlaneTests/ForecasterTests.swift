@@ -134,6 +134,21 @@ func sinusoid(_ i: Int) -> Double { 100 + 40 * sin(2 * Double.pi * Double(i) / D
         // Seasonal errors: |2−1|, |3−2|, |4−3|, |5−4|, |6−2| ⇒ scale 8/5; MAE 2.
         #expect(abs(f.mase - 2 / (8.0 / 5)) < 1e-12)
     }
+
+    /// A gap does not shift the season: each value is compared with the value one season earlier in
+    /// time, and a value with none there is not compared.
+    @Test func seasonalNaiveScaleIsAlignedInTimeAcrossGaps() {
+        var t = AccuracyTracker(step: 1, season: 4)
+        // A period-4 series (exactly repeating) with t = 5 and 6 missing.
+        for time in [0.0, 1, 2, 3, 4, 7, 8, 9, 10, 11] { t.observe([1.0, 5, 2, 8][Int(time) % 4], at: time) }
+        t.record(model: "m", horizon: 1, madeAt: 11, forecast: Forecast(value: 1, lower: 0, upper: 2, confidence: 1))
+        t.observe(2, at: 12)   // the season says 1: error 1 against t = 8
+        let f = t.report[0]
+        #expect(t.masesAreSeasonal)
+        // Compared: t = 4 (vs 0), 7 (vs 3), 8 (vs 4), 11 (vs 7), 12 (vs 8) — all 0 but the last, |2 − 1| = 1.
+        // Row-stepped, the gap would have compared t = 7 with t = 2 (|8 − 2|) and so on.
+        #expect(abs(f.scale - 1.0 / 5) < 1e-12, "\(f.scale)")
+    }
 }
 
 @Suite struct AnomalyTests {

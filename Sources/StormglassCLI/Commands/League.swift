@@ -86,6 +86,21 @@ struct League: ParsableCommand {
         if Interrupt.isRequested { throw ExitCode(Exit.interrupted) }
         let entries = try PolicyLeague.entries(store, runs: done, baseline: policies.contains("hpa") ? "hpa" : policies[0])
         print(Self.render(entries, policies: policies, traces: files.count + extra.count, replications: replications, seed: seed, peak: peak))
+        // A forecast-only policy scaled like the HPA; say what enabling it would have done.
+        var impacts: [String: [ForecastOnlyImpact]] = [:]
+        for d in done { impacts["\(d.job.spec.name)|\(d.job.label)", default: []] += try ForecastOnlyImpact.estimate(store, run: d.runID) }
+        let dry = impacts.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }
+        if !dry.isEmpty {
+            var t = TextTable(["trace", "policy", "SLO-violation min", "enabled (est.)", "cost", "enabled (est.)"])
+            for (key, list) in dry {
+                let parts = key.split(separator: "|").map(String.init)
+                let n = Double(list.count)
+                t.add([parts[0].replacingOccurrences(of: "league-", with: ""), parts[1],
+                       String(format: "%.1f", list.map(\.sloMinutes).reduce(0, +) / n), String(format: "%.1f", list.map(\.estimatedSLOMinutes).reduce(0, +) / n),
+                       String(format: "$%.2f", list.map(\.cost).reduce(0, +) / n), String(format: "$%.2f", list.map(\.estimatedCost).reduce(0, +) / n)])
+            }
+            print("\nforecast-only policies: what enabling them would have changed (estimated from the same runs):\n" + t.rendered)
+        }
         if charts.plots {
             for name in Set(entries.map(\.trace)).sorted() {
                 charts.drawSweep(database: database.db, scenario: name, labels: policies, keys: ["policy"])

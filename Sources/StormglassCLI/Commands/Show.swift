@@ -44,5 +44,6 @@ struct Show: ParsableCommand {
                   : "  still being written by \(r.writer ?? "another process"); recorded up to \(SimDuration.seconds(until)) of \(SimDuration.seconds(r.simulatedSeconds))")
         }
         print(try SummaryReport.run(store, id, allModels: models))
+        for impact in try ForecastOnlyImpact.estimate(store, run: id) { print(impact.summary) }
     }
 }

@@ -86,6 +86,8 @@ public struct CloudPredictiveConfig: Sendable, Equatable {
 public struct CloudPredictivePolicy: ScalingPolicy, Equatable {
     public var config: CloudPredictiveConfig
     var controller: HPA.Controller
+    /// Stabilises the forecast-only shadow as the real controller would have, so the shadow is what enabling it would do.
+    var shadowController: HPA.Controller
     var lastEvaluation = -Double.infinity
     /// Load history: the sum and count of arrival rates per bucket index since time 0, from `oldestBucket` on.
     var history: [Int: (sum: Double, count: Int)] = [:]
@@ -99,6 +101,7 @@ public struct CloudPredictivePolicy: ScalingPolicy, Equatable {
     public init(_ config: CloudPredictiveConfig) {
         self.config = config
         controller = HPA.Controller(behavior: config.reactive.behavior)
+        shadowController = HPA.Controller(behavior: config.reactive.behavior)
     }
     public var name: String { config.name }
 
@@ -180,8 +183,9 @@ public struct CloudPredictivePolicy: ScalingPolicy, Equatable {
             let n = controller.normalize(proposal: reactive, current: current, min: c.bounds.minReplicas, max: c.bounds.maxReplicas, now: c.now)
             let real = c.proposal(reactive, final: n.replicas, rule: rule, reason: "HPA (forecast-only mode)", limitedBy: n.limitedBy,
                                   inputs: inputs, policy: "hpa")
-            let shadow = combined != current
-                ? c.proposal(combined, final: min(max(combined, c.bounds.minReplicas), maximum), rule: "forecast", reason: "would scale: " + why,
+            let stabilised = shadowController.normalize(proposal: combined, current: current, min: c.bounds.minReplicas, max: maximum, now: c.now)
+            let shadow = stabilised.replicas != current
+                ? c.proposal(combined, final: stabilised.replicas, rule: "forecast", reason: "would scale: " + why,
                              inputs: inputs, policy: config.name, dryRun: true)
                 : nil
             return ScalingProposal(real, shadow: shadow)

@@ -26,10 +26,13 @@ public struct PredictiveConfig: Sendable, Equatable {
 public struct PredictivePolicy: ScalingPolicy, Equatable {
     public var config: PredictiveConfig
     var controller: HPA.Controller
+    /// Stabilises the forecast-only shadow as the real controller would have, so the shadow is what enabling it would do.
+    var shadowController: HPA.Controller
     var lastEvaluation = -Double.infinity
 
     public init(_ config: PredictiveConfig = PredictiveConfig()) {
         self.config = config; controller = HPA.Controller(behavior: config.reactive.behavior)
+        shadowController = HPA.Controller(behavior: config.reactive.behavior)
     }
     public var name: String { config.mode == .forecastOnly ? "predictive-dry" : "predictive" }
     public var forecastHorizons: [Double] { config.leadTime.map { [$0] } ?? [] }
@@ -82,8 +85,9 @@ public struct PredictivePolicy: ScalingPolicy, Equatable {
             let n = controller.normalize(proposal: reactive, current: current, min: bounds.minReplicas, max: bounds.maxReplicas, now: c.now)
             let real = c.proposal(reactive, final: n.replicas, rule: rule, reason: "HPA (forecast-only mode)",
                                   limitedBy: n.limitedBy, inputs: inputs, policy: "hpa")
-            let shadow = combined != current
-                ? c.proposal(combined, final: min(max(combined, bounds.minReplicas), bounds.maxReplicas), rule: "forecast",
+            let stabilised = shadowController.normalize(proposal: combined, current: current, min: bounds.minReplicas, max: bounds.maxReplicas, now: c.now)
+            let shadow = stabilised.replicas != current
+                ? c.proposal(combined, final: stabilised.replicas, rule: "forecast",
                              reason: "would scale: " + why, confidence: confidence, inputs: inputs, policy: "predictive", dryRun: true)
                 : nil
             return ScalingProposal(real, shadow: shadow)
