@@ -105,18 +105,7 @@ struct Detect: ParsableCommand {
         if kind == nil { problems.append("--kind \(self.kind): one of \(MetricKind.allCases.map(\.rawValue).joined(separator: ", "))") }
         let method = DetectionMethod(rawValue: self.method)
         if method == nil { problems.append("--method \(self.method): one of \(DetectionMethod.allCases.map(\.rawValue).joined(separator: ", "))") }
-        var files: [String] = []
-        for input in inputs {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder) else { problems.append("--csv \(input): no such file or folder"); continue }
-            if isFolder.boolValue {
-                let found = ((try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []).filter { $0.hasSuffix(".csv") }.sorted()
-                if found.isEmpty { problems.append("--csv \(input): the folder holds no .csv files") }
-                files += found.map { (input as NSString).appendingPathComponent($0) }
-            } else {
-                files.append(input)
-            }
-        }
+        let files = inputs.flatMap { traceFiles($0, option: "--csv", problems: &problems) }
         guard problems.isEmpty, let kind, let method, let cool else { throw InputError(problems.joined(separator: "\n")) }
         return (files, Settings(kind: kind, method: method, threshold: threshold, baseline: baseline, persistence: persistence, cooldown: cool))
     }

@@ -19,7 +19,7 @@ struct League: ParsableCommand {
         Example: stormglass league --traces traces/nab --policy hpa --policy predictive --replications 2
         """)
 
-    @Option(help: "A folder of `timestamp,value` traces (or one file).")
+    @Option(help: "A folder of `timestamp,value` CSV traces (or one file).")
     var traces: String = "traces/nab"
 
     @Option(name: .customLong("policy"), help: "A policy (repeatable; default \(League.defaultPolicies.joined(separator: ", "))): \(ScalingPolicies.knownNames.joined(separator: ", ")).")
@@ -59,17 +59,7 @@ struct League: ParsableCommand {
             problems.append("--policy \(p): no such policy (\(ScalingPolicies.knownNames.joined(separator: ", ")))")
         }
         if Set(policies).count != policies.count { problems.append("--policy: each policy once") }
-        var files: [String] = []
-        var isFolder: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: traces, isDirectory: &isFolder) {
-            problems.append("--traces \(traces): no such file or folder")
-        } else if isFolder.boolValue {
-            files = ((try? FileManager.default.contentsOfDirectory(atPath: traces)) ?? []).filter { $0.hasSuffix(".csv") || $0.hasSuffix(".json") && $0 != "anomaly_windows.json" }
-                .sorted().map { (traces as NSString).appendingPathComponent($0) }
-            if files.isEmpty { problems.append("--traces \(traces): the folder holds no .csv or .json traces") }
-        } else {
-            files = [traces]
-        }
+        let files = traceFiles(traces, option: "--traces", problems: &problems)
         var extra: [ScenarioSpec] = []
         for name in scenarios {
             if let s = ScenarioCatalog.named(name) { extra.append(s.spec) } else {
