@@ -70,7 +70,16 @@ struct CostVsSLOChart {
         s.set(.ylabel, "SLO-violation minutes")
         s.data("all", points.map { [$0.cost, $0.slo] })
         s.data("front", points.enumerated().filter { front.contains($0.offset) }.map(\.element).sorted { $0.cost < $1.cost }.map { [$0.cost, $0.slo] })
-        for p in points { s.label(p.label, at: p.cost, p.slo) }
+        // Settings that land on the same spot (several policies that never acted differently) share one label.
+        var spots: [(cost: Double, slo: Double, labels: [String])] = []
+        for p in points {
+            if let i = spots.firstIndex(where: { abs($0.cost - p.cost) <= 0.002 * max(1, abs(p.cost)) && abs($0.slo - p.slo) < 0.05 }) {
+                spots[i].labels.append(p.label)
+            } else {
+                spots.append((p.cost, p.slo, [p.label]))
+            }
+        }
+        for spot in spots { s.label(spot.labels.joined(separator: ", "), at: spot.cost, spot.slo) }
         s.code("set offsets graph 0.05, graph 0.25, graph 0.1, 0")
         s.range(.y, 0, nil)
         s.plot([.data("all", using: "1:2", "with points pt 7 ps 1.3", .setting, title: "setting"),

@@ -93,7 +93,7 @@ struct League: ParsableCommand {
         }
         if charts.plots {
             for name in Set(entries.map(\.trace)).sorted() {
-                charts.drawSweep(database: database.db, scenario: name, labels: policies, keys: ["policy"])
+                charts.drawSweep(database: database.db, scenario: name, labels: policies, keys: ["policy"], prefix: name)
             }
         }
         print("\nresults: \(database.db) (runs \(done.map(\.runID).min() ?? 0)…\(done.map(\.runID).max() ?? 0))")

@@ -31,10 +31,10 @@ struct ChartOptions: ParsableArguments {
 
 extension ChartOptions {
     /// Cost vs SLO-violation scatter (Pareto front marked) and, for two numeric parameters, a heatmap.
-    func drawSweep(database: String, scenario: String, labels: [String], keys: [String]) {
+    func drawSweep(database: String, scenario: String, labels: [String], keys: [String], prefix: String? = nil) {
         do {
             let charts = SweepCharts(databasePath: database, outputDirectory: plotsDir, format: format)
-            let files = try waitFor { try await charts.render(scenario: scenario, labels: labels, keys: keys) }
+            let files = try waitFor { try await charts.render(scenario: scenario, labels: labels, keys: keys, prefix: prefix) }
             print("charts: " + files.joined(separator: ", "))
         } catch {
             FileHandle.standardError.write(Data("warning: \(error)\n".utf8))
