@@ -74,8 +74,9 @@ struct League: ParsableCommand {
         let store = try database.openForRecording()
         let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
         if Interrupt.isRequested { throw ExitCode(Exit.interrupted) }
-        let entries = try PolicyLeague.entries(store, runs: done, baseline: policies.contains("hpa") ? "hpa" : policies[0])
-        print(Self.render(entries, policies: policies, traces: files.count + extra.count, replications: replications, seed: seed, peak: peak))
+        let baseline = policies.contains("hpa") ? "hpa" : policies[0]
+        let entries = try PolicyLeague.entries(store, runs: done, baseline: baseline)
+        print(Self.render(entries, policies: policies, baseline: baseline, traces: files.count + extra.count, replications: replications, seed: seed, peak: peak))
         // A forecast-only policy scaled like the HPA; say what enabling it would have done.
         var impacts: [String: [ForecastOnlyImpact]] = [:]
         for d in done { impacts["\(d.job.spec.name)|\(d.job.label)", default: []] += try ForecastOnlyImpact.estimate(store, run: d.runID) }
@@ -99,8 +100,7 @@ struct League: ParsableCommand {
         print("\nresults: \(database.db) (runs \(done.map(\.runID).min() ?? 0)…\(done.map(\.runID).max() ?? 0))")
     }
 
-    static func render(_ entries: [PolicyLeague.Entry], policies: [String], traces: Int, replications: Int, seed: UInt64, peak: Double) -> String {
-        let baseline = policies.contains("hpa") ? "hpa" : policies[0]
+    static func render(_ entries: [PolicyLeague.Entry], policies: [String], baseline: String, traces: Int, replications: Int, seed: UInt64, peak: Double) -> String {
         var out = "league: \(traces) trace\(traces == 1 ? "" : "s") × \(policies.count) policies × \(replications) seed\(replications == 1 ? "" : "s") (from \(seed)), peak \(String(format: "%g", peak)) req/s; means over the seeds\n"
         var t = TextTable(["trace", "policy", "SLO-violation min", "cost", "cost vs \(baseline)", "scaling actions", "oscillations", "vs \(baseline)"])
         var hpaCost: [String: Double] = [:]

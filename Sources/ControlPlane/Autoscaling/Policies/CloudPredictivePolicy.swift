@@ -86,7 +86,7 @@ public struct CloudPredictiveConfig: Sendable, Equatable {
 public struct CloudPredictivePolicy: ScalingPolicy, Equatable {
     public var config: CloudPredictiveConfig
     var controller: HPA.Controller
-    /// Stabilises the forecast-only shadow as the real controller would have, so the shadow is what enabling it would do.
+    /// Stabilises the forecast-only shadow (see `ForecastPlanning.forecastOnly`).
     var shadowController: HPA.Controller
     var lastEvaluation = -Double.infinity
     /// Load history: the sum and count of arrival rates per bucket index since time 0, from `oldestBucket` on.
@@ -180,15 +180,8 @@ public struct CloudPredictivePolicy: ScalingPolicy, Equatable {
         let why = planned.map { "max(reactive \(reactive), forecast for the next \(Int(config.bucket / 60)) min ⇒ \($0))" }
             ?? (hasEnoughHistory(at: c.now) ? "reactive only (no forecast for this time)" : "reactive only (less than \(Int(config.minimumHistory / 3600)) h of history)")
         if config.mode == .forecastOnly {
-            let n = controller.normalize(proposal: reactive, current: current, min: c.bounds.minReplicas, max: c.bounds.maxReplicas, now: c.now)
-            let real = c.proposal(reactive, final: n.replicas, rule: rule, reason: "HPA (forecast-only mode)", limitedBy: n.limitedBy,
-                                  inputs: inputs, policy: "hpa")
-            let stabilised = shadowController.normalize(proposal: combined, current: current, min: c.bounds.minReplicas, max: maximum, now: c.now)
-            let shadow = stabilised.replicas != current
-                ? c.proposal(combined, final: stabilised.replicas, rule: "forecast", reason: "would scale: " + why,
-                             inputs: inputs, policy: config.name, dryRun: true)
-                : nil
-            return ScalingProposal(real, shadow: shadow)
+            return ForecastPlanning.forecastOnly(c, reactive: reactive, rule: rule, combined: combined, maximum: maximum, why: why,
+                                                 inputs: inputs, policy: config.name, controller: &controller, shadowController: &shadowController)
         }
         let n = controller.normalize(proposal: combined, current: current, min: c.bounds.minReplicas, max: maximum, now: c.now)
         var proposal = ScalingProposal(c.proposal(combined, final: n.replicas, rule: (planned ?? 0) > reactive ? "forecast" : rule,

@@ -45,9 +45,10 @@ public struct CranePercentilePolicy: ScalingPolicy, Equatable {
         if let first = firstSample, c.now - first >= config.halfLife, let cap = c.capacityPerReplica, cap > 0,
            let load = histogram.quantile(config.percentile) {
             inputs["predicted_rate"] = load
-            let ratio = load / (cap * config.reactive.plannedUtilization * Double(max(1, current)))
-            predicted = abs(1 - ratio) <= config.reactive.tolerance ? current : Int((load / (cap * config.reactive.plannedUtilization)).rounded(.up))
-            inputs["predictive_proposal"] = Double(predicted!)
+            let plan = ForecastPlanning.replicas(for: load, capacityPerReplica: cap, utilization: config.reactive.plannedUtilization,
+                                                 current: current, tolerance: config.reactive.tolerance)
+            predicted = plan
+            inputs["predictive_proposal"] = Double(plan)
         }
         let combined = max(reactive, predicted ?? reactive)
         let why = predicted.map { "max(reactive \(reactive), p\(Int(config.percentile * 100)) of the load history ⇒ \($0))" }

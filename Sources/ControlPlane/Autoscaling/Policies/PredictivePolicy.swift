@@ -26,7 +26,7 @@ public struct PredictiveConfig: Sendable, Equatable {
 public struct PredictivePolicy: ScalingPolicy, Equatable {
     public var config: PredictiveConfig
     var controller: HPA.Controller
-    /// Stabilises the forecast-only shadow as the real controller would have, so the shadow is what enabling it would do.
+    /// Stabilises the forecast-only shadow (see `ForecastPlanning.forecastOnly`).
     var shadowController: HPA.Controller
     var lastEvaluation = -Double.infinity
 
@@ -69,12 +69,10 @@ public struct PredictivePolicy: ScalingPolicy, Equatable {
                 let ramp = significant && slope * lead >= 0.5 * s.arrivalRate ? slope * lead : 0
                 let planned = max(f.value, ramp > 0 ? s.arrivalRate + ramp : 0)
                 inputs["planned_rate"] = planned
-                // The HPA's tolerance applies here too: a forecast wobbling around the boundary
-                // between n and n + 1 replicas must not flap.
-                let ratio = planned / (cap * config.targetUtilization * Double(max(1, current)))
-                predictive = abs(1 - ratio) <= config.reactive.tolerance ? current
-                    : Int((max(0, planned) / (cap * config.targetUtilization)).rounded(.up))
-                inputs["predictive_proposal"] = Double(predictive!)
+                let plan = ForecastPlanning.replicas(for: planned, capacityPerReplica: cap, utilization: config.targetUtilization,
+                                                     current: current, tolerance: config.reactive.tolerance)
+                predictive = plan
+                inputs["predictive_proposal"] = Double(plan)
             }
         }
         let combined = max(reactive, predictive ?? reactive)
@@ -82,15 +80,9 @@ public struct PredictivePolicy: ScalingPolicy, Equatable {
             ?? "reactive only (forecast confidence \(String(format: "%.2f", confidence)) < \(config.minimumConfidence) or no capacity estimate yet)"
         let bounds = c.bounds
         if config.mode == .forecastOnly {
-            let n = controller.normalize(proposal: reactive, current: current, min: bounds.minReplicas, max: bounds.maxReplicas, now: c.now)
-            let real = c.proposal(reactive, final: n.replicas, rule: rule, reason: "HPA (forecast-only mode)",
-                                  limitedBy: n.limitedBy, inputs: inputs, policy: "hpa")
-            let stabilised = shadowController.normalize(proposal: combined, current: current, min: bounds.minReplicas, max: bounds.maxReplicas, now: c.now)
-            let shadow = stabilised.replicas != current
-                ? c.proposal(combined, final: stabilised.replicas, rule: "forecast",
-                             reason: "would scale: " + why, confidence: confidence, inputs: inputs, policy: "predictive", dryRun: true)
-                : nil
-            return ScalingProposal(real, shadow: shadow)
+            return ForecastPlanning.forecastOnly(c, reactive: reactive, rule: rule, combined: combined, maximum: bounds.maxReplicas, why: why,
+                                                 confidence: confidence, inputs: inputs, policy: "predictive",
+                                                 controller: &controller, shadowController: &shadowController)
         }
         let n = controller.normalize(proposal: combined, current: current, min: bounds.minReplicas, max: bounds.maxReplicas, now: c.now)
         return ScalingProposal(c.proposal(combined, final: n.replicas, rule: predictive.map { $0 > reactive ? "forecast" : rule } ?? rule,
