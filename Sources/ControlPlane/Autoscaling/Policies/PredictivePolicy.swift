@@ -64,9 +64,17 @@ public struct PredictivePolicy: ScalingPolicy, Equatable {
                 // counts: ≥ 50 % more within the lead time (a replayed 5-minute trace moves 20–40 %
                 // between rows and then turns), at a slope noise cannot explain (three standard
                 // errors). The demand already arriving is the reactive side's to cover.
+                // And only one that matters: where the ramp leads must lie above the forecast's own
+                // interval (else it is noise the model allows for) and beyond what the replicas already
+                // running serve without queueing to speak of (else adding one is the dearer of two
+                // actions that both meet the SLO, and the HPA takes it back five minutes later).
                 let (slope, significant) = Self.arrivalRamp(c.recent)
                 inputs["arrival_slope"] = slope
-                let ramp = significant && slope * lead >= 0.5 * s.arrivalRate ? slope * lead : 0
+                inputs["forecast_upper"] = f.upper
+                let ahead = s.arrivalRate + slope * lead
+                let surge = significant && slope * lead >= 0.5 * s.arrivalRate && ahead > f.upper
+                    && ahead > Self.surgeUtilization * Double(current) * cap
+                let ramp = surge ? slope * lead : 0
                 let planned = max(f.value, ramp > 0 ? s.arrivalRate + ramp : 0)
                 inputs["planned_rate"] = planned
                 let plan = ForecastPlanning.replicas(for: planned, capacityPerReplica: cap, utilization: config.targetUtilization,
@@ -90,6 +98,9 @@ public struct PredictivePolicy: ScalingPolicy, Equatable {
     }
 
     public mutating func applied(from old: Int, to new: Int, at time: Double) { controller.record(from: old, to: new, now: time) }
+
+    /// The utilization of the running replicas a surge must threaten before it adds capacity.
+    static let surgeUtilization = 1.0
 
     /// Least-squares slope of the arrival rate over the last six scrapes (requests/s per second), and
     /// whether it is at least three standard errors from zero.
