@@ -26,8 +26,17 @@ extension ServiceState {
             if r.readyPosition >= 0 {
                 if r.phase != .ready { problems.append("\(name) replica \(ri): routable while \(r.phase)") }
                 if ready[Int(r.readyPosition)] != Int32(ri) { problems.append("\(name) replica \(ri): stale ready position") }
-                if readyLoad[Int(r.readyPosition)] != r.outstanding { problems.append("\(name) replica \(ri): routing sees load \(readyLoad[Int(r.readyPosition)]), has \(r.outstanding)") }
+                if indexesLoad {
+                    if !leastLoaded.contains(Int32(ri)) { problems.append("\(name) replica \(ri): routable but not indexed by load") }
+                    else if leastLoaded.load(of: Int32(ri)) != r.outstanding { problems.append("\(name) replica \(ri): routing sees load \(leastLoaded.load(of: Int32(ri))), has \(r.outstanding)") }
+                }
+            } else if indexesLoad && leastLoaded.contains(Int32(ri)) {
+                problems.append("\(name) replica \(ri): indexed by load but not routable")
             }
+        }
+        if indexesLoad {
+            problems += leastLoaded.structuralProblems().map { "\(name): least-loaded index: \($0)" }
+            if leastLoaded.count != ready.count { problems.append("\(name): \(leastLoaded.count) replicas indexed by load, \(ready.count) routable") }
         }
         if busy != busyTotal { problems.append("\(name): busyTotal \(busyTotal) ≠ Σ busy \(busy)") }
         if queued != queuedTotal { problems.append("\(name): queuedTotal \(queuedTotal) ≠ Σ queue lengths \(queued)") }

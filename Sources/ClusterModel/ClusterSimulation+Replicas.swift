@@ -94,7 +94,7 @@ extension ClusterSimulation {
         account(si)
         services[si].replicas[ri].readyPosition = Int32(services[si].ready.count)
         services[si].ready.append(r)
-        services[si].readyLoad.append(services[si].replicas[ri].outstanding)
+        if services[si].indexesLoad { services[si].leastLoaded.insert(r, load: services[si].replicas[ri].outstanding) }
         services[si].readySlots += Int(services[si].concurrency)
         if services[si].sharedQueueMode {
             while services[si].replicas[ri].busy < services[si].concurrency,
@@ -112,12 +112,11 @@ extension ClusterSimulation {
         guard pos >= 0 else { return }
         account(si)
         let last = services[si].ready.removeLast()
-        let lastLoad = services[si].readyLoad.removeLast()
         if pos < services[si].ready.count {
             services[si].ready[pos] = last
-            services[si].readyLoad[pos] = lastLoad
             services[si].replicas[Int(last)].readyPosition = Int32(pos)
         }
+        if services[si].indexesLoad { services[si].leastLoaded.remove(r) }
         services[si].replicas[ri].readyPosition = -1
         services[si].readySlots -= Int(services[si].concurrency)
         if services[si].rrCursor >= services[si].ready.count { services[si].rrCursor = 0 }

@@ -150,10 +150,11 @@ struct ServiceState: ~Copyable {
 
     var replicas = UniqueArray<ReplicaState>()
     var unusedSlots: [Int32] = []
-    /// Routable replicas, and beside them each one's outstanding requests: least-outstanding
-    /// routing scans this one small contiguous array instead of the replica records.
+    /// Routable replicas; for least-outstanding routing, also grouped by load (`leastLoaded`).
     var ready: [Int32] = []
-    var readyLoad = UniqueArray<Int32>()
+    var leastLoaded = LeastLoadedIndex()
+    /// Whether `leastLoaded` is kept (least-outstanding routing only).
+    let indexesLoad: Bool
     var withFreeSlot: [Int32] = []
     var sharedQueue = Deque<Job>()
     var sharedTimerArmed = false
@@ -201,6 +202,7 @@ struct ServiceState: ~Copyable {
     init(spec: ServiceSpec, seed: UInt64) {
         self.spec = spec
         sharedQueueMode = spec.routing == .sharedQueue
+        indexesLoad = spec.routing == .leastOutstanding
         concurrency = Int32(max(1, spec.concurrency))
         queueCapacity = spec.queueCapacity ?? Int.max
         timeoutNs = spec.timeout?.nanoseconds

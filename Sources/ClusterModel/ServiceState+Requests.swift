@@ -72,35 +72,14 @@ extension ServiceState {
         case .random:
             return ready[Int(routeRng.next() % UInt64(n))]
         case .leastOutstanding:
-            // Scan from a rotating start so ties spread evenly instead of piling on replica 0.
-            let start = rrCursor
-            rrCursor = start + 1 >= n ? 0 : start + 1
-            let pos = readyLoad.span.withUnsafeBufferPointer { load -> Int in
-                var best = start, bestLoad = load[start]
-                // Selects rather than jumps (which replica is least loaded is a coin toss); an
-                // idle replica ends the scan.
-                func consider(_ i: Int) -> Bool {
-                    let l = load[i], better = l < bestLoad
-                    best = better ? i : best
-                    bestLoad = better ? l : bestLoad
-                    return bestLoad == 0
-                }
-                if bestLoad == 0 { return best }
-                var i = start &+ 1
-                while i < n { if consider(i) { return best }; i &+= 1 }
-                i = 0
-                while i < start { if consider(i) { return best }; i &+= 1 }
-                return best
-            }
-            return ready[pos]
+            return leastLoaded.leastLoaded
         }
     }
 
-    /// Keeps `readyLoad` in step after replica `ri`'s busy or queued count changed.
+    /// Keeps `leastLoaded` in step after replica `ri`'s busy or queued count changed.
     @inline(__always)
     mutating func loadChanged(_ ri: Int) {
-        let pos = Int(replicas[ri].readyPosition)
-        if pos >= 0 { readyLoad[pos] = replicas[ri].outstanding }
+        if indexesLoad, replicas[ri].readyPosition >= 0 { leastLoaded.update(Int32(ri), load: replicas[ri].outstanding) }
     }
 
     /// Gives `job` a worker slot on replica `r` now; returns the replica's incarnation (to

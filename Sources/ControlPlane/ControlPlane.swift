@@ -96,9 +96,8 @@ public struct ControlPlane: Sendable {
         }
         var proposed: [ScalingDecision] = []
         for sample in scrape.services {
-            guard var a = autoscalers[sample.service] else { continue }
-            proposed += a.evaluate(sample, predictor: predictors[sample.service])
-            autoscalers[sample.service] = a
+            // In place: a copy taken out and written back would copy its history on the first change.
+            proposed += autoscalers[sample.service]?.evaluate(sample, predictor: predictors[sample.service]) ?? []
         }
         capToGlobalLimits(&proposed, scrape)
         for var d in proposed {
@@ -109,10 +108,8 @@ public struct ControlPlane: Sendable {
             out.actions.append(.setReplicas(service: d.service, count: d.final, reason: d.summary))
         }
         for sample in scrape.services {
-            guard var p = poolScalers[sample.service] else { continue }
-            let decision = p.evaluate(sample)
-            poolScalers[sample.service] = p  // its state moves on even when it decides nothing
-            guard var d = decision else { continue }
+            // Its state moves on even when it decides nothing.
+            guard var d = poolScalers[sample.service]?.evaluate(sample) else { continue }
             if limits.dryRun { d.dryRun = true }
             out.decisions.append(d)
             if !d.dryRun, d.final != d.current {

@@ -144,16 +144,26 @@ public struct AutoForecaster: Forecaster {
     }
 
     func chosen(_ hi: Int, _ h: Int) -> [(Int, Double)] {
-        let available = models.indices.filter { modelForecast($0, hi, h) != nil }
+        // The two scored models with the lowest error (the earlier model on a tie), found in one
+        // pass: this runs per service per scrape, where sorting (and the closures' captures of
+        // `self`) cost more than the forecasts.
+        var available: [Int] = []
+        var best = -1, second = -1
+        for m in models.indices where modelForecast(m, hi, h) != nil {
+            available.append(m)
+            guard scored[m][hi] >= 10 else { continue }
+            let e = mae[m][hi]
+            if best < 0 || e < mae[best][hi] { second = best; best = m } else if second < 0 || e < mae[second][hi] { second = m }
+        }
         guard !available.isEmpty else { return [] }
-        let ranked = available.filter { scored[$0][hi] >= 10 }.sorted { mae[$0][hi] < mae[$1][hi] }
-        if ranked.isEmpty {
+        if best < 0 {
             // Nothing scored yet: prefer seasonal knowledge, then the trend line, then the smoothed level.
             for preferred in ["seasonal", "holt-winters", "linear", "ewma", "seasonal-naive"] {
                 if let m = available.first(where: { models[$0].name == preferred }) { return [(m, 1)] }
             }
+            return []
         }
-        let top = Array(ranked.prefix(2))
+        let top = second < 0 ? [best] : [best, second]
         let inv = top.map { 1 / max(mae[$0][hi] * mae[$0][hi], 1e-12) }
         let total = inv.reduce(0, +)
         return zip(top, inv).map { ($0, $1 / total) }

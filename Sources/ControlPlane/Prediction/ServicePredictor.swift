@@ -31,26 +31,40 @@ public struct ServicePredictor: Sendable {
     let step: Double
     let horizons: [Double]
     let steps: [Int]
-    public private(set) var forecaster: AutoForecaster
-    var tracker: AccuracyTracker
+    /// The models and their scores live in a box (copied on write): a policy is handed the
+    /// predictor at every scrape, and copying a box is one reference count where copying the
+    /// models is dozens.
+    final class State: @unchecked Sendable {
+        var forecaster: AutoForecaster
+        var tracker: AccuracyTracker
+        init(forecaster: AutoForecaster, tracker: AccuracyTracker) { self.forecaster = forecaster; self.tracker = tracker }
+    }
+    private var state: State
+    public var forecaster: AutoForecaster { state.forecaster }
+
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&state) { state = State(forecaster: state.forecaster, tracker: state.tracker) }
+    }
 
     public init(service: String, step: Double, horizons: [Double], extraModels: [ForecasterModel] = []) {
         self.service = service
         self.step = step
         self.horizons = horizons
         steps = horizons.map { max(1, Int(($0 / step).rounded())) }
-        forecaster = AutoForecaster(step: step, horizons: steps, extra: extraModels.map { $0.make(step) })
-        tracker = AccuracyTracker(step: step)
+        state = State(forecaster: AutoForecaster(step: step, horizons: steps, extra: extraModels.map { $0.make(step) }),
+                      tracker: AccuracyTracker(step: step))
     }
 
     /// Feeds one observation; returns the auto model's forecasts that just met their actual.
     public mutating func observe(_ value: Double, at time: Double) -> [PredictionRecord] {
-        let scored = tracker.observe(value, at: time)
-        forecaster.observe(value, at: time)
+        makeUnique()
+        let state = self.state
+        let scored = state.tracker.observe(value, at: time)
+        state.forecaster.observe(value, at: time)
         for (h, s) in zip(horizons, steps) {
-            if let f = forecaster.forecast(stepsAhead: s) { tracker.record(model: "auto", horizon: h, madeAt: time, forecast: f) }
-            for (name, f) in forecaster.modelForecasts(stepsAhead: s) {
-                tracker.record(model: name, horizon: h, madeAt: time, forecast: f)
+            if let f = state.forecaster.forecast(stepsAhead: s) { state.tracker.record(model: "auto", horizon: h, madeAt: time, forecast: f) }
+            for (name, f) in state.forecaster.modelForecasts(stepsAhead: s) {
+                state.tracker.record(model: name, horizon: h, madeAt: time, forecast: f)
             }
         }
         return scored.filter { $0.model == "auto" }.map(record)
@@ -58,13 +72,14 @@ public struct ServicePredictor: Sendable {
 
     /// The ensemble's forecast `seconds` ahead (rounded to whole scrapes).
     public func forecast(ahead seconds: Double) -> Forecast? {
-        forecaster.forecast(stepsAhead: max(1, Int((seconds / step).rounded())))
+        state.forecaster.forecast(stepsAhead: max(1, Int((seconds / step).rounded())))
     }
 
     /// Forecasts still waiting for their target at the end of a run (recorded without an actual).
     public mutating func finish() -> (pending: [PredictionRecord], accuracy: [AccuracyRecord]) {
-        let pending = tracker.drain().filter { $0.model == "auto" }.map(record)
-        return (pending, tracker.report.map { AccuracyRecord(service: service, metric: metric, $0) })
+        makeUnique()
+        let pending = state.tracker.drain().filter { $0.model == "auto" }.map(record)
+        return (pending, state.tracker.report.map { AccuracyRecord(service: service, metric: metric, $0) })
     }
 
     func record(_ s: AccuracyTracker.Scored) -> PredictionRecord {
