@@ -2,16 +2,18 @@ import Foundation
 
 /// Additive Holt-Winters (level, damped additive trend, one seasonality), online.
 ///
-/// Initialised from the first two seasons; smoothing parameters are fitted by grid search on the
-/// one-step squared error over the kept history, and refitted every `refitEvery` seasons or when
-/// `retrain()` is called.
+/// Initialised from the first seasons kept; the smoothing parameters and the damping are fitted to
+/// the one-step squared error over the kept history by coordinate descent (each in turn over its
+/// grid, twice round), and refitted every `refitEvery` seasons or when `retrain()` is called. The
+/// grids reach the corners where peers' fitted models win: a level that follows the last value
+/// (α near 1, as on coarse data), one that barely moves (α near 0: noise about a mean), a seasonal
+/// profile averaged over many seasons (γ near 0), and no damping or strong damping.
 ///
-/// Complexity: O(1) per observation and forecast; a refit is O(grid × history).
+/// Complexity: O(1) per observation and forecast; a refit is O(grid sizes × 2 × history).
 public struct HoltWintersForecaster: Forecaster {
     public let name = "holt-winters"
     public let seasonSteps: Int
-    public private(set) var alpha = 0.2, beta = 0.01, gamma = 0.1
-    public let phi = 0.98
+    public private(set) var alpha = 0.2, beta = 0.01, gamma = 0.1, phi = 0.98
     let refitEvery: Int
     var history: RecentValues
     var level = 0.0, trend = 0.0
@@ -67,32 +69,49 @@ public struct HoltWintersForecaster: Forecaster {
         position = (position + 1) % seasonSteps
     }
 
+    static let alphas = [0.01, 0.03, 0.1, 0.2, 0.4, 0.7, 0.95]
+    static let betas = [0.0, 0.01, 0.05, 0.15]
+    static let gammas = [0.005, 0.02, 0.05, 0.1, 0.25, 0.5]
+    static let phis = [0.8, 0.9, 0.98, 1.0]
+
+    /// One-step squared error of the parameters over the kept history (after the two seasons the
+    /// start is taken from).
+    func sse(_ ys: [Double], _ p: (a: Double, b: Double, g: Double, phi: Double)) -> Double {
+        let m = seasonSteps
+        var model = self
+        model.phi = p.phi
+        var st = initialState(ys)
+        var variance = 0.0, sse = 0.0
+        for i in (2 * m)..<ys.count {
+            let e = ys[i] - (st.level + p.phi * st.trend + st.season[st.position])
+            sse += e * e
+            model.update(ys[i], alpha: p.a, beta: p.b, gamma: p.g, level: &st.level, trend: &st.trend,
+                         season: &st.season, position: &st.position, variance: &variance)
+        }
+        return sse
+    }
+
     /// Re-initialises from the kept history and picks the parameters with the least one-step SSE.
     mutating func fit() {
         let ys = history.values
         let m = seasonSteps
         guard ys.count >= 2 * m else { return }
-        var best = (sse: Double.infinity, a: alpha, b: beta, g: gamma)
-        for a in [0.05, 0.1, 0.2, 0.4, 0.7] {
-            for b in [0.0, 0.01, 0.05, 0.15] {
-                for g in [0.02, 0.1, 0.25, 0.5] {
-                    var st = initialState(ys)
-                    var variance = 0.0
-                    var sse = 0.0
-                    for i in (2 * m)..<ys.count {
-                        let predicted = st.level + phi * st.trend + st.season[st.position]
-                        let e = ys[i] - predicted
-                        sse += e * e
-                        update(ys[i], alpha: a, beta: b, gamma: g, level: &st.level, trend: &st.trend,
-                               season: &st.season, position: &st.position, variance: &variance)
-                    }
-                    // With exactly two seasons of history there is nothing to score: score on the second.
-                    if ys.count == 2 * m { sse = Double(a + b + g) }
-                    if sse < best.sse { best = (sse, a, b, g) }
-                }
+        // With exactly two seasons there is nothing to score: keep the defaults.
+        if ys.count > 2 * m {
+            var p = (a: alpha, b: beta, g: gamma, phi: phi)
+            var best = sse(ys, p)
+            for _ in 0..<2 {
+                for a in Self.alphas { let q = (a, p.b, p.g, p.phi), e = sse(ys, q); if e < best { best = e; p = q } }
+                for b in Self.betas { let q = (p.a, b, p.g, p.phi), e = sse(ys, q); if e < best { best = e; p = q } }
+                for g in Self.gammas { let q = (p.a, p.b, g, p.phi), e = sse(ys, q); if e < best { best = e; p = q } }
+                for f in Self.phis { let q = (p.a, p.b, p.g, f), e = sse(ys, q); if e < best { best = e; p = q } }
             }
+            (alpha, beta, gamma, phi) = p
         }
-        (alpha, beta, gamma) = (best.a, best.b, best.g)
+        // A refit changes the parameters only: the running state has seen every season since the
+        // start, where one rebuilt from the history kept would have seen four (a seasonal profile
+        // averaged over fourteen days is half as noisy as one over four).
+        guard !initialised else { sinceFit = 0; return }
         var st = initialState(ys)
         var variance = 0.0
         for i in (2 * m)..<ys.count {
@@ -111,18 +130,23 @@ public struct HoltWintersForecaster: Forecaster {
         sinceFit = 0
     }
 
-    /// Classic start: level = mean of season 1, trend = mean change between seasons 1 and 2 per step,
-    /// seasonal = season-1 deviations; then the state is rolled through season 2.
+    /// Classic start, with the seasonal profile averaged over every whole season kept (noise about
+    /// a daily pattern averages out across days instead of staying in the profile): level = mean of
+    /// season 1, trend = mean change between seasons 1 and 2 per step; then the state is rolled
+    /// through season 2.
     func initialState(_ ys: [Double]) -> (level: Double, trend: Double, season: [Double], position: Int) {
         let m = seasonSteps
         let mean1 = ys[0..<m].reduce(0, +) / Double(m)
         let mean2 = ys[m..<(2 * m)].reduce(0, +) / Double(m)
-        var season = (0..<m).map { (ys[$0] + ys[$0 + m]) / 2 - (mean1 + mean2) / 2 + (Double($0) - Double(m - 1) / 2) * 0 }
-        var level = mean2, trend = (mean2 - mean1) / Double(m)
-        // Centre the seasonal component.
-        let sMean = season.reduce(0, +) / Double(m)
-        season = season.map { $0 - sMean }
-        level = mean2 + trend * Double(m - 1) / 2
+        let seasons = ys.count / m
+        var season = Array(repeating: 0.0, count: m)
+        for k in 0..<seasons {
+            let base = k * m
+            let mean = ys[base..<(base + m)].reduce(0, +) / Double(m)
+            for i in 0..<m { season[i] += (ys[base + i] - mean) / Double(seasons) }
+        }
+        let trend = (mean2 - mean1) / Double(m)
+        let level = mean2 + trend * Double(m - 1) / 2
         return (level, trend, season, 0)
     }
 }
