@@ -432,7 +432,7 @@ public struct ClusterSimulation: ~Copyable {
         let rec = parents[Int(id)]
         let si = Int(rec.service), edge = Int(rec.nextCall)
         let now = events.now.nanoseconds
-        if services[si].edges[edge].breaker != nil, !services[si].edges[edge].breaker!.allow(now: now) {
+        if services[si].edges[edge].hasBreaker, !services[si].edges[edge].breaker!.allow(now: now) {
             freeParents.append(id)
             finishJob(rec.service, rec.replica, rec.job, ok: false)
             return
@@ -480,7 +480,7 @@ public struct ClusterSimulation: ~Copyable {
             return
         }
         let now = events.now.nanoseconds
-        if services[si].edges[edge].breaker != nil {
+        if services[si].edges[edge].hasBreaker {
             let ok = outcome == .succeeded
             let wasOpen = services[si].edges[edge].breaker!.state != .closed
             if services[si].edges[edge].breaker!.record(success: ok, now: now) {

@@ -16,7 +16,12 @@ struct CallEdge {
     let retry: RetryPolicy
     var budget: RetryBudget
     var breaker: CircuitBreaker?
-    init(_ policy: CallPolicy) { retry = policy.retry; budget = RetryBudget(policy.retry); breaker = policy.breaker.map(CircuitBreaker.init) }
+    /// Whether `breaker` is set: asked on every call, where reading the optional itself copies it.
+    let hasBreaker: Bool
+    init(_ policy: CallPolicy) {
+        retry = policy.retry; budget = RetryBudget(policy.retry); breaker = policy.breaker.map(CircuitBreaker.init)
+        hasBreaker = breaker != nil
+    }
 }
 
 /// An external request whose client retries: which stream it came from and how far it got.
