@@ -201,6 +201,29 @@ func sample(time: Double, ready: Int, starting: Int = 0, cpu: Double, rate: Doub
         #expect(b.evaluate(hot, predictor: predictor).last.map { $0.final >= 10 } ?? true)
     }
 
+    /// A surge adds capacity ahead of the HPA only when the replicas already running could not serve
+    /// where it leads: the same steep ramp, leading to about 57 rps two minutes on, is left to the HPA
+    /// on 4 replicas that serve 80 rps (though planning it at 60 % would ask for 5), and planned for
+    /// on 2 replicas that serve 40.
+    @Test(arguments: [(replicas: 4, addsAhead: false), (replicas: 2, addsAhead: true)])
+    func aSurgeCountsOnlyWhereItWouldOverloadWhatRuns(_ c: (replicas: Int, addsAhead: Bool)) {
+        var predictor = ServicePredictor(service: "s", step: 15, horizons: [120])
+        var a = ServiceAutoscaler(service: "s", policy: .predictive(PredictiveConfig(leadTime: 120, targetUtilization: 0.6)),
+                                  bounds: .init(minReplicas: 1, maxReplicas: 100))
+        // A day of steady 10 rps (the forecaster's history), then 10 → 30 rps within six scrapes.
+        var decisions: [ScalingDecision] = []
+        let capacity = 20.0   // rps per fully busy replica
+        for i in 1...5_766 {
+            let rate = i <= 5_760 ? 10 : 10 + 20 * Double(i - 5_760) / 6
+            let s = sample(time: Double(i) * 15, ready: c.replicas, cpu: min(1, rate / (capacity * Double(c.replicas))), rate: rate,
+                           desired: c.replicas)
+            _ = predictor.observe(rate, at: s.time)
+            if i > 5_760 { decisions += a.evaluate(s, predictor: predictor) } else { _ = a.evaluate(s, predictor: predictor) }
+        }
+        let surged = decisions.contains { $0.rule == "forecast" && $0.final > c.replicas }
+        #expect(surged == c.addsAhead, "\(decisions.map { "\($0.rule) \($0.current)→\($0.final) \($0.reason)" })")
+    }
+
     @Test func forecastOnlyModeRecordsWhatItWouldDoWithoutDoingIt() {
         var predictor = ServicePredictor(service: "s", step: 15, horizons: [120])
         var a = ServiceAutoscaler(service: "s", policy: .predictive(PredictiveConfig(leadTime: 120, mode: .forecastOnly)),

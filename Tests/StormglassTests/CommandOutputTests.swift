@@ -149,6 +149,28 @@ import Testing
         }
     }
 
+    @Test func scaleBenchPrintsEachShapeAndItsShareOfTheSingleServiceSpeed() throws {
+        // Half a simulated minute per shape: the figures mean nothing, the lines must be all there.
+        let out = try stormglassProcess(["bench", "--only", "scale"], environment: ["STORMGLASS_BENCH_MINUTES": "0.5"])
+        #expect(out.code == 0, "\(out.stderr)")
+        var rates: [String: Double] = [:], shares: [String: Double] = [:]
+        for line in out.lines where !line.isEmpty {
+            let parts = line.split(separator: " ")
+            #expect(parts.count == 3, "\(line)")
+            guard parts.count == 3, let v = Double(parts[1]) else { continue }
+            let name = String(parts[0].dropLast())
+            if parts[2] == "events/s" { rates[name] = v } else if parts[2] == "%" { shares[name] = v }
+        }
+        let shapes = ["single", "200_services", "800_replicas", "1000_services_depth_4"]
+        for s in shapes { #expect((rates["scale_\(s)_events_per_second"] ?? 0) > 0, "no rate for \(s) in \(out.stdout)") }
+        for s in shapes.dropFirst() {
+            let share = shares["scale_\(s)_vs_single_percent"] ?? -1
+            let expected = (rates["scale_\(s)_events_per_second"] ?? 0) / (rates["scale_single_events_per_second"] ?? 1) * 100
+            // Printed to 3 significant digits.
+            #expect(abs(share - expected) <= 0.01 * expected, "\(s): \(share) % printed, \(expected) % from the rates")
+        }
+    }
+
     @Test func listShowAndExportPrintWhatTheDatabaseHolds() throws {
         let list = try stormglassProcess(["list"])
         for name in ["steady-day", "black-friday", "node-crash", "latency-injection", "claims-backlog"] {

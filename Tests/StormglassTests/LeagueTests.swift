@@ -44,6 +44,37 @@ import Testing
         #expect(counts.reduce(0, +) == 2, "wins + ties + losses = traces: \(summary)")
     }
 
+    /// The standard service is fair to every policy: a trace that starts at its peak finds the
+    /// replicas it needs already running, and on a quiet trace no interval breaches the SLO (only
+    /// queueing should: the work's own tail stays under it).
+    @Test func theStandardServiceBreachesOnlyWhenItQueues() throws {
+        let dir = temporaryDirectory()
+        var flat = "timestamp,value\n", quiet = "timestamp,value\n"
+        for i in 0..<144 {
+            let t = String(format: "2024-01-01 %02d:%02d:00", i / 12, (i % 12) * 5)
+            if i < 48 { flat += "\(t),100\n" }
+            // Peak 50 req/s in one row; the rest of the half day at 1 % of it (0.5 req/s).
+            quiet += "\(t),\(i == 140 ? 100 : 1)\n"
+        }
+        try flat.write(toFile: dir + "/flat.csv", atomically: true, encoding: .utf8)
+        try quiet.write(toFile: dir + "/quiet.csv", atomically: true, encoding: .utf8)
+        let league = PolicyLeague(traces: [dir + "/flat.csv", dir + "/quiet.csv"], policies: ["hpa"], replications: 1)
+        let jobs = try league.jobs()
+        // 50 req/s at 60 % of 1 / E[work] per replica (E[work] of a lognormal, median 0.1 s, p99 0.3 s).
+        let sigma = log(3.0) / 2.326_348
+        let perReplica = 0.6 / (0.1 * exp(sigma * sigma / 2))
+        #expect(jobs[0].spec.services[0].model.replicas == Int((50 / perReplica).rounded(.up)))
+        #expect(jobs[1].spec.services[0].model.replicas == 2, "the quiet trace starts at the 2-replica floor")
+        let first = try ScenarioRunner(spec: jobs[0].spec, seed: 1).run()
+        #expect(first.summary.sloViolationMinutes == 0, "a warm start at the trace's first rate: no breach while the HPA settles")
+        // 11½ hours at 0.5 req/s on idle replicas: with a p99 of 500 ms, about one interval in 350
+        // would breach (8 expected); with 300 ms, one in 300,000.
+        var quietSpec = jobs[1].spec
+        quietSpec.duration = .minutes(690)
+        let quietRun = try ScenarioRunner(spec: quietSpec, seed: 1).run()
+        #expect(quietRun.summary.sloViolationMinutes == 0)
+    }
+
     @Test func badLeagueInputIsRefusedWithEveryProblem() throws {
         let out = try stormglassProcess(["league", "--traces", "/nonexistent", "--policy", "nosuch", "--replications", "0", "--peak=-1"])
         #expect(out.code == 2)
