@@ -28,50 +28,38 @@ extension Benchmarks {
             NodePool("general", count: 64, cpuMillicores: 64000, memoryMiB: 262_144)
             switch shape {
             case .single:
-                Service("web") {
-                    Replicas(40, min: 2, max: 200)
-                    Concurrency(8)
-                    ServiceTime(work)
-                    Resources(cpuMillicores: 100, memoryMiB: 64)
-                    Autoscale(.hpa(HPAConfig(metrics: [.cpu(60)])))
-                }
+                scaleService("web", replicas: 40, max: 200, slots: 8, work: work)
                 Traffic(to: "web", rate: 10_000)
             case .services200:
                 for i in 0..<200 {
-                    Service("svc-\(i)") {
-                        Replicas(2, min: 2, max: 20)
-                        Concurrency(4)
-                        ServiceTime(work)
-                        Resources(cpuMillicores: 100, memoryMiB: 64)
-                        Autoscale(.hpa(HPAConfig(metrics: [.cpu(60)])))
-                    }
+                    scaleService("svc-\(i)", replicas: 2, max: 20, slots: 4, work: work)
                     Traffic(to: "svc-\(i)", rate: 50)
                 }
             case .replicas800:
-                Service("web") {
-                    Replicas(800, min: 2, max: 1600)
-                    Concurrency(1)
-                    ServiceTime(.lognormal(median: 0.040, p99: 0.150))
-                    Resources(cpuMillicores: 100, memoryMiB: 64)
-                    Autoscale(.hpa(HPAConfig(metrics: [.cpu(60)])))
-                }
+                scaleService("web", replicas: 800, max: 1600, slots: 1, work: .lognormal(median: 0.040, p99: 0.150))
                 Traffic(to: "web", rate: 10_000)
             case .chains1000:
                 for chain in 0..<250 {
                     for depth in 0..<4 {
-                        Service("c\(chain)-\(depth)") {
-                            Replicas(2, min: 2, max: 20)
-                            Concurrency(8)
-                            ServiceTime(.lognormal(median: 0.005, p99: 0.020))
-                            Resources(cpuMillicores: 100, memoryMiB: 64)
-                            if depth < 3 { Calls("c\(chain)-\(depth + 1)") }
-                            Autoscale(.hpa(HPAConfig(metrics: [.cpu(60)])))
-                        }
+                        scaleService("c\(chain)-\(depth)", replicas: 2, max: 20, slots: 8, work: .lognormal(median: 0.005, p99: 0.020),
+                                     calls: depth < 3 ? "c\(chain)-\(depth + 1)" : nil)
                     }
                     Traffic(to: "c\(chain)-0", rate: 40)
                 }
             }
         }.spec
+    }
+
+    /// One service of a scale shape: an HPA on CPU, at least 2 replicas.
+    static func scaleService(_ name: String, replicas: Int, max: Int, slots: Int, work: Distribution, calls: String? = nil) -> Service {
+        Service(name) {
+            Replicas(replicas, min: 2, max: max)
+            Concurrency(slots)
+            ServiceTime(work)
+            Resources(cpuMillicores: 100, memoryMiB: 64)
+            if let calls { Calls(calls) }
+            Autoscale(.hpa(HPAConfig(metrics: [.cpu(60)])))
+        }
     }
 
     /// Events per second of each shape, and each against the single-service reference (best of
