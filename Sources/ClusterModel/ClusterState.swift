@@ -132,8 +132,8 @@ public struct ServiceTotals: Sendable, Equatable {
 /// A service's state. Noncopyable, like the simulation that owns it: its per-request storage is
 /// held uniquely (`UniqueArray`), so mutating it needs no copy-on-write check.
 struct ServiceState: ~Copyable {
-    let spec: ServiceSpec
     let sharedQueueMode: Bool
+    let routing: Routing
     let concurrency: Int32
     let queueCapacity: Int
     let timeoutNs: Int64?
@@ -203,10 +203,13 @@ struct ServiceState: ~Copyable {
     var totals = ServiceTotals()
     var latencies = IntervalLatencies()
     var runLatencies: Histogram<UInt64>
+    /// Last: it is large and read rarely, so the fields above share fewer cache lines per request.
+    let spec: ServiceSpec
 
     init(spec: ServiceSpec, seed: UInt64) {
         self.spec = spec
         sharedQueueMode = spec.routing == .sharedQueue
+        routing = spec.routing
         indexesLoad = spec.routing == .leastOutstanding
         concurrency = Int32(max(1, spec.concurrency))
         queueCapacity = spec.queueCapacity ?? Int.max

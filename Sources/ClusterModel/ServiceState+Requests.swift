@@ -65,7 +65,7 @@ extension ServiceState {
     mutating func pickReplica() -> Int32? {
         let n = ready.count
         if n == 0 { return nil }
-        switch spec.routing {
+        switch routing {
         case .roundRobin, .sharedQueue:
             rrCursor = (rrCursor + 1) % n
             return ready[rrCursor]
