@@ -58,8 +58,11 @@ public struct AccuracyTracker: Sendable {
     let step: Double
     let seasonSteps: Int
     var pending: [Int64: [Pending]] = [:]
-    var figures: [String: AccuracyFigures] = [:]
-    var order: [String] = []
+    /// A model at a horizon (a struct key, not an interpolated string: this is looked up for every
+    /// scored forecast, per service per scrape).
+    struct FigureKey: Hashable { var model: String, horizon: Double }
+    var figures: [FigureKey: AccuracyFigures] = [:]
+    var order: [FigureKey] = []
     /// The last season of observations by step index (key), so the seasonal-naive comparison is with
     /// the value one season earlier in time, not one season of rows earlier (a gap would shift it).
     var byStep: [(key: Int64, value: Double)?]
@@ -96,7 +99,7 @@ public struct AccuracyTracker: Sendable {
         var out: [Scored] = []
         if let due = pending.removeValue(forKey: k) {
             for p in due {
-                let id = "\(p.model)@\(p.horizon)"
+                let id = FigureKey(model: p.model, horizon: p.horizon)
                 if figures[id] == nil { figures[id] = AccuracyFigures(model: p.model, horizon: p.horizon); order.append(id) }
                 figures[id]!.add(forecast: p.value, lower: p.lower, upper: p.upper, actual: actual)
                 out.append(Scored(model: p.model, horizon: p.horizon, madeAt: p.madeAt, value: p.value, lower: p.lower, upper: p.upper, actual: actual))
