@@ -27,16 +27,16 @@ extension ServiceState {
                 if r.phase != .ready { problems.append("\(name) replica \(ri): routable while \(r.phase)") }
                 if ready[Int(r.readyPosition)] != Int32(ri) { problems.append("\(name) replica \(ri): stale ready position") }
                 if indexesLoad {
-                    if !leastLoaded.contains(Int32(ri)) { problems.append("\(name) replica \(ri): routable but not indexed by load") }
-                    else if leastLoaded.load(of: Int32(ri)) != r.outstanding { problems.append("\(name) replica \(ri): routing sees load \(leastLoaded.load(of: Int32(ri))), has \(r.outstanding)") }
+                    if !byLoad.contains(Int32(ri)) { problems.append("\(name) replica \(ri): routable but not indexed by load") }
+                    else if byLoad.load(of: Int32(ri)) != r.outstanding { problems.append("\(name) replica \(ri): routing sees load \(byLoad.load(of: Int32(ri))), has \(r.outstanding)") }
                 }
-            } else if indexesLoad && leastLoaded.contains(Int32(ri)) {
+            } else if indexesLoad && byLoad.contains(Int32(ri)) {
                 problems.append("\(name) replica \(ri): indexed by load but not routable")
             }
         }
         if indexesLoad {
-            problems += leastLoaded.structuralProblems().map { "\(name): least-loaded index: \($0)" }
-            if leastLoaded.count != ready.count { problems.append("\(name): \(leastLoaded.count) replicas indexed by load, \(ready.count) routable") }
+            problems += byLoad.structuralProblems().map { "\(name): least-loaded index: \($0)" }
+            if byLoad.count != ready.count { problems.append("\(name): \(byLoad.count) replicas indexed by load, \(ready.count) routable") }
         }
         if busy != busyTotal { problems.append("\(name): busyTotal \(busyTotal) ≠ Σ busy \(busy)") }
         if queued != queuedTotal { problems.append("\(name): queuedTotal \(queuedTotal) ≠ Σ queue lengths \(queued)") }

@@ -94,7 +94,7 @@ extension ClusterSimulation {
         account(si)
         services[si].replicas[ri].readyPosition = Int32(services[si].ready.count)
         services[si].ready.append(r)
-        if services[si].indexesLoad { services[si].leastLoaded.insert(r, load: services[si].replicas[ri].outstanding) }
+        if services[si].indexesLoad { services[si].byLoad.insert(r, load: services[si].replicas[ri].outstanding) }
         services[si].readySlots += Int(services[si].concurrency)
         if services[si].sharedQueueMode {
             while services[si].replicas[ri].busy < services[si].concurrency,
@@ -116,7 +116,7 @@ extension ClusterSimulation {
             services[si].ready[pos] = last
             services[si].replicas[Int(last)].readyPosition = Int32(pos)
         }
-        if services[si].indexesLoad { services[si].leastLoaded.remove(r) }
+        if services[si].indexesLoad { services[si].byLoad.remove(r) }
         services[si].replicas[ri].readyPosition = -1
         services[si].readySlots -= Int(services[si].concurrency)
         if services[si].rrCursor >= services[si].ready.count { services[si].rrCursor = 0 }

@@ -155,10 +155,10 @@ struct ServiceState: ~Copyable {
 
     var replicas = UniqueArray<ReplicaState>()
     var unusedSlots: [Int32] = []
-    /// Routable replicas; for least-outstanding routing, also grouped by load (`leastLoaded`).
+    /// Routable replicas; for least-outstanding routing, also grouped by load (`byLoad`).
     var ready: [Int32] = []
-    var leastLoaded = LeastLoadedIndex()
-    /// Whether `leastLoaded` is kept (least-outstanding routing only).
+    var byLoad = LeastLoadedIndex()
+    /// Whether `byLoad` is kept (least-outstanding routing only).
     let indexesLoad: Bool
     var withFreeSlot: [Int32] = []
     var sharedQueue = Deque<Job>()

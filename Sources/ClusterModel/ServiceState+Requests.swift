@@ -72,14 +72,14 @@ extension ServiceState {
         case .random:
             return ready[Int(routeRng.next() % UInt64(n))]
         case .leastOutstanding:
-            return leastLoaded.leastLoaded
+            return byLoad.leastLoaded
         }
     }
 
-    /// Keeps `leastLoaded` in step after replica `ri`'s busy or queued count changed.
+    /// Keeps `byLoad` in step after replica `ri`'s busy or queued count changed.
     @inline(__always)
     mutating func loadChanged(_ ri: Int) {
-        if indexesLoad, replicas[ri].readyPosition >= 0 { leastLoaded.update(Int32(ri), load: replicas[ri].outstanding) }
+        if indexesLoad, replicas[ri].readyPosition >= 0 { byLoad.update(Int32(ri), load: replicas[ri].outstanding) }
     }
 
     /// Gives `job` a worker slot on replica `r` now; returns the replica's incarnation (to

@@ -66,8 +66,8 @@ public struct PredictivePolicy: ScalingPolicy, Equatable {
                 // errors). The demand already arriving is the reactive side's to cover.
                 // And only one that matters: where the ramp leads must lie above the forecast's own
                 // interval (else it is noise the model allows for) and beyond what the replicas already
-                // running serve without queueing to speak of (else adding one is the dearer of two
-                // actions that both meet the SLO, and the HPA takes it back five minutes later).
+                // running serve at full CPU (else adding one is the dearer of two actions that both meet
+                // the SLO, and the HPA takes it back five minutes later).
                 let (slope, significant) = Self.arrivalRamp(c.recent)
                 inputs["arrival_slope"] = slope
                 inputs["forecast_upper"] = f.upper
