@@ -16,19 +16,22 @@ public struct PolicyLeague: Sendable {
     /// 8.9 requests/s at full CPU), takes a lognormal 90 s (p99 240 s) to start, and costs $0.05 an
     /// hour; 2…60 replicas; the SLO is p95 ≤ 1 s and errors ≤ 1 %. Only queueing breaches it: a quiet
     /// 15 s interval holds a handful of requests, so its p95 is its slowest one, and the work itself
-    /// exceeds 1 s once in about two million requests (with a p99 of 500 ms it would be once in 2,500,
-    /// and a tenth of some traces' violation minutes would be single slow requests on idle replicas,
-    /// which no policy can prevent). Nodes are ample and free, so
+    /// exceeds 1 s once in about two million requests (with a p99 of 500 ms it was once in 2,500, and
+    /// most of the tweet traces' violation minutes were single slow requests on idle replicas, which
+    /// no policy can prevent). Nodes are ample and free, so
     /// cost is the replicas'. Runs last the trace's length, at most `longest`.
     public struct Model: Sendable, Equatable {
         public var peak: Double = 50
         public var longest: SimDuration = .days(14)
         public init(peak: Double = 50, longest: SimDuration = .days(14)) { self.peak = peak; self.longest = longest }
 
+        /// One request's work.
+        public static let work = Distribution.lognormal(median: 0.100, p99: 0.300)
+
         /// The replicas the service starts with: what the trace's first rate needs at the HPA's 60 %
         /// target (so no policy is judged on a cold start it had no history to foresee), within 2…60.
         public func initialReplicas(firstRate: Double) -> Int {
-            let perReplica = 0.6 / Distribution.lognormal(median: 0.100, p99: 0.300).mean
+            let perReplica = 0.6 / Self.work.mean
             return min(60, max(2, Int((firstRate / perReplica).rounded(.up))))
         }
 
@@ -40,7 +43,7 @@ public struct PolicyLeague: Sendable {
                     Replicas(initialReplicas(firstRate: firstRate), min: 2, max: 60)
                     Concurrency(1)
                     Resources(cpuMillicores: 500, memoryMiB: 512)
-                    ServiceTime(.lognormal(median: 0.100, p99: 0.300))
+                    ServiceTime(Self.work)
                     Startup(.lognormal(median: 90, p99: 240))
                     SLO(p95: .seconds(1), errorRate: 0.01)
                     Price(perReplicaHour: 0.05)
