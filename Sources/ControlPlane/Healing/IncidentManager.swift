@@ -34,7 +34,9 @@ public struct IncidentManager: Sendable {
     var nextID = 1
     var detectors: [String: [(metric: String, detector: AnomalyDetector)]] = [:]
     /// (service, metric) pairs currently anomalous: one alert when an anomaly starts, not one per scrape.
-    var alerting: Set<String> = []
+    /// Detectors alerting now, as (service, index of the detector): one alert per episode.
+    struct AlertKey: Hashable { var service: String, detector: Int }
+    var alerting: Set<AlertKey> = []
 
     public init(settings: IncidentSettings, slos: [String: SLOTarget]) { self.settings = settings; self.slos = slos }
 
@@ -111,9 +113,10 @@ public struct IncidentManager: Sendable {
         let values = [s.p95, s.errorRate, s.arrivalRate]
         for i in detectors[s.service]!.indices {
             let metric = detectors[s.service]![i].metric
-            let key = s.service + "|" + metric
+            let key = AlertKey(service: s.service, detector: i)
             guard let a = detectors[s.service]![i].detector.observe(values[i], at: s.time), a.severity == .critical else {
-                alerting.remove(key); continue
+                if !alerting.isEmpty { alerting.remove(key) }
+                continue
             }
             guard alerting.insert(key).inserted else { continue }
             events.append(TimelineEvent(time: s.time, kind: .anomaly, subject: s.service,
