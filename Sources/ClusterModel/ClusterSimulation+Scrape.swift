@@ -41,7 +41,7 @@ extension ClusterSimulation {
         o.shed = s.interval.shed
         o.goodput = s.interval.goodput
         if s.latencies.totalCount > 0 {
-            let p = s.latencies.percentiles([50, 95, 99])
+            let p = s.latencies.values(atPercentiles: [50, 95, 99])
             o.p50 = Double(p[0]) / 1e6
             o.p95 = Double(p[1]) / 1e6
             o.p99 = Double(p[2]) / 1e6

@@ -159,7 +159,7 @@ struct ServiceState: ~Copyable {
     var ready: [Int32] = []
     var byLoad = LeastLoadedIndex()
     /// Whether `byLoad` is kept (least-outstanding routing only).
-    let indexesLoad: Bool
+    var indexesLoad: Bool { routing == .leastOutstanding }
     var withFreeSlot: [Int32] = []
     var sharedQueue = Deque<Job>()
     var sharedTimerArmed = false
@@ -210,7 +210,6 @@ struct ServiceState: ~Copyable {
         self.spec = spec
         sharedQueueMode = spec.routing == .sharedQueue
         routing = spec.routing
-        indexesLoad = spec.routing == .leastOutstanding
         concurrency = Int32(max(1, spec.concurrency))
         queueCapacity = spec.queueCapacity ?? Int.max
         timeoutNs = spec.timeout?.nanoseconds

@@ -69,15 +69,9 @@ struct IntervalLatencies: ~Copyable {
         buffered = 0
     }
 
-    /// `percentiles(_:)` after counting in what is buffered.
-    mutating func values(atPercentiles percentiles: [Double]) -> [UInt64] {
-        flush()
-        return self.percentiles(percentiles)
-    }
-
     /// What `Histogram.valueAtPercentile` would answer for each percentile, in one pass (once
     /// `flush` has counted in the buffer).
-    func percentiles(_ percentiles: [Double]) -> [UInt64] {
+    func values(atPercentiles percentiles: [Double]) -> [UInt64] {
         precondition(buffered == 0, "flush before reading percentiles")
         guard totalCount > 0 else { return percentiles.map { _ in 0 } }
         // The library clamps to the smallest and largest values actually recorded.

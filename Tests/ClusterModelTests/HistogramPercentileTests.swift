@@ -20,6 +20,7 @@ import SimulationKernel
                                     numberOfSignificantValueDigits: .two)
         var mine = IntervalLatencies()
         for v in values { _ = hdr.record(v); mine.record(v) }
+        mine.flush()
         let ps = [0, 1, 50, 90, 95, 99, 99.9, 100]
         #expect(mine.values(atPercentiles: ps) == ps.map { hdr.valueAtPercentile($0) })
         #expect(mine.totalCount == hdr.totalCount)

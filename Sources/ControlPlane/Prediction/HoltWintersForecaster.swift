@@ -37,7 +37,7 @@ public struct HoltWintersForecaster: Forecaster {
             if history.count >= 2 * seasonSteps { fit(); }
             return
         }
-        update(value, alpha: alpha, beta: beta, gamma: gamma, level: &level, trend: &trend, season: &season,
+        update(value, alpha: alpha, beta: beta, gamma: gamma, phi: phi, level: &level, trend: &trend, season: &season,
                position: &position, variance: &residualVariance)
         sinceFit += 1
         if sinceFit >= refitEvery * seasonSteps { fit() }
@@ -56,7 +56,7 @@ public struct HoltWintersForecaster: Forecaster {
     public mutating func retrain() { if history.count >= 2 * seasonSteps { fit() } }
 
     @inline(__always)
-    func update(_ y: Double, alpha: Double, beta: Double, gamma: Double, level: inout Double, trend: inout Double,
+    func update(_ y: Double, alpha: Double, beta: Double, gamma: Double, phi: Double, level: inout Double, trend: inout Double,
                 season: inout [Double], position: inout Int, variance: inout Double) {
         let s = season[position]
         let predicted = level + phi * trend + s
@@ -78,15 +78,13 @@ public struct HoltWintersForecaster: Forecaster {
     /// start is taken from).
     func sse(_ ys: [Double], _ p: (a: Double, b: Double, g: Double, phi: Double)) -> Double {
         let m = seasonSteps
-        var model = self
-        model.phi = p.phi
         var st = initialState(ys)
         var variance = 0.0, sse = 0.0
         for i in (2 * m)..<ys.count {
             let e = ys[i] - (st.level + p.phi * st.trend + st.season[st.position])
             sse += e * e
-            model.update(ys[i], alpha: p.a, beta: p.b, gamma: p.g, level: &st.level, trend: &st.trend,
-                         season: &st.season, position: &st.position, variance: &variance)
+            update(ys[i], alpha: p.a, beta: p.b, gamma: p.g, phi: p.phi, level: &st.level, trend: &st.trend,
+                   season: &st.season, position: &st.position, variance: &variance)
         }
         return sse
     }
@@ -115,7 +113,7 @@ public struct HoltWintersForecaster: Forecaster {
         var st = initialState(ys)
         var variance = 0.0
         for i in (2 * m)..<ys.count {
-            update(ys[i], alpha: alpha, beta: beta, gamma: gamma, level: &st.level, trend: &st.trend,
+            update(ys[i], alpha: alpha, beta: beta, gamma: gamma, phi: phi, level: &st.level, trend: &st.trend,
                    season: &st.season, position: &st.position, variance: &variance)
         }
         if ys.count == 2 * m {

@@ -76,10 +76,11 @@ public struct SeasonalDecompositionForecaster: Forecaster {
             return
         }
         guard let l = level else { return }
-        let e = y - (l + seasonal(t, steady: useSteady))
+        let withDaily = l + seasonal(t, steady: false), withSteady = l + seasonal(t, steady: true)
+        let e = y - (useSteady ? withSteady : withDaily)
         residualVariance = 0.98 * residualVariance + 0.02 * e * e
-        dailyError += errorWeight * (abs(y - (l + seasonal(t, steady: false))) - dailyError)
-        steadyError += errorWeight * (abs(y - (l + seasonal(t, steady: true))) - steadyError)
+        dailyError += errorWeight * (abs(y - withDaily) - dailyError)
+        steadyError += errorWeight * (abs(y - withSteady) - steadyError)
         // Level from the deseasonalised value, then each profile from what the others leave.
         let newLevel = l + alphaLevel * (y - daily[d] - weekly[w] - l)
         level = newLevel

@@ -74,8 +74,7 @@ public struct PredictivePolicy: ScalingPolicy, Equatable {
                 let ahead = s.arrivalRate + slope * lead
                 let surge = significant && slope * lead >= 0.5 * s.arrivalRate && ahead > f.upper
                     && ahead > Self.surgeUtilization * Double(current) * cap
-                let ramp = surge ? slope * lead : 0
-                let planned = max(f.value, ramp > 0 ? s.arrivalRate + ramp : 0)
+                let planned = max(f.value, surge ? ahead : 0)
                 inputs["planned_rate"] = planned
                 let plan = ForecastPlanning.replicas(for: planned, capacityPerReplica: cap, utilization: config.targetUtilization,
                                                      current: current, tolerance: config.reactive.tolerance)
