@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "Reports", dependencies: ["Lab", "ScenarioKit", "Recorder", "Statistics", "Telemetry", "SimulationKernel", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Recorder",
-            dependencies: ["Telemetry", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Telemetry", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
         ),
         .target(
             name: "Kubernetes",

@@ -219,7 +219,7 @@ struct AccuracyRow: Codable, FetchableRecord, PersistableRecord {
 }
 
 /// One bucket of a run's latency histogram (`latency_histogram`).
-struct LatencyBucketRow: Codable, FetchableRecord, PersistableRecord {
+struct LatencyBucketRow: Decodable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "latency_histogram"
     var runID: Int64, service: String, upperUs: Int64, count: Int64
     enum CodingKeys: String, CodingKey, CaseIterable { case runID = "run_id", service, upperUs = "upper_us", count }
@@ -232,4 +232,90 @@ extension ResultsStore {
         NodeSampleRow.databaseTableName, EventRow.databaseTableName, PredictionRow.databaseTableName,
         LatencyBucketRow.databaseTableName, SummaryRow.databaseTableName, AccuracyRow.databaseTableName, DecisionRow.databaseTableName,
     ]
+}
+
+// The tables written every scrape (and the run's histograms, hundreds of buckets a service) go through `BulkInsertable`: each names its value per
+// column in one exhaustive switch (the compiler checks every column has one), and a batch reuses
+// one prepared statement. GRDB's per-record `insert` encodes through Codable and builds and looks
+// up its statement for every row — more than all the rest of a large fluid run.
+extension ServiceSampleRow: BulkInsertable {
+    func value(_ key: CodingKeys) -> DatabaseValue {
+        switch key {
+        case .runID: runID.databaseValue
+        case .t: t.databaseValue
+        case .interval: interval.databaseValue
+        case .service: service.databaseValue
+        case .arrivals: arrivals.databaseValue
+        case .completed: completed.databaseValue
+        case .failed: failed.databaseValue
+        case .rejected: rejected.databaseValue
+        case .timedOut: timedOut.databaseValue
+        case .errorRate: errorRate.databaseValue
+        case .p50: p50.databaseValue
+        case .p95: p95.databaseValue
+        case .p99: p99.databaseValue
+        case .meanQueueWait: meanQueueWait.databaseValue
+        case .queueDepth: queueDepth.databaseValue
+        case .inFlight: inFlight.databaseValue
+        case .cpuUtilization: cpuUtilization.databaseValue
+        case .memoryMiB: memoryMiB.databaseValue
+        case .memoryUtilization: memoryUtilization.databaseValue
+        case .ready: ready.databaseValue
+        case .starting: starting.databaseValue
+        case .pending: pending.databaseValue
+        case .desired: desired.databaseValue
+        case .concurrency: concurrency.databaseValue
+        case .replicaSeconds: replicaSeconds.databaseValue
+        case .connectionPool: connectionPool.databaseValue
+        case .connectionPoolUtilization: connectionPoolUtilization.databaseValue
+        case .retries: retries.databaseValue
+        case .shed: shed.databaseValue
+        case .goodput: goodput.databaseValue
+        }
+    }
+}
+
+extension NodeSampleRow: BulkInsertable {
+    func value(_ key: CodingKeys) -> DatabaseValue {
+        switch key {
+        case .runID: runID.databaseValue
+        case .t: t.databaseValue
+        case .node: node.databaseValue
+        case .pool: pool.databaseValue
+        case .zone: zone.databaseValue
+        case .state: state.databaseValue
+        case .reachable: reachable.databaseValue
+        case .cpuAllocated: cpuAllocated.databaseValue
+        case .memoryAllocated: memoryAllocated.databaseValue
+        case .replicas: replicas.databaseValue
+        }
+    }
+}
+
+extension PredictionRow: BulkInsertable {
+    func value(_ key: CodingKeys) -> DatabaseValue {
+        switch key {
+        case .runID: runID.databaseValue
+        case .service: service.databaseValue
+        case .metric: metric.databaseValue
+        case .model: model.databaseValue
+        case .madeAt: madeAt.databaseValue
+        case .horizon: horizon.databaseValue
+        case .value: value.databaseValue
+        case .lower: lower.databaseValue
+        case .upper: upper.databaseValue
+        case .actual: actual.databaseValue
+        }
+    }
+}
+
+extension LatencyBucketRow: BulkInsertable {
+    func value(_ key: CodingKeys) -> DatabaseValue {
+        switch key {
+        case .runID: runID.databaseValue
+        case .service: service.databaseValue
+        case .upperUs: upperUs.databaseValue
+        case .count: count.databaseValue
+        }
+    }
 }

@@ -138,11 +138,11 @@ public final class RunWriter {
                               decisions: [ScalingDecision], to store: ResultsStore) throws {
         try store.write { db in
             for scrape in scrapes {
-                for o in scrape.services { try ServiceSampleRow(runID: id, o).insert(db) }
-                for x in scrape.nodes { try NodeSampleRow(runID: id, x).insert(db) }
+                try db.insert(all: scrape.services.lazy.map { ServiceSampleRow(runID: id, $0) })
+                try db.insert(all: scrape.nodes.lazy.map { NodeSampleRow(runID: id, $0) })
             }
             for e in events { try EventRow(runID: id, e).insert(db) }
-            for r in predictions { try PredictionRow(runID: id, r).insert(db) }
+            try db.insert(all: predictions.lazy.map { PredictionRow(runID: id, $0) })
             for x in decisions { try DecisionRow(runID: id, x).insert(db) }
         }
     }
@@ -164,7 +164,7 @@ public final class RunWriter {
             }
             for x in accuracy { try AccuracyRow(runID: id, x).insert(db) }
             for (service, buckets) in latencyHistogram.sorted(by: { $0.key < $1.key }) {
-                for b in buckets { try LatencyBucketRow(runID: id, service: service, upperUs: Int64(b.upperMicros), count: Int64(b.count)).insert(db) }
+                try db.insert(all: buckets.lazy.map { LatencyBucketRow(runID: id, service: service, upperUs: Int64($0.upperMicros), count: Int64($0.count)) })
             }
         }
     }
