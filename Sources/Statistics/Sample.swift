@@ -25,9 +25,30 @@ public enum SampleStatistics {
 
     /// Median absolute deviation from the median, scaled by 1 / 0.6745 to estimate σ of normal data.
     public static func robustStandardDeviation(_ xs: [Double]) -> (median: Double, sigma: Double) {
-        let s = xs.sorted()
+        robustStandardDeviation(sorted: xs.sorted())
+    }
+
+    /// The same of an already sorted sample, in O(n) with no allocation: the absolute deviations
+    /// in ascending order are met walking outward from the median, so their median needs no sort.
+    public static func robustStandardDeviation(sorted s: [Double]) -> (median: Double, sigma: Double) {
+        let n = s.count
+        guard n > 0 else { return (.nan, .nan) }
         let med = median(sorted: s)
-        return (med, median(sorted: s.map { abs($0 - med) }.sorted()) / 0.6745)
+        var right = 0, upper = n  // first index with s[i] ≥ med
+        while right < upper {
+            let mid = (right + upper) / 2
+            if s[mid] < med { right = mid + 1 } else { upper = mid }
+        }
+        var left = right - 1
+        var previous = 0.0, current = 0.0
+        for _ in 0...(n / 2) {
+            let below = left >= 0 ? med - s[left] : .infinity
+            let above = right < n ? s[right] - med : .infinity
+            previous = current
+            if above <= below { current = above; right += 1 } else { current = below; left -= 1 }
+        }
+        let mad = n % 2 == 1 ? current : (previous + current) / 2
+        return (med, mad / 0.6745)
     }
 
     /// The q-quantile (0…1) of a sorted sample by linear interpolation between order statistics

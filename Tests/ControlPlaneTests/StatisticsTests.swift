@@ -14,6 +14,28 @@ import Statistics
         #expect(abs(StudentT.quantile(p, degreesOfFreedom: nu) - table) < 0.0006)
     }
 
+    @Test func robustSpreadOfASortedSampleIsTheTextbookMAD() {
+        // Against the definition (median of the sorted absolute deviations from the median), on
+        // samples of every small size with ties, negatives and outliers.
+        var state: UInt64 = 0x9E3779B97F4A7C15
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(Int(state >> 33) % 41 - 20) * (state & 1 == 0 ? 1 : 0.5)
+        }
+        func median(_ s: [Double]) -> Double { s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+        for n in 1...60 {
+            for _ in 0..<20 {
+                var xs = (0..<n).map { _ in next() }
+                if n > 3 { xs[0] = 1e6 }
+                let sorted = xs.sorted()
+                let med = median(sorted)
+                let mad = median(sorted.map { abs($0 - med) }.sorted())
+                let r = SampleStatistics.robustStandardDeviation(sorted: sorted)
+                #expect(r.median == med && r.sigma == mad / 0.6745, "n \(n): \(r) vs (\(med), \(mad / 0.6745)) for \(sorted)")
+            }
+        }
+    }
+
     @Test func studentTApproachesTheNormalAndIsSymmetric() {
         #expect(abs(StudentT.quantile(0.975, degreesOfFreedom: 1e7) - 1.959964) < 1e-5)
         #expect(abs(StudentT.quantile(0.025, degreesOfFreedom: 7) + StudentT.quantile(0.975, degreesOfFreedom: 7)) < 1e-12)

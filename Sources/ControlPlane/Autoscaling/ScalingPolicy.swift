@@ -69,7 +69,7 @@ public struct PolicyContext {
     /// The replicas the control plane last asked for (the Deployment's `spec.replicas`).
     public var currentReplicas: Int
     public var bounds: ScalingBounds
-    /// Recent observations, oldest first (the latest is `sample`).
+    /// Recent observations, oldest first (the latest is `sample`): the last 40 to 80 (use `suffix`).
     public var recent: [ServiceSample]
     /// Requests per second one fully busy replica serves, learned from observations (nil until measured).
     public var capacityPerReplica: Double?

@@ -82,8 +82,9 @@ public struct ServiceAutoscaler: Sendable {
     }
 
     mutating func learn(_ s: ServiceSample) {
+        // Trimmed 40 at a time: dropping the oldest at every scrape moved the whole window each time.
         recent.append(s)
-        if recent.count > 40 { recent.removeFirst(recent.count - 40) }
+        if recent.count > 80 { recent.removeFirst(recent.count - 40) }
         // Throughput per fully busy replica, from intervals busy enough to measure it.
         let busyReplicas = s.cpuUtilization * Double(s.readyReplicas)
         if s.cpuUtilization > 0.2, busyReplicas > 0, s.completed > 0 {

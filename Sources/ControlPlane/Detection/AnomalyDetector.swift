@@ -68,6 +68,9 @@ public struct AnomalyDetector: Sendable {
     let minimumBaseline: Int
     let floor: (relative: Double, absolute: Double)
     var baseline: [Double] = []
+    /// `baseline` in ascending order, kept beside it (an insert and a removal per observation
+    /// instead of two sorts).
+    var sortedBaseline: [Double] = []
     var seasonalModel: SeasonalDecompositionForecaster?
     var lastForecast: Double?
 
@@ -95,7 +98,7 @@ public struct AnomalyDetector: Sendable {
         if x.isFinite, baseline.count >= minimumBaseline {
             let (center, measured) = method == .zscore
                 ? (SampleStatistics.mean(baseline), SampleStatistics.standardDeviation(baseline))
-                : SampleStatistics.robustStandardDeviation(baseline)
+                : SampleStatistics.robustStandardDeviation(sorted: sortedBaseline)
             let level = method == .seasonal ? abs(expectedBase) : abs(center)
             let spread = max(measured, floor.relative * level, floor.absolute)
             clipped = min(max(x, center - threshold * spread), center + threshold * spread)
@@ -107,7 +110,13 @@ public struct AnomalyDetector: Sendable {
         }
         if x.isFinite {
             baseline.append(clipped)
-            if baseline.count > baselineSize { baseline.removeFirst(baseline.count - baselineSize) }
+            sortedBaseline.insert(clipped, at: Self.insertionPoint(of: clipped, in: sortedBaseline))
+            if baseline.count > baselineSize {
+                for old in baseline.prefix(baseline.count - baselineSize) {
+                    sortedBaseline.remove(at: Self.insertionPoint(of: old, in: sortedBaseline))
+                }
+                baseline.removeFirst(baseline.count - baselineSize)
+            }
         }
         if var model = seasonalModel {
             model.observe(value, at: time)
@@ -117,6 +126,15 @@ public struct AnomalyDetector: Sendable {
         return result
     }
 
+    /// The first index of `sorted` whose value is not below `x`.
+    static func insertionPoint(of x: Double, in sorted: [Double]) -> Int {
+        var low = 0, high = sorted.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sorted[mid] < x { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
 }
 
 extension FloatingPointSign {

@@ -16,7 +16,7 @@ public struct HPAConfig: Sendable, Equatable {
 extension HPAConfig {
     /// The HPA replica calculation over every configured metric; the largest proposal wins.
     func proposal(_ s: ServiceSample, current: Int) -> (replicas: Int, rule: String) {
-        var best = Int.min, rule = ""
+        var best = Int.min, winner: (kind: HPA.MetricTarget.Kind, value: Double, target: Double)?
         let up = behavior.scaleUp.tolerance ?? tolerance, down = behavior.scaleDown.tolerance ?? tolerance
         for m in metrics {
             let value = HPAConfig.observed(m.kind, in: s)
@@ -26,8 +26,11 @@ extension HPAConfig {
                 let d = HPAConfig.proposal(m, value: value, sample: s, current: current, tolerance: down)
                 p = d < current ? d : current
             }
-            if p > best { best = p; rule = "\(m.kind.rawValue) \(String(format: "%.1f", value)) vs target \(m.target)" }
+            if p > best { best = p; winner = (m.kind, value, m.target) }
         }
+        // Formatted once, for the metric that won, without Foundation's `String(format:)` (this runs
+        // for every service at every scrape: 1.4 M times a day in large-shop).
+        let rule = winner.map { "\($0.kind.rawValue) \(oneDecimal($0.value)) vs target \($0.target)" } ?? ""
         return (best == Int.min ? current : best, rule)
     }
 
@@ -93,4 +96,12 @@ public struct HPAPolicy: ScalingPolicy, Equatable {
 extension ScalingPolicy where Self == HPAPolicy {
     /// The Kubernetes HPA (`autoscaling/v2`).
     public static func hpa(_ config: HPAConfig = HPAConfig()) -> HPAPolicy { HPAPolicy(config) }
+}
+
+/// `x` with one decimal (halves away from zero: 61.25 → "61.3", −0.04 → "0.0", −0.06 → "-0.1").
+func oneDecimal(_ x: Double) -> String {
+    guard x.isFinite, abs(x) < 1e15 else { return "\(x)" }
+    let tenths = (x * 10).rounded()
+    let whole = Int64(tenths / 10), rest = Int64(abs(tenths)) % 10
+    return (tenths < 0 && whole == 0 ? "-" : "") + "\(whole).\(rest)"
 }
