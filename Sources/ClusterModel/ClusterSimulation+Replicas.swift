@@ -140,6 +140,7 @@ extension ClusterSimulation {
     mutating func terminateReplica(_ s: Int32, _ r: Int32, reason: String) {
         let si = Int(s), ri = Int(r)
         account(si)
+        if isFluid, services[si].replicas[ri].readyPosition >= 0 { fluidReplicaEnds(si) }
         makeUnroutable(s, r)
         switch services[si].replicas[ri].phase {
         case .pending: services[si].pendingCount -= 1

@@ -15,8 +15,15 @@ extension ClusterSimulation {
         samples.reserveCapacity(services.count)
         for si in services.indices {
             account(si)
-            services[si].latencies.flush()
-            samples.append(sample(services[si], time: t, interval: interval))
+            if isFluid {
+                tallyFluidInterval(si)
+                var o = sample(services[si], time: t, interval: interval)
+                completeFluidSample(si, &o)
+                samples.append(o)
+            } else {
+                services[si].latencies.flush()
+                samples.append(sample(services[si], time: t, interval: interval))
+            }
             services[si].foldInterval()
         }
         let nodeSamples = nodes.map { n in
@@ -97,7 +104,13 @@ extension ClusterSimulation {
     /// Multiplies service times (CPU stress); 1 = healthy.
     public mutating func setSlowdown(service: Int, factor: Double) { services[service].slowdown = factor }
     /// Adds latency to every request's own work (latency injection); nil = none.
-    public mutating func setExtraLatency(service: Int, _ d: Distribution?) { services[service].extraLatency = d }
+    public mutating func setExtraLatency(service: Int, _ d: Distribution?) {
+        services[service].extraLatency = d
+        if isFluid {
+            advanceFluid(to: events.now.nanoseconds)
+            fluid!.services[service].extra = d.map(LatencyMoments.init) ?? .zero
+        }
+    }
     /// Fails this fraction of requests after their work (error injection); 0 = none.
     public mutating func setErrorFraction(service: Int, _ f: Double) { services[service].errorFraction = f }
     /// Multiplies replica start-up latency (slow start, cold image cache); 1 = normal.

@@ -98,6 +98,8 @@ public struct ClusterSimulation: ~Copyable {
     var lastScrape: Int64 = 0
     var nodeSecondsByPool: [Double]
     var lastNodeAccount: Int64 = 0
+    /// The services as flows (`Fidelity.fluid`); nil at request level.
+    var fluid: FluidWorld?
     /// Called for every replica and node lifecycle change (for the event log).
     public var lifecycleHook: ((TimelineEvent) -> Void)?
 
@@ -129,7 +131,11 @@ public struct ClusterSimulation: ~Copyable {
         for s in services.indices {
             for _ in 0..<services[s].desired { createReplica(Int32(s), warm: true) }
         }
-        for t in arrivalProcesses.indices { scheduleNextArrival(Int32(t)) }
+        if spec.fidelity == .fluid {
+            fluid = FluidWorld(spec: spec, seed: seed, serviceIndex: index)
+        } else {
+            for t in arrivalProcesses.indices { scheduleNextArrival(Int32(t)) }
+        }
         for s in services.indices { scheduleProbes(Int32(s)) }
     }
 
@@ -145,6 +151,7 @@ public struct ClusterSimulation: ~Copyable {
     /// Like `run(until:)`, asking `shouldStop` every 65 536 events (so a run whose traffic is too heavy
     /// to reach its next scrape soon can still be interrupted). Returns false when it stopped early.
     public mutating func run(until time: SimTime, stopIf shouldStop: () -> Bool) -> Bool {
+        if isFluid { return runFluid(until: time, stopIf: shouldStop) }
         var steps: UInt32 = 0
         while true {
             steps &+= 1
@@ -216,6 +223,7 @@ public struct ClusterSimulation: ~Copyable {
     /// Sends `count` requests to a service right now, as external traffic would (for harnesses and
     /// hand-built test cases that need exact arrival instants).
     public mutating func inject(service: Int, count: Int = 1) {
+        if isFluid { fluid!.services[service].offeredExternal += Double(count); return }
         for _ in 0..<count { route(Int32(service), Job(arrival: events.now.nanoseconds, parent: -1)) }
     }
 

@@ -134,9 +134,12 @@ public struct ClusterSpec: Sendable, Equatable {
     public var traffic: [TrafficSpec]
     /// Metrics scrape interval.
     public var scrapeInterval: SimDuration
+    /// Requests as events (the default) or as flows.
+    public var fidelity: Fidelity
 
     public init(pools: [NodePoolSpec], services: [ServiceSpec], traffic: [TrafficSpec],
-                scrapeInterval: SimDuration = .seconds(15)) {
+                scrapeInterval: SimDuration = .seconds(15), fidelity: Fidelity = .request) {
         self.pools = pools; self.services = services; self.traffic = traffic; self.scrapeInterval = scrapeInterval
+        self.fidelity = fidelity
     }
 }

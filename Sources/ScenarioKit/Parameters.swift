@@ -125,6 +125,13 @@ extension ScenarioSpec {
              guard let n = UInt64(v) else { throw ParameterError(key: "seed", message: "\"\(v)\" is not a whole number in 0…\(UInt64.max)") }
              spec.seed = n
          }),
+         Parameter("fidelity", "requests as events or as flows (\(Fidelity.allCases.map(\.rawValue).joined(separator: ", ")))",
+                   get: { $0.fidelity.rawValue }, set: { spec, v throws in
+             guard let f = Fidelity(rawValue: v) else {
+                 throw ParameterError(key: "fidelity", message: "\"\(v)\" is not one of \(Fidelity.allCases.map(\.rawValue).joined(separator: ", "))")
+             }
+             spec.fidelity = f
+         }),
          .duration("scrape", "metrics scrape interval", \.scrapeInterval, SimDuration.seconds(1)...SimDuration.hours(1)),
          .duration("stabilityWindow", "how long the SLO must hold to count as recovered", \.stabilityWindow, SimDuration.seconds(1)...SimDuration.days(1)),
          Parameter("policy", "scaling policy of every service (\(ScalingPolicies.knownNames.joined(separator: ", ")))",

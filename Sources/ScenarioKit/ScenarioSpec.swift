@@ -82,6 +82,8 @@ public struct ScenarioSpec: Sendable, Equatable {
     public var duration: SimDuration = .hours(24)
     public var seed: UInt64 = 1
     public var scrapeInterval: SimDuration = .seconds(15)
+    /// Requests as events (the default and the reference) or as flows (`Fidelity(.fluid)`).
+    public var fidelity: Fidelity = .request
     /// How long the SLO must hold continuously to count as recovered (DESIGN.md).
     public var stabilityWindow: SimDuration = .minutes(2)
     public var pools: [NodePoolSpec] = []
@@ -106,7 +108,7 @@ public struct ScenarioSpec: Sendable, Equatable {
         ClusterSpec(pools: pools, services: services.map(\.model),
                     traffic: traffic.map { TrafficSpec(service: $0.service, source: $0.source,
                                                        shapes: $0.shapes.map(\.shape), batchSize: $0.batchSize, retry: $0.retry) },
-                    scrapeInterval: scrapeInterval)
+                    scrapeInterval: scrapeInterval, fidelity: fidelity)
     }
 
     /// The control plane configuration.

@@ -104,6 +104,9 @@ extension ScenarioSpec {
             _ = i
         }
         p += faultProblems()
+        if fidelity == .fluid {
+            p += clusterSpec.fluidLimitations.map { ValidationProblem(path: $0.path, message: $0.message) }
+        }
         return p
     }
 

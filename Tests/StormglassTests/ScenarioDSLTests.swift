@@ -28,6 +28,10 @@ import SimulationKernel
             for part in text.components(separatedBy: "Scenario(\"").dropFirst() {
                 declared.append(String(part.prefix { $0 != "\"" }))
             }
+            // A generator's default: static func shop(name: String = "large-shop", …
+            for part in text.components(separatedBy: "(name: String = \"").dropFirst() {
+                declared.append(String(part.prefix { $0 != "\"" }))
+            }
         }
         #expect(!declared.isEmpty)
         #expect(Set(declared) == Set(Scenarios.all.map(\.name)), "scenario files declare \(declared.sorted()); catalog lists \(Scenarios.all.map(\.name).sorted())")

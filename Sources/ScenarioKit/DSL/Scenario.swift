@@ -1,3 +1,5 @@
+import ClusterModel
+
 /// A piece of a scenario: a node pool, a service, a traffic stream, a setting …
 ///
 /// Every DSL node is a small value that knows how to apply itself to the spec being built, the way
@@ -63,6 +65,12 @@ public struct ScrapeEvery: ScenarioComponent {
     let interval: SimDuration
     public init(_ interval: SimDuration) { self.interval = interval }
     public func apply(to spec: inout ScenarioSpec) { spec.scrapeInterval = interval }
+}
+
+/// `Fidelity(.fluid)`: the scenario's requests as flows (see `Fidelity`); request level otherwise.
+extension Fidelity: ScenarioComponent {
+    public init(_ fidelity: Fidelity) { self = fidelity }
+    public func apply(to spec: inout ScenarioSpec) { spec.fidelity = self }
 }
 
 /// How long the SLO must hold continuously after a fault to count as recovered (default 2 minutes).

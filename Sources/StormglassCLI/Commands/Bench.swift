@@ -8,14 +8,15 @@ struct Bench: ParsableCommand {
         discussion: "Build in release mode first: swift build -c release && .build/release/stormglass bench")
 
     enum Case: String, ExpressibleByArgument, CaseIterable {
-        case mmc, daily, retries, predictor, autoscaler, recording, memory, scale, scaleMemory = "scale-memory"
+        case mmc, daily, retries, predictor, autoscaler, recording, memory, scale, scaleMemory = "scale-memory", largeShop = "large-shop"
     }
 
     @Option(help: "Only these benchmarks (\(Case.allCases.map(\.rawValue).joined(separator: ", "))); repeatable.")
     var only: [Case] = []
 
-    /// Not in the default set: minutes each (`scale`: 20 simulated minutes × 4 shapes × 2).
-    static let onRequest: Set<Case> = [.scale, .scaleMemory]
+    /// Not in the default set: minutes each (`scale`: 20 simulated minutes × 4 shapes × 2;
+    /// `large-shop`: a fluid day and 10 request-level minutes).
+    static let onRequest: Set<Case> = [.scale, .scaleMemory, .largeShop]
 
     func run() throws {
         #if DEBUG
@@ -31,6 +32,9 @@ struct Bench: ParsableCommand {
             case .autoscaler: Benchmarks.autoscaler().forEach { print($0.line) }
             case .recording: try Benchmarks.recordingOverhead(try ScenarioCatalog.require("black-friday").spec).forEach { print($0.line) }
             case .scale: try Benchmarks.scale().forEach { print($0.line) }
+            case .largeShop:
+                let minutes = Double(ProcessInfo.processInfo.environment["STORMGLASS_BENCH_MINUTES"] ?? "10") ?? 10
+                try Benchmarks.fluidScale(try ScenarioCatalog.require("large-shop").spec, requestMinutes: minutes).forEach { print($0.line) }
             case .scaleMemory:
                 let mib = try probe(["bench-memory", "--scale", Benchmarks.ScaleShape.chains1000.rawValue])
                 print(Benchmarks.Figure(name: "scale_1000_services_depth_4_peak_memory_mib", value: mib, unit: "MiB").line)

@@ -20,8 +20,14 @@ struct List: ParsableCommand {
         var t = TextTable(["scenario", "duration", "services", "faults", "description"])
         for s in ScenarioCatalog.all {
             let spec = s.spec
-            t.add([s.name, "\(spec.duration)", spec.services.map(\.name).joined(separator: ","), "\(spec.faults.count)", s.summary])
+            t.add([s.name, "\(spec.duration)", Self.serviceList(spec.services.map(\.name)), "\(spec.faults.count)", s.summary])
         }
         print(t.rendered)
+    }
+
+    /// A large model's services would fill the screen: name a few, count the rest.
+    static func serviceList(_ names: [String]) -> String {
+        guard names.count > 4 else { return names.joined(separator: ",") }
+        return "\(names.count) services (\(names.prefix(2).joined(separator: ",")), …)"
     }
 }

@@ -16,6 +16,9 @@ struct ScenarioOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: key=value (repeatable). `stormglass list --parameters SCENARIO` lists them.", valueName: "key=value"))
     var overrides: [String] = []
 
+    @Option(help: "request: every request an event (the default, the reference); fluid: requests as flows, for large models (refused where it cannot represent the scenario).")
+    var fidelity: Fidelity?
+
     @OptionGroup var replay: ReplayOptions
 
     /// The scenario by name, with replays and overrides applied and validated.
@@ -40,6 +43,10 @@ struct ScenarioOptions: ParsableArguments {
             params["duration"] = duration
         }
         if let seed { spec.seed = seed }
+        if let fidelity {
+            spec.fidelity = fidelity
+            params["fidelity"] = fidelity.rawValue
+        }
         let problems = spec.validate()
         if !problems.isEmpty { throw InputError(InvalidScenario(scenario: spec.name, problems: problems).description) }
         return (spec, params)
@@ -134,6 +141,7 @@ struct ReplayOptions: ParsableArguments {
 }
 
 extension TraceReplay.ValueMeaning: ExpressibleByArgument {}
+extension Fidelity: ExpressibleByArgument {}
 
 /// `--db FILE`: where results go.
 struct DatabaseOption: ParsableArguments {
