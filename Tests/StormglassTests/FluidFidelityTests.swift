@@ -105,4 +105,21 @@ import SimulationKernel
         #expect(throws: ParameterError.self) { try spec.set("fidelity", "quantum") }
         #expect(spec.parameters.contains { $0.key == "fidelity" && $0.value(in: spec) == "fluid" })
     }
+
+    @Test func fluidScaleBenchmarkExtrapolatesTheRequestLevelDayByVisits() throws {
+        let shop = Scenarios.shop(name: "bench-shop", apis: 2, rate: 100, duration: .hours(1),
+                                  surgeAt: .minutes(30), outageAt: .minutes(40), dailyCyclePeak: .minutes(30))
+        let figures = try Benchmarks.fluidScale(shop.spec, requestMinutes: 2)
+        let byName = Dictionary(uniqueKeysWithValues: figures.map { ($0.name, $0.value) })
+        let window = try #require(byName["bench-shop_request_level_2_minutes_wall_seconds"])
+        let day = try #require(byName["bench-shop_request_level_day_wall_seconds_extrapolated"])
+        let fluid = try #require(byName["bench-shop_fluid_day_wall_seconds_recorded"])
+        // An hour is about 30 two-minute windows of visits (the cycle and the surge move it a little).
+        #expect(day > 10 * window && day < 60 * window, "window \(window) s, hour \(day) s")
+        #expect(abs(try #require(byName["bench-shop_fluid_speedup"]) - day / fluid) < 1e-9 * day / fluid)
+        // 2 APIs at 50 and 75 req/s, 6 visits each (the api, auth, two domains, two stores): 750/s.
+        let visits = try #require(byName["bench-shop_service_visits_per_second"])
+        #expect(visits > 400 && visits < 1000, "\(visits) visits/s")
+        #expect(figures.allSatisfy { $0.line.hasPrefix($0.name + ": ") })
+    }
 }
