@@ -6,7 +6,7 @@ import Telemetry
 public struct MetricsContext: Sendable {
     public var now: Double
     public var sample: ServiceSample
-    /// Recent samples, oldest first (the latest is `sample`).
+    /// Recent samples, oldest first (the latest is `sample`): the last 40 to 80 (use `suffix`).
     public var recent: [ServiceSample]
     public var replicas: Int
     /// Forecast arrival rate `seconds` ahead, if the predictor has one.
