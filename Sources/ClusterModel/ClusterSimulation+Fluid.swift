@@ -35,7 +35,7 @@ struct FluidWorld {
 
     init(spec: ClusterSpec, seed: UInt64, serviceIndex: [String: Int]) {
         var services = spec.services.map { s in
-            FluidService(spec: s, callees: s.calls.compactMap { serviceIndex[$0].map(Int32.init) }, arrivalSCV: 1)
+            FluidService(spec: s, callees: s.calls.compactMap { serviceIndex[$0].map(Int32.init) })
         }
         batchMeans = spec.traffic.map { max(0, $0.batchSize.mean) }
         batchSecondMoments = spec.traffic.map { max(0, $0.batchSize.secondMoment) }
@@ -111,7 +111,9 @@ extension ClusterSimulation {
 
     /// Integrates every service's flows from where they were up to `end` (ns).
     mutating func advanceFluid(to end: Int64) {
-        guard var world = fluid, world.integrated < end else { return }
+        // Checked before the world is taken out: most events find it integrated up to them.
+        guard let integrated = fluid?.integrated, integrated < end else { return }
+        var world = fluid!
         fluid = nil  // so `world` is the only reference to its storage while it mutates
         defer { fluid = world }
         while world.integrated < end {
@@ -151,14 +153,16 @@ extension ClusterSimulation {
     /// A routable replica of fluid service `si` is about to end: its share of the flow is lost.
     mutating func fluidReplicaEnds(_ si: Int) {
         let routable = services[si].ready.count
-        guard routable > 0, fluid != nil else { return }
+        guard routable > 0 else { return }
         fluid!.services[si].lose(share: 1 / Double(routable))
     }
 
-    /// Writes fluid service `si`'s interval into the counters a scrape reads (whole requests,
-    /// the fractions carried to the next scrape).
-    mutating func tallyFluidInterval(_ si: Int) {
-        guard var world = fluid else { return }
+    /// Fluid service `si`'s sample: its interval's flows written into the counters a scrape reads
+    /// (whole requests, the fractions carried to the next scrape), then its latency percentiles,
+    /// queue and requests in service; its interval's latencies into the run's histogram. Then a
+    /// fresh interval.
+    mutating func fluidSample(_ si: Int, time: Double, interval: Double) -> ServiceSample {
+        var world = fluid!
         fluid = nil
         defer { fluid = world }
         let t = world.services[si].tally
@@ -176,14 +180,8 @@ extension ClusterSimulation {
         i.slotArea = services[si].interval.slotArea
         i.replicaArea = services[si].interval.replicaArea
         services[si].interval = i
-    }
 
-    /// Fluid service `si`'s latency percentiles, queue and requests in service in its sample; its
-    /// interval's latencies into the run's histogram. Then a fresh interval.
-    mutating func completeFluidSample(_ si: Int, _ o: inout ServiceSample) {
-        guard var world = fluid else { return }
-        fluid = nil
-        defer { fluid = world }
+        var o = sample(services[si], time: time, interval: interval)
         let f = world.services[si]
         o.queueDepth = Int((f.backlog + f.queued).rounded())
         o.inFlight = Int(f.inService.rounded())
@@ -206,5 +204,6 @@ extension ClusterSimulation {
             }
         }
         world.services[si].tally = FluidTally()
+        return o
     }
 }

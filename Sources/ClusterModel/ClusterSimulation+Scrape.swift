@@ -16,10 +16,7 @@ extension ClusterSimulation {
         for si in services.indices {
             account(si)
             if isFluid {
-                tallyFluidInterval(si)
-                var o = sample(services[si], time: t, interval: interval)
-                completeFluidSample(si, &o)
-                samples.append(o)
+                samples.append(fluidSample(si, time: t, interval: interval))
             } else {
                 services[si].latencies.flush()
                 samples.append(sample(services[si], time: t, interval: interval))

@@ -73,7 +73,7 @@ public struct FaultRow: Codable, Sendable, Equatable, FetchableRecord, Persistab
 }
 
 /// A service's scrape (`service_samples`): every field of `ServiceSample`.
-struct ServiceSampleRow: Codable, FetchableRecord, PersistableRecord {
+struct ServiceSampleRow: Decodable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "service_samples"
     var runID: Int64
     var t: Double, interval: Double, service: String
@@ -124,7 +124,7 @@ struct ServiceSampleRow: Codable, FetchableRecord, PersistableRecord {
 }
 
 /// A node's scrape (`node_samples`).
-struct NodeSampleRow: Codable, FetchableRecord, PersistableRecord {
+struct NodeSampleRow: Decodable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "node_samples"
     var runID: Int64, t: Double, node: String, pool: String, zone: String, state: String, reachable: Bool
     var cpuAllocated: Double, memoryAllocated: Double, replicas: Int
@@ -148,7 +148,7 @@ public struct EventRow: Codable, Sendable, FetchableRecord, PersistableRecord {
 }
 
 /// A forecast and its actual (`predictions`).
-struct PredictionRow: Codable, FetchableRecord, PersistableRecord {
+struct PredictionRow: Decodable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "predictions"
     var runID: Int64, service: String, metric: String, model: String, madeAt: Double, horizon: Double, value: Double
     var lower: Double?, upper: Double?, actual: Double?

@@ -56,6 +56,17 @@ public struct Parameter: Sendable {
                    get: { $0[keyPath: path].budget.map { "\($0)" } ?? "none" },
                    set: { $0[keyPath: path].budget = $1 == "none" ? nil : try parseDouble($1, "\(key).budget", 0...100) })]
     }
+    /// One of a closed set of named values (`routing`, `fidelity`), listed in the help.
+    static func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ help: String, _ path: Path<T>, noun: String? = nil) -> Parameter
+    where T.RawValue == String {
+        let names = T.allCases.map(\.rawValue).joined(separator: ", ")
+        return Parameter(key, "\(help) (\(names))", get: { $0[keyPath: path].rawValue }, set: { spec, v throws in
+            guard let value = T(rawValue: v) else {
+                throw ParameterError(key: key, message: "unknown \(noun ?? key) \"\(v)\"; one of \(names)")
+            }
+            spec[keyPath: path] = value
+        })
+    }
     /// A distribution's mean (a duration), keeping its shape.
     static func mean(_ key: String, _ help: String, _ path: Path<Distribution>, _ range: ClosedRange<SimDuration>) -> Parameter {
         Parameter(key, help, get: { "\(SimDuration.seconds($0[keyPath: path].mean))" },
@@ -125,13 +136,7 @@ extension ScenarioSpec {
              guard let n = UInt64(v) else { throw ParameterError(key: "seed", message: "\"\(v)\" is not a whole number in 0…\(UInt64.max)") }
              spec.seed = n
          }),
-         Parameter("fidelity", "requests as events or as flows (\(Fidelity.allCases.map(\.rawValue).joined(separator: ", ")))",
-                   get: { $0.fidelity.rawValue }, set: { spec, v throws in
-             guard let f = Fidelity(rawValue: v) else {
-                 throw ParameterError(key: "fidelity", message: "\"\(v)\" is not one of \(Fidelity.allCases.map(\.rawValue).joined(separator: ", "))")
-             }
-             spec.fidelity = f
-         }),
+         .choice("fidelity", "requests as events or as flows", \.fidelity),
          .duration("scrape", "metrics scrape interval", \.scrapeInterval, SimDuration.seconds(1)...SimDuration.hours(1)),
          .duration("stabilityWindow", "how long the SLO must hold to count as recovered", \.stabilityWindow, SimDuration.seconds(1)...SimDuration.days(1)),
          Parameter("policy", "scaling policy of every service (\(ScalingPolicies.knownNames.joined(separator: ", ")))",
@@ -202,13 +207,7 @@ extension ServiceDefinition {
             .optionalInt("\(k).queueCapacity", "waiting room (none = unbounded)", model.appending(path: \.queueCapacity), Limits.queue),
             .optionalDuration("\(k).timeout", "client timeout (none = never)", model.appending(path: \.timeout), Limits.positiveLatency),
             .double("\(k).pricePerReplicaHour", "price per replica-hour", model.appending(path: \.pricePerReplicaHour), Limits.price),
-            Parameter("\(k).routing", "load balancing (\(Routing.allCases.map(\.rawValue).joined(separator: ", ")))",
-                      get: { $0[keyPath: model].routing.rawValue }, set: { spec, v throws in
-                guard let r = Routing(rawValue: v) else {
-                    throw ParameterError(key: "\(k).routing", message: "unknown routing \"\(v)\"; one of \(Routing.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                spec[keyPath: model].routing = r
-            }),
+            .choice("\(k).routing", "load balancing", model.appending(path: \.routing), noun: "routing"),
             Parameter("\(k).policy", "scaling policy", get: { $0[keyPath: service].policy.name },
                       set: { $0[keyPath: service].policy = try parsePolicy($1, "\(k).policy") }),
             .duration("\(k).slo.p95", "p95 latency objective", service.appending(path: \.slo.p95), Limits.positiveLatency),

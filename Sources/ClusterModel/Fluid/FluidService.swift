@@ -27,9 +27,6 @@ struct FluidService {
     /// slots); otherwise each replica is its own queue with an equal share of the traffic.
     let pooled: Bool
     let concurrency: Int
-    /// Squared coefficient of variation of arrivals for Allen–Cunneen: 1, Poisson (a batch lands
-    /// in one step, so the fluid backlog carries its burst).
-    let arrivalSCV: Double
     /// Services called in order, each holding the slot.
     let callees: [Int32]
 
@@ -57,14 +54,13 @@ struct FluidService {
     private var queueing = QueueingCache()
     private var decayCache = DecayFactor(), smoothingCache = DecayFactor()
 
-    init(spec: ServiceSpec, callees: [Int32], arrivalSCV: Double) {
+    init(spec: ServiceSpec, callees: [Int32]) {
         work = LatencyMoments(spec.serviceTime)
         timeout = spec.timeout?.seconds
         queueCapacity = spec.queueCapacity.map(Double.init) ?? .infinity
         sharedQueue = spec.routing == .sharedQueue
         pooled = spec.routing == .leastOutstanding || spec.routing == .sharedQueue
         concurrency = max(1, spec.concurrency)
-        self.arrivalSCV = arrivalSCV
         self.callees = callees
         response = work
     }
@@ -73,6 +69,9 @@ struct FluidService {
     static let loadSmoothing = 5.0
     /// Slots busy (smoothed) beyond which the fluid backlog's wait counts: an overload.
     static let saturation = 0.95
+    /// Squared coefficient of variation of arrivals for Allen–Cunneen: 1, Poisson (a batch lands
+    /// in one step, so the fluid backlog carries its burst).
+    static let arrivalSCV = 1.0
 
     /// The conditions of one step, from the event-driven world.
     struct Conditions {
@@ -130,7 +129,7 @@ struct FluidService {
         let loadRate = min(offeredRate, drainRate)
         let perQueue = pooled ? (servers: c.slots, load: loadRate * h)
                               : (servers: concurrency, load: loadRate * h / Double(max(1, c.replicas)))
-        let waiting = queueing.wait(servers: perQueue.servers, load: perQueue.load, hold: hold, arrivalSCV: arrivalSCV)
+        let waiting = queueing.wait(servers: perQueue.servers, load: perQueue.load, hold: hold, arrivalSCV: Self.arrivalSCV)
         // Both waits stand for the same queue: the fluid backlog is the part of its variation that
         // a 1 s step resolves (and all of an overload), Erlang C its whole mean in steady state.
         // Below saturation Erlang C alone is the wait (a backlog then is Poisson noise the formula
@@ -231,8 +230,8 @@ struct QueueingCache {
         // Halfin–Whitt: with β = (1 − ρ)·√c above 5 the chance of waiting is below 10⁻⁶.
         if (1 - rho) * Double(c).squareRoot() > 5 { value = .zero; return value }
         let pw = MultiServerQueue.erlangC(servers: c, offeredLoad: rho * Double(c))
-        let serviceSCV = hold.variance / (hold.mean * hold.mean)
-        let theta = Double(c) / hold.mean * (1 - rho) / max(1e-12, (arrivalSCV + serviceSCV) / 2)
+        let theta = MultiServerQueue.waitRate(servers: c, meanService: hold.mean, arrivalRate: rho * Double(c) / hold.mean,
+                                              arrivalSCV: arrivalSCV, serviceSCV: hold.variance / (hold.mean * hold.mean))
         // With probability pw an exponential wait of rate θ, else none.
         let mean = pw / theta
         value = LatencyMoments(mean: mean, variance: 2 * pw / (theta * theta) - mean * mean)

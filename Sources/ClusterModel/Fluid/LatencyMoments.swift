@@ -51,15 +51,6 @@ struct LatencyMoments: Equatable {
         let (mu, sigma) = logNormal
         return exp(mu + sigma * standardNormalQuantile(p))
     }
-
-    /// The quantile among requests that took at most `limit` (a timeout: slower ones are not
-    /// successes, and only successes have a latency).
-    func quantile(_ p: Double, below limit: Double?) -> Double {
-        guard let limit else { return quantile(p) }
-        let kept = 1 - exceedance(limit)
-        guard kept > 1e-9 else { return limit }
-        return min(limit, quantile(p * kept))
-    }
 }
 
 /// Φ⁻¹(p) by Acklam's rational approximation (relative error below 1.2·10⁻⁹ over (0, 1)).

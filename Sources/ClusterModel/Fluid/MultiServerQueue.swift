@@ -54,8 +54,11 @@ public struct MultiServerQueue: Sendable {
     /// The rate of the wait of those who wait: exponential with rate (c/E[S] − λ), stretched by
     /// Allen–Cunneen's (c_a² + c_s²) / 2.
     var waitRate: Double {
-        let mmc = Double(servers) / meanService - arrivalRate
-        return mmc / max(1e-12, (arrivalSCV + serviceSCV) / 2)
+        Self.waitRate(servers: servers, meanService: meanService, arrivalRate: arrivalRate, arrivalSCV: arrivalSCV, serviceSCV: serviceSCV)
+    }
+
+    static func waitRate(servers c: Int, meanService: Double, arrivalRate: Double, arrivalSCV: Double, serviceSCV: Double) -> Double {
+        (Double(c) / meanService - arrivalRate) / max(1e-12, (arrivalSCV + serviceSCV) / 2)
     }
 
     /// Mean time in the queue (Allen–Cunneen; Erlang C's exact figure for M/M/c).

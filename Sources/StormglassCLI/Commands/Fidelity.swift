@@ -22,10 +22,10 @@ struct FidelityCommand: ParsableCommand {
     @OptionGroup var options: ScenarioOptions
 
     func run() throws {
-        var (spec, _) = try options.resolve(scenario)
-        spec.fidelity = .fluid
-        let problems = spec.validate()
-        if !problems.isEmpty { throw InputError(InvalidScenario(scenario: spec.name, problems: problems).description) }
+        // Resolved as a fluid run, so validation refuses what the fluid fidelity cannot represent.
+        var fluidOptions = options
+        fluidOptions.fidelity = .fluid
+        let (spec, _) = try fluidOptions.resolve(scenario)
         let c = try FidelityComparison.run(spec)
         let speedup = String(format: c.speedup < 10 ? "%.1f" : "%.0f", c.speedup)
         print("\(scenario), seed \(c.seed), \(spec.duration): request level \(String(format: "%.2f", c.request.wallSeconds)) s, "
