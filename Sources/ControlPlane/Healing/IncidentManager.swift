@@ -32,7 +32,13 @@ public struct IncidentManager: Sendable {
     var open: [String: Incident] = [:]
     var closedAt: [String: Double] = [:]
     var nextID = 1
-    var detectors: [String: [(metric: String, detector: AnomalyDetector)]] = [:]
+    var detectors: [String: [Watch]] = [:]
+    /// One metric of a service under an anomaly detector.
+    struct Watch: Sendable {
+        var metric: String
+        var value: KeyPath<ServiceSample, Double> & Sendable
+        var detector: AnomalyDetector
+    }
     /// (service, metric) pairs currently anomalous: one alert when an anomaly starts, not one per scrape.
     /// Detectors alerting now, as (service, index of the detector): one alert per episode.
     struct AlertKey: Hashable { var service: String, detector: Int }
@@ -103,24 +109,27 @@ public struct IncidentManager: Sendable {
     }
 
     mutating func detect(_ s: ServiceSample, _ events: inout [TimelineEvent]) {
-        if detectors[s.service] == nil {
-            detectors[s.service] = [
-                ("p95 latency", AnomalyDetector(kind: .responseTime, method: .robust, step: s.interval, baseline: 60)),
-                ("error rate", AnomalyDetector(kind: .errorRate, method: .robust, step: s.interval, baseline: 60)),
-                ("request rate", AnomalyDetector(kind: .requestRate, method: .seasonal, threshold: 4, step: s.interval, baseline: 60)),
-            ]
-        }
-        let values = [s.p95, s.errorRate, s.arrivalRate]
-        for i in detectors[s.service]!.indices {
-            let metric = detectors[s.service]![i].metric
-            let key = AlertKey(service: s.service, detector: i)
-            guard let a = detectors[s.service]![i].detector.observe(values[i], at: s.time), a.severity == .critical else {
-                if !alerting.isEmpty { alerting.remove(key) }
+        // One look-up of the service's detectors, updated in place (this runs for every service
+        // at every scrape).
+        Self.detect(s, with: &detectors[s.service, default: Self.detectors(step: s.interval)], alerting: &alerting, &events)
+    }
+
+    static func detectors(step: Double) -> [Watch] {
+        [Watch(metric: "p95 latency", value: \.p95, detector: AnomalyDetector(kind: .responseTime, method: .robust, step: step, baseline: 60)),
+         Watch(metric: "error rate", value: \.errorRate, detector: AnomalyDetector(kind: .errorRate, method: .robust, step: step, baseline: 60)),
+         Watch(metric: "request rate", value: \.arrivalRate,
+               detector: AnomalyDetector(kind: .requestRate, method: .seasonal, threshold: 4, step: step, baseline: 60))]
+    }
+
+    static func detect(_ s: ServiceSample, with detectors: inout [Watch], alerting: inout Set<AlertKey>, _ events: inout [TimelineEvent]) {
+        for i in detectors.indices {
+            guard let a = detectors[i].detector.observe(s[keyPath: detectors[i].value], at: s.time), a.severity == .critical else {
+                if !alerting.isEmpty { alerting.remove(AlertKey(service: s.service, detector: i)) }
                 continue
             }
-            guard alerting.insert(key).inserted else { continue }
+            guard alerting.insert(AlertKey(service: s.service, detector: i)).inserted else { continue }
             events.append(TimelineEvent(time: s.time, kind: .anomaly, subject: s.service,
-                                        detail: String(format: "%@ %.4g vs expected %.4g (%+.1fσ)", metric, a.value, a.expected, a.score)))
+                                        detail: String(format: "%@ %.4g vs expected %.4g (%+.1fσ)", detectors[i].metric, a.value, a.expected, a.score)))
         }
     }
 }
