@@ -47,8 +47,13 @@ public struct AccuracyFigures: Sendable, Equatable {
 /// accumulates per-(model, horizon) figures. Forecasts whose target is never observed (a gap in the
 /// data, or the end of the run) are dropped unscored.
 public struct AccuracyTracker: Sendable {
+    /// A model at a horizon, numbered in first-recorded order: a pending forecast carries the
+    /// number, so scoring it (per service per scrape, for every model and horizon) hashes nothing.
+    public struct FigureID: Hashable, Sendable {
+        let index: Int32
+    }
     struct Pending: Sendable {
-        var model: String, horizon: Double, madeAt: Double, value: Double, lower: Double?, upper: Double?
+        var figure: FigureID, madeAt: Double, value: Double, lower: Double?, upper: Double?
     }
     /// A forecast scored (or expired), for recording.
     public struct Scored: Sendable {
@@ -58,11 +63,11 @@ public struct AccuracyTracker: Sendable {
     let step: Double
     let seasonSteps: Int
     var pending: [Int64: [Pending]] = [:]
-    /// A model at a horizon (a struct key, not an interpolated string: this is looked up for every
-    /// scored forecast, per service per scrape).
     struct FigureKey: Hashable { var model: String, horizon: Double }
-    var figures: [FigureKey: AccuracyFigures] = [:]
-    var order: [FigureKey] = []
+    var idOf: [FigureKey: FigureID] = [:]
+    /// By `FigureID.index`; `scoredOrder` lists them in the order they were first scored.
+    var figures: [AccuracyFigures] = []
+    var scoredOrder: [Int32] = []
     /// The last season of observations by step index (key), so the seasonal-naive comparison is with
     /// the value one season earlier in time, not one season of rows earlier (a gap would shift it).
     var byStep: [(key: Int64, value: Double)?]
@@ -80,9 +85,25 @@ public struct AccuracyTracker: Sendable {
 
     func key(_ t: Double) -> Int64 { Int64((t / step).rounded()) }
 
+    /// The number of `model` at `horizon` (the same number every time it is asked).
+    public mutating func figure(model: String, horizon: Double) -> FigureID {
+        let key = FigureKey(model: model, horizon: horizon)
+        if let id = idOf[key] { return id }
+        let id = FigureID(index: Int32(figures.count))
+        idOf[key] = id
+        figures.append(AccuracyFigures(model: model, horizon: horizon))
+        return id
+    }
+
     public mutating func record(model: String, horizon: Double, madeAt: Double, forecast: Forecast) {
+        record(figure(model: model, horizon: horizon), madeAt: madeAt, forecast: forecast)
+    }
+
+    /// Keeps a forecast of `figure`'s model and horizon, made at `madeAt`, until its target.
+    public mutating func record(_ figure: FigureID, madeAt: Double, forecast: Forecast) {
+        let horizon = figures[Int(figure.index)].horizon
         pending[key(madeAt + horizon), default: []].append(
-            Pending(model: model, horizon: horizon, madeAt: madeAt, value: forecast.value, lower: forecast.lower, upper: forecast.upper))
+            Pending(figure: figure, madeAt: madeAt, value: forecast.value, lower: forecast.lower, upper: forecast.upper))
     }
 
     /// Scores the forecasts that targeted `time`; returns them (with their actual) for recording.
@@ -98,11 +119,12 @@ public struct AccuracyTracker: Sendable {
         byStep[Int(((k % Int64(byStep.count)) + Int64(byStep.count)) % Int64(byStep.count))] = (k, actual)
         var out: [Scored] = []
         if let due = pending.removeValue(forKey: k) {
+            out.reserveCapacity(due.count)
             for p in due {
-                let id = FigureKey(model: p.model, horizon: p.horizon)
-                if figures[id] == nil { figures[id] = AccuracyFigures(model: p.model, horizon: p.horizon); order.append(id) }
-                figures[id]!.add(forecast: p.value, lower: p.lower, upper: p.upper, actual: actual)
-                out.append(Scored(model: p.model, horizon: p.horizon, madeAt: p.madeAt, value: p.value, lower: p.lower, upper: p.upper, actual: actual))
+                let i = Int(p.figure.index)
+                if figures[i].count == 0 { scoredOrder.append(p.figure.index) }
+                figures[i].add(forecast: p.value, lower: p.lower, upper: p.upper, actual: actual)
+                out.append(scored(p, actual: actual))
             }
         }
         // Targets that passed without an observation will never be scored.
@@ -112,9 +134,7 @@ public struct AccuracyTracker: Sendable {
 
     /// Forecasts still waiting (e.g. at the end of a run), unscored.
     public mutating func drain() -> [Scored] {
-        let out = pending.values.flatMap { $0 }.map {
-            Scored(model: $0.model, horizon: $0.horizon, madeAt: $0.madeAt, value: $0.value, lower: $0.lower, upper: $0.upper, actual: nil)
-        }
+        let out = pending.values.flatMap { $0 }.map { scored($0, actual: nil) }
         pending.removeAll()
         return out.sorted { ($0.madeAt, $0.horizon, $0.model) < ($1.madeAt, $1.horizon, $1.model) }
     }
@@ -124,7 +144,12 @@ public struct AccuracyTracker: Sendable {
     public var report: [AccuracyFigures] {
         let scale = seasonalErrorCount > 0 ? seasonalErrorSum / Double(seasonalErrorCount)
             : (naiveErrorCount > 0 ? naiveErrorSum / Double(naiveErrorCount) : 0)
-        return order.map { var f = figures[$0]!; f.scale = scale; return f }
+        return scoredOrder.map { var f = figures[Int($0)]; f.scale = scale; return f }
+    }
+
+    func scored(_ p: Pending, actual: Double?) -> Scored {
+        let f = figures[Int(p.figure.index)]
+        return Scored(model: f.model, horizon: f.horizon, madeAt: p.madeAt, value: p.value, lower: p.lower, upper: p.upper, actual: actual)
     }
 
     /// Whether MASE is scaled by a seasonal-naive (true) or, lacking a season of data, a lag-1 naive error.

@@ -37,13 +37,20 @@ public struct ServicePredictor: Sendable {
     final class State: @unchecked Sendable {
         var forecaster: AutoForecaster
         var tracker: AccuracyTracker
-        init(forecaster: AutoForecaster, tracker: AccuracyTracker) { self.forecaster = forecaster; self.tracker = tracker }
+        /// The tracker's numbers for the ensemble, and for each model, at each horizon.
+        let autoFigures: [AccuracyTracker.FigureID]
+        let modelFigures: [[AccuracyTracker.FigureID]]
+        init(forecaster: AutoForecaster, tracker: AccuracyTracker, autoFigures: [AccuracyTracker.FigureID], modelFigures: [[AccuracyTracker.FigureID]]) {
+            self.forecaster = forecaster; self.tracker = tracker; self.autoFigures = autoFigures; self.modelFigures = modelFigures
+        }
     }
     private var state: State
     public var forecaster: AutoForecaster { state.forecaster }
 
     private mutating func makeUnique() {
-        if !isKnownUniquelyReferenced(&state) { state = State(forecaster: state.forecaster, tracker: state.tracker) }
+        if !isKnownUniquelyReferenced(&state) {
+            state = State(forecaster: state.forecaster, tracker: state.tracker, autoFigures: state.autoFigures, modelFigures: state.modelFigures)
+        }
     }
 
     public init(service: String, step: Double, horizons: [Double], extraModels: [ForecasterModel] = []) {
@@ -51,8 +58,11 @@ public struct ServicePredictor: Sendable {
         self.step = step
         self.horizons = horizons
         steps = horizons.map { max(1, Int(($0 / step).rounded())) }
-        state = State(forecaster: AutoForecaster(step: step, horizons: steps, extra: extraModels.map { $0.make(step) }),
-                      tracker: AccuracyTracker(step: step))
+        let forecaster = AutoForecaster(step: step, horizons: steps, extra: extraModels.map { $0.make(step) })
+        var tracker = AccuracyTracker(step: step)
+        let autoFigures = horizons.map { tracker.figure(model: "auto", horizon: $0) }
+        let modelFigures = forecaster.modelNames.map { name in horizons.map { tracker.figure(model: name, horizon: $0) } }
+        state = State(forecaster: forecaster, tracker: tracker, autoFigures: autoFigures, modelFigures: modelFigures)
     }
 
     /// Feeds one observation; returns the auto model's forecasts that just met their actual.
@@ -61,10 +71,11 @@ public struct ServicePredictor: Sendable {
         let state = self.state
         let scored = state.tracker.observe(value, at: time)
         state.forecaster.observe(value, at: time)
-        for (h, s) in zip(horizons, steps) {
-            if let f = state.forecaster.forecast(stepsAhead: s) { state.tracker.record(model: "auto", horizon: h, madeAt: time, forecast: f) }
-            for (name, f) in state.forecaster.modelForecasts(stepsAhead: s) {
-                state.tracker.record(model: name, horizon: h, madeAt: time, forecast: f)
+        for (i, s) in steps.enumerated() {
+            if let f = state.forecaster.forecast(stepsAhead: s) { state.tracker.record(state.autoFigures[i], madeAt: time, forecast: f) }
+            let hi = state.forecaster.horizons.firstIndex(of: s)!
+            for m in state.modelFigures.indices {
+                if let f = state.forecaster.modelForecast(m, hi, s) { state.tracker.record(state.modelFigures[m][i], madeAt: time, forecast: f) }
             }
         }
         return scored.filter { $0.model == "auto" }.map(record)
