@@ -37,7 +37,6 @@ let package = Package(
                 "SimulationKernel", "Telemetry",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "BasicContainers", package: "swift-collections"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         .target(name: "ControlPlane", dependencies: ["Telemetry", "Statistics"]),

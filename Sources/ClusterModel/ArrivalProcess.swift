@@ -11,30 +11,35 @@ import SimulationKernel
 /// moves by under 0.3 %, so almost every candidate is decided without a `cos` — and the decision
 /// is exactly the one evaluating λ(t) would give.
 struct ArrivalProcess {
-    let traffic: TrafficSpec
-    let noiseSeed: UInt64
+    // What every arrival reads, first and together: with hundreds of streams a stream's state is
+    // out of the nearest cache by its next arrival, so each cache line it spans is a miss.
     /// Each arrival brings exactly one request (the usual case: no batch draw needed).
     let singleRequests: Bool
-    var rng: RandomStream
-    var batchRng: RandomStream
-    /// The exponential tables, held here so a draw skips the lazy global's check.
-    let exponential = Ziggurat.exponential
-
-    static let segment = 60.0
-
+    /// Its clients retry (`traffic.retry.retries`).
+    let retries: Bool
+    private var t = 0.0
     private var segmentEnd = 0.0
     private var bound = 0.0
     private var lowerBound = 0.0
-    private var t = 0.0
     /// The accepted arrival after the one `next` last returned, drawn ahead (nil: not drawn yet,
     /// or the look-ahead stopped at its horizon first).
     private var upcoming: Double?
+    var rng: RandomStream
+    /// The exponential tables, held here so a draw skips the lazy global's check.
+    let exponential = Ziggurat.exponential
     /// How far past the last arrival the look-ahead searches (seconds of virtual time).
     var lookAheadLimit = 3600.0
+
+    var batchRng: RandomStream
+    let noiseSeed: UInt64
+    let traffic: TrafficSpec
+
+    static let segment = 60.0
 
     init(traffic: TrafficSpec, seed: UInt64) {
         self.traffic = traffic
         self.singleRequests = traffic.batchSize == .constant(1)
+        self.retries = traffic.retry.retries
         self.noiseSeed = seed ^ 0xA5A5_5A5A_1234_5678 ^ UInt64(truncatingIfNeeded: traffic.service.hashValueStable)
         self.rng = RandomStream(seed: seed, name: "arrivals/\(traffic.service)")
         self.batchRng = RandomStream(seed: seed, name: "batch/\(traffic.service)")

@@ -200,7 +200,7 @@ extension ClusterSimulation {
                 let n = FluidCarry.whole(Double(o.completed) * point.share, &world.carries[si].histogram[k])
                 guard n > 0 else { continue }
                 let micros = min(quantile(point.p) * 1e6, Double(IntervalLatencies.highest))
-                _ = services[si].runLatencies.record(UInt64(max(1, micros)), count: UInt64(n))
+                services[si].runLatencies.record(UInt64(max(1, micros)), count: UInt64(n))
             }
         }
         world.services[si].tally = FluidTally()

@@ -85,8 +85,7 @@ extension ClusterSimulation {
     /// The run-wide latency histogram so far as (upper edge in µs, count) buckets, ascending.
     /// Percentiles are read from these buckets the same way in Swift and in SQL.
     public func runLatencyBuckets(_ service: Int) -> [(upperMicros: UInt64, count: UInt64)] {
-        let h = services[service].runLatencies
-        return h.recordedValues().map { (upperMicros: h.highestEquivalentForValue($0.value), count: UInt64($0.count)) }
+        services[service].runLatencies.buckets
     }
 
     /// Node-seconds per pool up to the last scrape.

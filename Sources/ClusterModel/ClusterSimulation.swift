@@ -79,6 +79,11 @@ public struct ClusterSimulation: ~Copyable {
     var arrivalProcesses = UniqueArray<ArrivalProcess>()
     var nextArrivals = NextArrivals()
     var trafficTargets: [Int32]
+    /// Where each stream's next arrival is held in `nextArrivals`: the stream's own index, or
+    /// while the world runs in parts, its index among its part's streams.
+    var streamLeaf: [Int32]
+    /// The world's independent parts, when it runs in parts (see `ClusterSimulation+Parts.swift`).
+    var parts = Parts()
     /// Requests waiting for downstream calls: a slab with a free list.
     var parents: [ParentRecord] = []
     var freeParents: [Int32] = []
@@ -113,6 +118,7 @@ public struct ClusterSimulation: ~Copyable {
         for (i, s) in spec.services.enumerated() { index[s.name] = i }
         serviceIndex = index
         trafficTargets = spec.traffic.map { Int32(index[$0.service] ?? 0) }
+        streamLeaf = spec.traffic.indices.map(Int32.init)
         trafficRetry = spec.traffic.map(\.retry)
         trafficBudgets = spec.traffic.map { RetryBudget($0.retry) }
         trafficRetryRngs = spec.traffic.indices.map { RandomStream(seed: seed, name: "retries/traffic-\($0)") }
@@ -137,6 +143,7 @@ public struct ClusterSimulation: ~Copyable {
             for t in arrivalProcesses.indices { scheduleNextArrival(Int32(t)) }
         }
         for s in services.indices { scheduleProbes(Int32(s)) }
+        if spec.fidelity != .fluid { parts = Parts.of(self) }
     }
 
     public var now: SimTime { events.now }
@@ -152,6 +159,12 @@ public struct ClusterSimulation: ~Copyable {
     /// to reach its next scrape soon can still be interrupted). Returns false when it stopped early.
     public mutating func run(until time: SimTime, stopIf shouldStop: () -> Bool) -> Bool {
         if isFluid { return runFluid(until: time, stopIf: shouldStop) }
+        if parts.enabled { return runInParts(until: time, stopIf: shouldStop) }
+        return runInOrder(until: time, stopIf: shouldStop)
+    }
+
+    /// Every event of the world in time order, on one queue, up to and including `time`.
+    mutating func runInOrder(until time: SimTime, stopIf shouldStop: () -> Bool) -> Bool {
         var steps: UInt32 = 0
         while true {
             steps &+= 1
@@ -175,7 +188,7 @@ public struct ClusterSimulation: ~Copyable {
     mutating func arrive(_ t: Int32) {
         let s = trafficTargets[Int(t)]
         let job = Job(arrival: events.now.nanoseconds, parent: -1)
-        if trafficRetry[Int(t)].retries {
+        if arrivalProcesses[Int(t)].retries {
             for _ in 0..<arrivalProcesses[Int(t)].batchSize() { arriveRetrying(t, at: s) }
         } else if arrivalProcesses[Int(t)].singleRequests {
             route(s, job)
@@ -211,10 +224,11 @@ public struct ClusterSimulation: ~Copyable {
     /// Draws stream `t`'s next arrival, with a sequence number taken now as if it were queued now.
     @inline(__always)
     mutating func scheduleNextArrival(_ t: Int32) {
+        let leaf = Int(streamLeaf[Int(t)])
         if let at = arrivalProcesses[Int(t)].next(horizon: horizon) {
-            nextArrivals.set(Int(t), time: Int64(at * 1e9), sequence: events.reserveSequence())
+            nextArrivals.set(leaf, stream: Int(t), time: Int64(at * 1e9), sequence: events.reserveSequence())
         } else {
-            nextArrivals.set(Int(t), time: .max, sequence: .max)
+            nextArrivals.set(leaf, stream: Int(t), time: .max, sequence: .max)
         }
     }
 

@@ -1,6 +1,5 @@
 import BasicContainers
 import DequeModule
-import Histogram
 import SimulationKernel
 
 /// A request waiting or in service. `parent` links a downstream call to the request that made it
@@ -102,16 +101,20 @@ struct NodeRecord {
 
 /// Interval counters, reset at every scrape (after being folded into the run's totals).
 struct IntervalCounters {
-    var arrivals = 0, completed = 0, failed = 0, rejected = 0, timedOut = 0
-    /// Arrivals that were retries; rejections that were shedding or rate limiting; external requests
-    /// that finally succeeded here (their last try included).
-    var retries = 0, shed = 0, goodput = 0
+    // Those every request updates first, so that they share one cache line.
+    var arrivals = 0
+    /// Busy slots integrated over time, in slot-nanoseconds (integer: it is updated per request).
+    var busySlotNanos: Int64 = 0
     var waitSum = 0.0
     /// Requests that started service (and so have a queue wait).
     var waitCount = 0
+    var completed = 0
     var latencySum = 0.0
-    /// Busy slots integrated over time, in slot-nanoseconds (integer: it is updated per request).
-    var busySlotNanos: Int64 = 0
+    /// External requests that finally succeeded here (their last try included).
+    var goodput = 0
+    var failed = 0, rejected = 0, timedOut = 0
+    /// Arrivals that were retries; rejections that were shedding or rate limiting.
+    var retries = 0, shed = 0
     var slotArea = 0.0
     var replicaArea = 0.0
     /// Busy slot-seconds.
@@ -132,31 +135,63 @@ public struct ServiceTotals: Sendable, Equatable {
 /// A service's state. Noncopyable, like the simulation that owns it: its per-request storage is
 /// held uniquely (`UniqueArray`), so mutating it needs no copy-on-write check.
 struct ServiceState: ~Copyable {
+    // MARK: Read or written by every request
+    //
+    // Together at the start, in the order a request meets them: in a model of hundreds of
+    // services a service's state has left the nearest cache by its next request, so every cache
+    // line a request touches is a miss (this layout halved the lines a request reads).
     let sharedQueueMode: Bool
     let routing: Routing
+    /// Admission control (`spec.admission`): whether there is any.
+    let admits: Bool
     let concurrency: Int32
-    let queueCapacity: Int
+    /// Requests in service at which a replica exceeds its memory limit (Int32.max: no limit).
+    let requestsBeforeOOM: Int32
+    var rrCursor = 0
+    var busyTotal = 0
+    /// When busy slots were last integrated up to.
+    var lastBusyAccount: Int64 = 0
+    /// Connections available (Int.max when the service has no pool).
+    var connectionPool: Int
+    var replicas = UniqueArray<ReplicaState>()
+    /// Routable replicas; for least-outstanding routing, also grouped by load (`byLoad`).
+    var ready: [Int32] = []
+    /// The work of the next request to start, drawn one start ahead: the k-th request still gets
+    /// the stream's k-th draw, but the draw (a log-normal's `exp` is a long chain of dependent
+    /// arithmetic) is done before it is needed, so the event list's insert — whose every
+    /// comparison waits on this number — does not wait on the draw as well.
+    var nextWork = 0.0
+    var serviceRng: RandomStream
+    /// The service-time distribution in a form that samples without copying the spec's enum.
+    let serviceTime: ServiceTimeSampler
+    /// Extra work factor and latency for injected faults (1 and nil when healthy).
+    var slowdown = 1.0
+    var extraLatency: Distribution? = nil
+    /// CPU limit of a replica (0: none) and the CPU one busy worker slot demands, in millicores.
+    let cpuLimitMillicores: Double
+    var errorFraction = 0.0
     let timeoutNs: Int64?
     var callTargets: [Int32] = []
+    var interval = IntervalCounters()
+    var latencies = IntervalLatencies()
+    /// Load-balanced replicas with queued requests that wait only for a connection.
+    var waitingForConnection = Deque<Int32>()
+    var queuedTotal = 0
+
+    // MARK: Read when requests queue, replicas change, or faults and scrapes come
+
+    let queueCapacity: Int
     /// Per call (aligned with `callTargets`): retry policy, its budget, the breaker.
     var edges: [CallEdge] = []
     var retryRng: RandomStream
-    /// Admission control (`spec.admission`): whether there is any, its queue-wait bound, its limiter.
-    let admits: Bool
+    /// Admission control's queue-wait bound and limiter.
     let maxQueueWaitNs: Int64
     var rateLimiter: TokenBucket?
-    /// Requests in service at which a replica exceeds its memory limit (Int32.max: no limit).
-    let requestsBeforeOOM: Int32
-    /// CPU limit of a replica (0: none) and the CPU one busy worker slot demands, in millicores.
-    let cpuLimitMillicores: Double
     let cpuPerBusySlotMillicores: Double
     /// Queue wait after which a replica serves newest first (Int64.max: always FIFO).
     let lifoAfterNs: Int64
 
-    var replicas = UniqueArray<ReplicaState>()
     var unusedSlots: [Int32] = []
-    /// Routable replicas; for least-outstanding routing, also grouped by load (`byLoad`).
-    var ready: [Int32] = []
     var byLoad = LeastLoadedIndex()
     /// Whether `byLoad` is kept (least-outstanding routing only).
     var indexesLoad: Bool { routing == .leastOutstanding }
@@ -168,42 +203,22 @@ struct ServiceState: ~Copyable {
     var pendingCount = 0
     var startingCount = 0
     var drainingCount = 0
-    var busyTotal = 0
-    var queuedTotal = 0
     var readySlots = 0
-    var rrCursor = 0
-    /// When busy slots, and ready slots and held replicas, were last integrated up to.
-    var lastBusyAccount: Int64 = 0
+    /// When ready slots and held replicas were last integrated up to.
     var lastCapacityAccount: Int64 = 0
-    /// The service-time distribution in a form that samples without copying the spec's enum.
-    let serviceTime: ServiceTimeSampler
 
-    var serviceRng: RandomStream
-    /// The work of the next request to start, drawn one start ahead: the k-th request still gets
-    /// the stream's k-th draw, but the draw (a log-normal's `exp` is a long chain of dependent
-    /// arithmetic) is done before it is needed, so the event list's insert — whose every
-    /// comparison waits on this number — does not wait on the draw as well.
-    var nextWork = 0.0
     var startupRng: RandomStream
     var routeRng: RandomStream
-    /// Extra work factor and latency for injected faults (1 and 0 when healthy).
-    var slowdown = 1.0
-    var extraLatency: Distribution? = nil
-    var errorFraction = 0.0
     var startupMultiplier = 1.0
-    /// Connections available (Int.max when the service has no pool) and, for load-balanced
-    /// services, replicas with queued requests that wait only for a connection.
-    var connectionPool: Int
-    var waitingForConnection = Deque<Int32>()
     var faultRng: RandomStream
 
-    var interval = IntervalCounters()
     /// Totals up to the last scrape; `runTotals` adds the interval in progress. (The hot path
     /// counts each thing once, in `interval`.)
     var totals = ServiceTotals()
-    var latencies = IntervalLatencies()
-    var runLatencies: Histogram<UInt64>
-    /// Last: it is large and read rarely, so the fields above share fewer cache lines per request.
+    /// The run's latencies in µs, 1 µs … 1 h at 2 significant digits (±1 %): plenty to compare
+    /// with an SLO, and a tenth of the buckets of 3 digits. `IntervalLatencies` uses the same layout.
+    var runLatencies = RunLatencies()
+    /// Last: it is large and read rarely.
     let spec: ServiceSpec
 
     init(spec: ServiceSpec, seed: UInt64) {
@@ -228,9 +243,6 @@ struct ServiceState: ~Copyable {
         cpuLimitMillicores = Double(spec.cpuLimitMillicores ?? 0)
         cpuPerBusySlotMillicores = spec.cpuSecondsPerRequest.map { 1000 * $0 / max(1e-9, spec.serviceTime.mean) } ?? 1000
         lifoAfterNs = spec.admission?.lifoAfter?.nanoseconds ?? .max
-        // Microseconds, 1 µs … 1 h, 2 significant digits (±1 %): plenty to compare with an SLO, and
-        // a tenth of the buckets to scan compared with 3 digits. `IntervalLatencies` uses the same layout.
-        runLatencies = Histogram(lowestDiscernibleValue: 1, highestTrackableValue: IntervalLatencies.highest, numberOfSignificantValueDigits: .two)
         nextWork = drawWork()
     }
 

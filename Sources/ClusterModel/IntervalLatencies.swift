@@ -1,5 +1,4 @@
 import BasicContainers
-import Histogram
 
 /// One scrape interval's request latencies (µs), bucketed exactly as the run's HDR histogram
 /// buckets them (1 µs … 1 h, 2 significant digits: 25 buckets of 128 sub-buckets), so folding
@@ -93,16 +92,11 @@ struct IntervalLatencies: ~Copyable {
         }
     }
 
-    /// Adds this interval's counts to the run's histogram (same buckets, so exactly). The end
-    /// buckets are recorded with the actual extremes, which the histogram also keeps.
-    mutating func add(into run: inout Histogram<UInt64>) {
+    /// Adds this interval's counts to the run's (same buckets, so exactly).
+    mutating func add(into run: inout RunLatencies) {
         flush()
         guard totalCount > 0 else { return }
-        let (low, high) = (lowIndex, highIndex)
-        for i in low...high where counts[i] > 0 {
-            let value = i == low ? minValue : (i == high ? maxValue : IntervalLatencies.lowestValue(at: i))
-            _ = run.record(value, count: counts[i])
-        }
+        run.add(counts, from: lowIndex, through: highIndex)
     }
 
     /// Clears the touched range for the next interval.
@@ -112,5 +106,39 @@ struct IntervalLatencies: ~Copyable {
         for i in lowIndex...highIndex { counts[i] = 0 }
         totalCount = 0
         minValue = .max; maxValue = 0
+    }
+}
+
+/// A run's latencies, in the buckets `IntervalLatencies` and the run's HDR histogram use, summed
+/// interval by interval: adding an interval is a loop of adds over the range it touched, where
+/// recording into a `Histogram` was a generic call per bucket, per service, per scrape.
+struct RunLatencies: ~Copyable {
+    private var counts = UniqueArray<UInt64>(repeating: 0, count: IntervalLatencies.length)
+    /// The touched range of `counts` (empty while high < low).
+    private var low = Int.max, high = -1
+
+    /// Records `count` latencies of `micros` µs (values outside 1 µs … 1 h are not recorded, as
+    /// the histogram would refuse them).
+    mutating func record(_ micros: UInt64, count: UInt64) {
+        guard count > 0, micros >= 1, micros <= IntervalLatencies.highest else { return }
+        let i = IntervalLatencies.index(of: micros)
+        counts[i] &+= count
+        low = Swift.min(low, i); high = Swift.max(high, i)
+    }
+
+    mutating func add(_ interval: borrowing UniqueArray<UInt64>, from first: Int, through last: Int) {
+        for i in first...last { counts[i] &+= interval[i] }
+        low = Swift.min(low, first); high = Swift.max(high, last)
+    }
+
+    /// Every non-empty bucket as (highest value it holds in µs, count), ascending: what
+    /// `Histogram.recordedValues()` and `highestEquivalentForValue` give for the same records.
+    var buckets: [(upperMicros: UInt64, count: UInt64)] {
+        guard high >= low else { return [] }
+        var out: [(upperMicros: UInt64, count: UInt64)] = []
+        for i in low...high where counts[i] > 0 {
+            out.append((IntervalLatencies.highestEquivalent(IntervalLatencies.lowestValue(at: i)), counts[i]))
+        }
+        return out
     }
 }

@@ -31,26 +31,44 @@ struct NextArrivals {
     /// The earliest of all streams (time `.max` when none).
     private(set) var earliest = Arrival()
 
+    /// Sets the next arrival of `stream`, held at `leaf` (the stream's own index, unless this
+    /// tree holds only some of the streams: see `ClusterSimulation`'s parts).
     @inline(__always)
-    mutating func set(_ stream: Int, time: Int64, sequence: UInt64) {
-        if stream == 0 && leaves <= 1 {
+    mutating func set(_ leaf: Int, stream: Int, time: Int64, sequence: UInt64) {
+        if leaf == 0 && leaves <= 1 {
             // One traffic stream (the usual case): nothing to compare, no tree to keep.
             leaves = 1
-            earliest = Arrival(time: time, sequence: sequence, stream: 0)
+            earliest = Arrival(time: time, sequence: sequence, stream: stream)
             return
         }
-        if stream >= leaves { grow(toHold: stream) }
+        if leaf >= leaves { grow(toHold: leaf) }
         let root = tree.withUnsafeMutableBufferPointer { t -> Key in
-            var i = leaves + stream
-            t[i] = Self.key(time: time, sequence: sequence, stream: stream)
-            while i > 1 {
-                let winner = min(t[i], t[i ^ 1])
-                i >>= 1
-                t[i] = winner
-            }
-            return t[1]
+            var i = leaves + leaf
+            var winner = Self.key(time: time, sequence: sequence, stream: stream)
+            t[i] = winner
+            // Sixteen levels at most (65,536 streams), written out rather than looped: which
+            // stream wins a match is a coin toss, so a branch on it is mispredicted about half the
+            // time at every level — most of an arrival's cost with 200 streams — and the compiler
+            // turns a select inside a loop into just such a branch. Straight-line, it stays a
+            // conditional move; the `i > 1` tests are the same on every call, so they predict.
+            Self.climb(t, &i, &winner); Self.climb(t, &i, &winner); Self.climb(t, &i, &winner); Self.climb(t, &i, &winner)
+            Self.climb(t, &i, &winner); Self.climb(t, &i, &winner); Self.climb(t, &i, &winner); Self.climb(t, &i, &winner)
+            Self.climb(t, &i, &winner); Self.climb(t, &i, &winner); Self.climb(t, &i, &winner); Self.climb(t, &i, &winner)
+            Self.climb(t, &i, &winner); Self.climb(t, &i, &winner); Self.climb(t, &i, &winner); Self.climb(t, &i, &winner)
+            return winner
         }
         earliest = Self.arrival(root)
+    }
+
+    /// One level up the path from node `i`: the parent's key becomes the earlier of `winner` and
+    /// the sibling's.
+    @inline(__always)
+    static func climb(_ t: UnsafeMutableBufferPointer<Key>, _ i: inout Int, _ winner: inout Key) {
+        guard i > 1 else { return }
+        let sibling = t[i ^ 1]
+        winner = sibling < winner ? sibling : winner
+        i >>= 1
+        t[i] = winner
     }
 
     @inline(__always)
@@ -61,13 +79,19 @@ struct NextArrivals {
         return Arrival(time: time, sequence: low >> 16, stream: Int(low & 0xFFFF))
     }
 
-    /// Rebuilds the tree with room for `stream` (streams are added once, at the start of a run).
-    private mutating func grow(toHold stream: Int) {
-        precondition(stream < 1 << 16, "at most 65,536 traffic streams")
-        let old: [Key] = leaves == 0 ? [] : leaves == 1 ? [Self.key(time: earliest.time, sequence: earliest.sequence, stream: 0)]
+    /// The next arrival held at `leaf` (time `.max` when its stream has ended or was never set).
+    func arrival(atLeaf leaf: Int) -> Arrival {
+        if leaves <= 1 { return leaf == 0 ? earliest : Arrival() }
+        return leaf < leaves ? Self.arrival(tree[leaves + leaf]) : Arrival()
+    }
+
+    /// Rebuilds the tree with room for `leaf` (streams are added once, at the start of a run).
+    private mutating func grow(toHold leaf: Int) {
+        precondition(leaf < 1 << 16, "at most 65,536 traffic streams")
+        let old: [Key] = leaves == 0 ? [] : leaves == 1 ? [Self.key(time: earliest.time, sequence: earliest.sequence, stream: earliest.stream)]
             : Array(tree[leaves..<(2 * leaves)])
         var size = 2
-        while size <= stream { size *= 2 }
+        while size <= leaf { size *= 2 }
         leaves = size
         let ended = Self.key(time: .max, sequence: .max, stream: 0)
         tree = Array(repeating: ended, count: 2 * size)

@@ -67,7 +67,7 @@ extension ServiceState {
         if n == 0 { return nil }
         switch routing {
         case .roundRobin, .sharedQueue:
-            rrCursor = (rrCursor + 1) % n
+            rrCursor = rrCursor &+ 1 < n ? rrCursor &+ 1 : 0   // not `%`: a division per request
             return ready[rrCursor]
         case .random:
             return ready[Int(routeRng.next() % UInt64(n))]

@@ -115,6 +115,38 @@ public struct EventQueue<Event>: ~Copyable {
     }
 }
 
+/// Moving events between queues, for a model run as independent parts (each part on its own
+/// queue for a stretch of time, see `ClusterSimulation`): events keep their times and sequence
+/// numbers, so within a part they run in exactly the order one queue would give.
+extension EventQueue {
+    /// The sequence number the next scheduled event will get.
+    public var nextSequenceNumber: UInt64 { nextSequence }
+
+    /// Removes every live event, handing each to `body` with its time and sequence (in no
+    /// particular order; cancelled events are dropped).
+    public mutating func removeAll(_ body: (SimTime, UInt64, Event) -> Void) {
+        while let head = heap.removeMin(notAfter: .max) {
+            if !cancelled.isEmpty, cancelled.remove(head.sequence) != nil { continue }
+            body(SimTime(nanoseconds: head.time), head.sequence, head.element)
+        }
+        cancelled.removeAll()
+    }
+
+    /// Queues an event taken from another queue, with its own time and sequence number.
+    public mutating func insert(_ event: Event, at time: SimTime, sequence: UInt64) {
+        precondition(time >= now, "cannot schedule an event in the past (\(time) < \(now))")
+        heap.insert(time: time.nanoseconds, sequence: sequence, element: event)
+    }
+
+    /// Moves the clock forward to `time` and the sequence counter up to `sequence` (neither goes
+    /// back), and counts `processed` more events as delivered.
+    public mutating func catchUp(to time: SimTime, sequence: UInt64, processed: UInt64 = 0) {
+        _now = Swift.max(_now, time.nanoseconds)
+        nextSequence = Swift.max(nextSequence, sequence)
+        _processed &+= processed
+    }
+}
+
 extension EventQueue {
     /// Runs events through `handle` until the queue is empty, `limit` is passed, or `maxEvents` ran.
     /// The clock ends at `limit` when the horizon was reached.

@@ -1,5 +1,6 @@
 import PropertyBased
 import SimulationKernel
+import Telemetry
 import Testing
 @testable import ClusterModel
 
@@ -18,7 +19,7 @@ import Testing
             // Every stream gets a first arrival, in order, as a world does at time 0.
             for s in 0..<streams {
                 sequence += 1
-                tree.set(s, time: Int64(times[s % times.count]), sequence: sequence)
+                tree.set(s, stream: s, time: Int64(times[s % times.count]), sequence: sequence)
                 linear[s] = .init(time: Int64(times[s % times.count]), sequence: sequence, stream: s)
             }
             for (k, w) in which.enumerated() {
@@ -27,7 +28,7 @@ import Testing
                 // Some streams end (time .max); ties in time are common (times 0…50), so the
                 // sequence must decide them.
                 let time = k % 17 == 16 ? Int64.max : Int64(times[k % times.count] + k)
-                tree.set(s, time: time, sequence: time == .max ? .max : sequence)
+                tree.set(s, stream: s, time: time, sequence: time == .max ? .max : sequence)
                 linear[s] = .init(time: time, sequence: time == .max ? .max : sequence, stream: s)
                 let expected = linear.min { ($0.time, $0.sequence) < ($1.time, $1.sequence) }!
                 let got = tree.earliest
@@ -117,5 +118,87 @@ import Testing
         for s in scrape.services.dropFirst() {
             #expect(abs(Double(s.arrivals) - 6000) < 4 * 6000.0.squareRoot(), "\(s.service): \(s.arrivals) arrivals")
         }
+    }
+}
+
+/// A world of independent parts runs a part at a time between stops; everything it reports must
+/// be what running all its events in one order reports.
+@Suite struct WorldInPartsTests {
+    /// Three parts: a call chain with timeouts, bounded queues and a shared queue; a service whose
+    /// clients retry; a service with admission control and readiness checks. Two traffic streams
+    /// into the first part, one into each other.
+    static func spec() -> ClusterSpec {
+        var guarded = ServiceSpec(name: "guarded", replicas: 3, concurrency: 2, serviceTime: .exponential(mean: 0.05),
+                                  startup: .constant(5), queueCapacity: 30, timeout: .seconds(1))
+        guarded.admission = AdmissionControl(maxQueueWait: .milliseconds(300), lifoAfter: .milliseconds(100))
+        guarded.readinessMaxQueueWait = .milliseconds(400)
+        return ClusterSpec(
+            pools: [NodePoolSpec(name: "p", count: 3, cpuMillicores: 8000, memoryMiB: 16384, zones: ["a", "b"], startup: .constant(40))],
+            services: [
+                ServiceSpec(name: "front", replicas: 3, concurrency: 4, serviceTime: .exponential(mean: 0.02), startup: .constant(10),
+                            queueCapacity: 20, timeout: .seconds(2), calls: ["mid", "back"]),
+                ServiceSpec(name: "mid", replicas: 2, concurrency: 4, serviceTime: .lognormal(median: 0.03, p99: 0.3),
+                            startup: .constant(10), queueCapacity: 10, timeout: .seconds(1)),
+                ServiceSpec(name: "back", replicas: 2, concurrency: 8, serviceTime: .exponential(mean: 0.05), queueCapacity: 50,
+                            timeout: .milliseconds(500), routing: .sharedQueue),
+                ServiceSpec(name: "flaky", replicas: 2, concurrency: 4, serviceTime: .exponential(mean: 0.04), startup: .constant(8),
+                            queueCapacity: 5, timeout: .milliseconds(300), routing: .roundRobin),
+                guarded,
+            ],
+            traffic: [
+                TrafficSpec(service: "front", source: .constant(80), shapes: [.flashCrowd(start: .minutes(3), multiplier: 3, halfLife: .minutes(1))]),
+                TrafficSpec(service: "front", source: .constant(20)),
+                TrafficSpec(service: "flaky", source: .constant(90), retry: .attempts(3)),
+                TrafficSpec(service: "guarded", source: .constant(50)),
+            ])
+    }
+
+    /// Runs 40 scrapes with changes between them (scaling, faults, a node that is provisioned and
+    /// one that crashes, so that some stretches must run in one order); returns every scrape and
+    /// every timeline event.
+    static func run(inParts: Bool) -> (scrapes: [Scrape], timeline: [String], parts: Int, inOrder: Int) {
+        var sim = ClusterSimulation(spec: spec(), seed: 11)
+        if !inParts { sim.parts = .init() }
+        var timeline: [String] = []
+        let heard = { (e: TimelineEvent) in timeline.append("\(e.time) \(e.kind.rawValue) \(e.subject) \(e.detail)") }
+        sim.lifecycleHook = heard
+        var scrapes: [Scrape] = []
+        for step in 1...40 {
+            sim.run(until: .seconds(Double(step) * 15))
+            switch step {
+            case 4: sim.setDesiredReplicas(3, 5); sim.setDesiredReplicas(0, 5)
+            case 8: sim.setExtraLatency(service: 1, .constant(0.2))
+            case 10: sim.setErrorFraction(service: 3, 0.3)
+            case 14: sim.provisionNode(pool: 0)
+            case 18: sim.crashNode(1)
+            case 22: sim.setExtraLatency(service: 1, nil); sim.setErrorFraction(service: 3, 0)
+            case 26: sim.setDesiredReplicas(4, 1); sim.setDesiredReplicas(0, 2)
+            case 30: sim.setNodeReachable(0, false)
+            case 32: sim.setNodeReachable(0, true)
+            default: break
+            }
+            scrapes.append(sim.scrape())
+        }
+        return (scrapes, timeline, sim.parts.stretchesInParts, sim.parts.stretchesInOrder)
+    }
+
+    @Test func aWorldRunInPartsReportsExactlyWhatOneOrderReports() {
+        let parted = Self.run(inParts: true), ordered = Self.run(inParts: false)
+        // Both ways were exercised: stretches in parts, and in one order around the provisioned node.
+        #expect(parted.parts > 20)
+        #expect(parted.inOrder > 0)
+        #expect(ordered.parts == 0)
+        #expect(parted.scrapes.count == ordered.scrapes.count)
+        for (a, b) in zip(parted.scrapes, ordered.scrapes) {
+            #expect(a.services == b.services, "scrape at \(a.time)")
+            #expect(a.nodes == b.nodes, "nodes at \(a.time)")
+        }
+        // The same happenings at the same instants (ties between parts may be heard in another order).
+        #expect(parted.timeline.sorted() == ordered.timeline.sorted())
+        #expect(parted.timeline.map { $0.split(separator: " ")[0] } == ordered.timeline.map { $0.split(separator: " ")[0] })
+        // The mess did reach every part: errors of each kind somewhere, retries, and replicas that came and went.
+        let services = parted.scrapes.flatMap(\.services)
+        #expect(services.contains { $0.timedOut > 0 } && services.contains { $0.rejected > 0 } && services.contains { $0.retries > 0 })
+        #expect(parted.timeline.contains { $0.contains("replica-terminated") } && parted.timeline.contains { $0.contains("replica-ready") })
     }
 }
