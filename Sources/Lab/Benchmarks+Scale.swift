@@ -62,26 +62,30 @@ extension Benchmarks {
         }
     }
 
-    /// Events per second of each shape, and each against the single-service reference (best of
-    /// `repeats` runs each, alternating, so the machine's drift hits every shape alike).
+    /// Events per second of each shape (the best of `repeats` runs), and each against the
+    /// single-service reference: the median over rounds of the ratio within a round, each round
+    /// running every shape once in turn, so that the machine's drift hits a pair alike.
     public static func scale(minutes: Double = Double(ProcessInfo.processInfo.environment["STORMGLASS_BENCH_MINUTES"] ?? "20") ?? 20,
-                             shapes: [ScaleShape] = ScaleShape.allCases, repeats: Int = 2) throws -> [Figure] {
+                             shapes: [ScaleShape] = ScaleShape.allCases,
+                             repeats: Int = Int(ProcessInfo.processInfo.environment["STORMGLASS_BENCH_REPEATS"] ?? "5") ?? 5) throws -> [Figure] {
         var best: [ScaleShape: Double] = [:]
+        var ratios: [ScaleShape: [Double]] = [:]
         let all = shapes.contains(.single) ? shapes : [.single] + shapes
         for _ in 0..<repeats {
+            var round: [ScaleShape: Double] = [:]
             for shape in all {
                 let result = try ScenarioRunner(spec: scaleScenario(shape, minutes: minutes), seed: 1).run()
-                let rate = Double(result.events) / result.wallSeconds
-                best[shape] = max(best[shape] ?? 0, rate)
+                round[shape] = Double(result.events) / result.wallSeconds
+                best[shape] = max(best[shape] ?? 0, round[shape]!)
             }
+            for shape in all where shape != .single { ratios[shape, default: []].append(round[shape]! / round[.single]!) }
         }
         var out: [Figure] = []
-        let reference = best[.single]!
         for shape in all {
             let name = "scale_\(shape.rawValue.replacingOccurrences(of: "-", with: "_"))"
             out.append(Figure(name: "\(name)_events_per_second", value: best[shape]!, unit: "events/s"))
-            if shape != .single {
-                out.append(Figure(name: "\(name)_vs_single_percent", value: best[shape]! / reference * 100, unit: "%"))
+            if let r = ratios[shape]?.sorted() {
+                out.append(Figure(name: "\(name)_vs_single_percent", value: r[r.count / 2] * 100, unit: "%"))
             }
         }
         return out
