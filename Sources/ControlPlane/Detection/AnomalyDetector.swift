@@ -118,10 +118,11 @@ public struct AnomalyDetector: Sendable {
                 baseline.removeFirst(baseline.count - baselineSize)
             }
         }
-        if var model = seasonalModel {
-            model.observe(value, at: time)
-            lastForecast = model.forecast(stepsAhead: 1)?.value
-            seasonalModel = model
+        if seasonalModel != nil {
+            // In place: a copy taken out and written back copied the model's profiles (a day and a
+            // week of buckets) on every observation.
+            seasonalModel!.observe(value, at: time)
+            lastForecast = seasonalModel!.forecast(stepsAhead: 1)?.value
         }
         return result
     }
