@@ -73,6 +73,23 @@ import Testing
         #expect(none.code == 2 || none.stdout.contains("no incidents"))
     }
 
+    @Test func aRunShorterThanItsScenarioLeavesOutTheFaultsAfterItsEndAndSaysSo() throws {
+        let db = temporaryDirectory() + "/short.sqlite"
+        for args in [["--duration", "10m"], ["--set", "duration=10m"]] {
+            let out = try stormglassProcess(["run", "node-crash"] + args + ["--db", db, "--quiet"])
+            #expect(out.code == 0, "\(out.stderr)")
+            #expect(out.stderr.contains("note: fault crash starts at 30m, after the run's end (10m): not injected"), "\(out.stderr)")
+        }
+        // Nothing was injected: no fault in the recorded timeline.
+        let faults = try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM events WHERE kind LIKE 'fault%'") }
+        #expect(faults == 0)
+        // Long enough to include it: no note, and the fault happened.
+        let long = try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", db, "--quiet"])
+        #expect(long.code == 0 && !long.stderr.contains("not injected"))
+        let after = try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM events WHERE kind = 'fault-start'") }
+        #expect(after == 1)
+    }
+
     @Test func plotWritesPicturesOfEveryKind() throws {
         let dir = temporaryDirectory()
         let db = dir + "/p.sqlite"

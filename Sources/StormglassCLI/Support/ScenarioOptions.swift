@@ -27,6 +27,7 @@ struct ScenarioOptions: ParsableArguments {
         var spec = scenario.spec
         var params: [String: String] = [:]
         try replay.apply(to: &spec, parameters: &params)
+        let authoredDuration = spec.duration
         for o in overrides {
             guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
                 throw InputError("--set \(o): expected key=value")
@@ -42,6 +43,7 @@ struct ScenarioOptions: ParsableArguments {
             spec.duration = d
             params["duration"] = duration
         }
+        if spec.duration < authoredDuration { dropFaults(after: spec.duration, from: &spec) }
         if let seed { spec.seed = seed }
         if let fidelity {
             spec.fidelity = fidelity
@@ -51,6 +53,16 @@ struct ScenarioOptions: ParsableArguments {
         if !problems.isEmpty { throw InputError(InvalidScenario(scenario: spec.name, problems: problems).description) }
         return (spec, params)
     }
+}
+
+/// A run made shorter than its scenario (`--duration`, `--set duration=`) is a look at its start:
+/// faults the scenario schedules after the new end do not happen in it, and stderr says so. (A
+/// scenario whose own faults fall outside its own duration is still refused by validation.)
+func dropFaults(after end: SimDuration, from spec: inout ScenarioSpec) {
+    for f in spec.faults where f.start >= end {
+        FileHandle.standardError.write(Data("note: fault \(f.name) starts at \(f.start), after the run's end (\(end)): not injected\n".utf8))
+    }
+    spec.faults.removeAll { $0.start >= end }
 }
 
 /// The knobs that turn a trace into a request rate (for `--replay` and `stormglass replay`).
