@@ -42,6 +42,50 @@ func sinusoid(_ i: Int) -> Double { 100 + 40 * sin(2 * Double.pi * Double(i) / D
         #expect(m.forecast(stepsAhead: daySteps + 1) == nil)
     }
 
+    static func noise(_ n: Int, seed: UInt64) -> [Double] {
+        var rng = SystemRandomNumberGeneratorStub(seed: seed)
+        return (0..<n).map { _ in rng.noise() }
+    }
+
+    @Test func theDayLongMeanFindsTheLevelUnderNoise() throws {
+        var m = MeanForecaster(step: 300)
+        #expect(m.forecast(stepsAhead: 1) == nil)
+        let e = Self.noise(3 * daySteps, seed: 1)
+        feed(&m, 3 * daySteps) { 50 + 10 * e[$0] }
+        // A one-day half-life averages about 415 points: its error is near 10/√415 ≈ 0.5.
+        let f = try #require(m.forecast(stepsAhead: 12))
+        #expect(abs(f.value - 50) < 2, "\(f.value)")
+        // Flat ahead, and its interval spans the noise (±1.96σ ≈ ±19.6).
+        #expect(try #require(m.forecast(stepsAhead: 100)).value == f.value)
+        #expect(f.upper - f.value > 15 && f.upper - f.value < 25)
+    }
+
+    @Test func theAllDaysProfileAveragesEveryDayAtEachTimeOfDay() throws {
+        var m = DailyMeanForecaster(step: 300)
+        // Exact on a noiseless daily pattern after one day…
+        feed(&m, daySteps, sinusoid)
+        for h in [1, 6, 100] {
+            #expect(abs(try #require(m.forecast(stepsAhead: h)).value - sinusoid(daySteps - 1 + h)) < 1e-9)
+        }
+        // …and the mean of the days seen at each time of day: day 2 lifted by 10 moves it by 5.
+        feed(&m, daySteps, start: daySteps) { sinusoid($0) + 10 }
+        #expect(abs(try #require(m.forecast(stepsAhead: 7)).value - (sinusoid(7 - 1) + 5)) < 1e-9)
+    }
+
+    @Test func theEnsembleBlendsOnlyASecondModelNearlyAsGoodAsTheBest() throws {
+        // Noise around a level: the day-long mean is clearly the best, and nothing comes within 5 % of it.
+        var auto = AutoForecaster(step: 300, horizons: [1])
+        let e = Self.noise(4 * daySteps, seed: 2)
+        feed(&auto, 4 * daySteps) { 50 + 10 * e[$0] }
+        let weights = auto.weights(stepsAhead: 1)
+        #expect(weights.count == 1 && weights[0].model == "mean", "\(weights)")
+        // Off: the two best are blended whatever the gap.
+        var blended = AutoForecaster(step: 300, horizons: [1])
+        blended.blendWithin = .infinity
+        feed(&blended, 4 * daySteps) { 50 + 10 * e[$0] }
+        #expect(blended.weights(stepsAhead: 1).count == 2)
+    }
+
     @Test func holtWintersLearnsASinusoidAndALine() throws {
         var m = HoltWintersForecaster(step: 300)
         #expect(m.forecast(stepsAhead: 1) == nil)
@@ -216,3 +260,4 @@ struct SystemRandomNumberGeneratorStub {
     /// Approximately standard normal (sum of 12 uniforms − 6).
     mutating func noise() -> Double { (0..<12).reduce(0.0) { s, _ in s + Double(next() >> 11) * 0x1.0p-53 } - 6 }
 }
+

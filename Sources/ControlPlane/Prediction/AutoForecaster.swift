@@ -3,7 +3,10 @@ import Foundation
 /// Runs every model side by side and, per horizon, weights them by their recent accuracy.
 ///
 /// Each model's forecasts are kept until their target time and scored there; per horizon the two
-/// models with the lowest recent mean absolute error are blended with weights ∝ 1/MAE². The
+/// models with the lowest recent mean absolute error are blended with weights ∝ 1/MAE² — the
+/// second only while its error is within `blendWithin` of the best's (a clearly worse second only
+/// adds its errors: on near-noise series the long mean alone, on a steady daily pattern the
+/// all-days profile alone, beat any blend). The
 /// interval is empirical: ± the 95th percentile of the ensemble's own recent absolute errors at that
 /// horizon (so coverage is what it claims, once enough forecasts have been scored). A model whose
 /// recent accuracy (1 − MAPE) falls below `retrainBelow` is retrained.
@@ -11,6 +14,9 @@ public struct AutoForecaster: Forecaster {
     public let name = "auto"
     public let horizons: [Int]
     public var retrainBelow = 0.85
+    /// The second most accurate model is blended in only while its recent error is within this
+    /// factor of the best's.
+    public var blendWithin = 1.05
     var models: [any Forecaster]
     /// pending[m][hi]: ring of forecasts made for horizon hi, indexed by the step they were made at.
     var pending: [[[Double?]]]
@@ -41,7 +47,7 @@ public struct AutoForecaster: Forecaster {
         errorWeight = min(0.05, max(0.002, step / 86_400))
         models = [LinearTrendForecaster(step: step), HoltWintersForecaster(step: step),
                   SeasonalDecompositionForecaster(step: step), EWMAForecaster(step: step),
-                  SeasonalNaiveForecaster(step: step)] + extra
+                  SeasonalNaiveForecaster(step: step), MeanForecaster(step: step), DailyMeanForecaster(step: step)] + extra
         let maxH = self.horizons.max()! + 1
         pending = Array(repeating: Array(repeating: Array(repeating: nil, count: maxH), count: self.horizons.count), count: models.count)
         ensemblePending = Array(repeating: Array(repeating: nil, count: maxH), count: self.horizons.count)
@@ -163,7 +169,9 @@ public struct AutoForecaster: Forecaster {
             }
             return []
         }
-        let top = second < 0 ? [best] : [best, second]
+        // A second model clearly behind the best only adds its errors to the blend.
+        let comparable = second >= 0 && mae[second][hi] <= blendWithin * mae[best][hi]
+        let top = comparable ? [best, second] : [best]
         let inv = top.map { 1 / max(mae[$0][hi] * mae[$0][hi], 1e-12) }
         let total = inv.reduce(0, +)
         return zip(top, inv).map { ($0, $1 / total) }

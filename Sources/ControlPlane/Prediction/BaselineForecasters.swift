@@ -54,3 +54,70 @@ public struct SeasonalNaiveForecaster: Forecaster {
         return Forecast(value: v, lower: v - half, upper: v + half, confidence: scored > 0 ? 1 : 0.5)
     }
 }
+
+/// The level of the last day or so: an exponentially weighted mean with a half-life of `halfLife`
+/// (a day by default), flat ahead. Where a series is close to noise around a level, that is the
+/// best forecast there is, and the faster models chase the noise.
+public struct MeanForecaster: Forecaster {
+    public let name = "mean"
+    let weight: Double
+    var level: Double?
+    var absoluteError = 0.0
+    var n = 0
+
+    public init(step: Double, halfLife: Double = 86_400) { weight = 1 - pow(0.5, step / halfLife) }
+
+    public mutating func observe(_ value: Double, at time: Double) {
+        n += 1
+        guard let l = level else { level = value; return }
+        // A running mean while the window fills, then the exponential window.
+        let w = max(weight, 1 / Double(n))
+        absoluteError += w * (abs(value - l) - absoluteError)
+        level = l + w * (value - l)
+    }
+
+    public func forecast(stepsAhead steps: Int) -> Forecast? {
+        guard let level, n >= 2 else { return nil }
+        let half = z95 * 1.25 * absoluteError  // MAE ≈ 0.8 σ for normal errors
+        return Forecast(value: level, lower: level - half, upper: level + half, confidence: min(1, Double(n) / 20))
+    }
+}
+
+/// Each time of day's mean over every day seen so far, flat across days: for a daily pattern
+/// under noise, the average of all the days beats any one day (seasonal-naive) and any
+/// exponentially forgetting profile.
+public struct DailyMeanForecaster: Forecaster {
+    public let name = "daily-mean"
+    let step: Double
+    let buckets: Int
+    var sum: [Double], count: [Int]
+    var lastTime: Double?
+    var absoluteError = 0.0, scored = 0
+
+    public init(step: Double, season: Double = 86_400) {
+        self.step = step
+        buckets = max(1, Int((season / step).rounded()))
+        sum = Array(repeating: 0, count: buckets); count = Array(repeating: 0, count: buckets)
+    }
+
+    func bucket(_ t: Double) -> Int { ((Int((t / step).rounded()) % buckets) + buckets) % buckets }
+
+    public mutating func observe(_ value: Double, at time: Double) {
+        let b = bucket(time)
+        if count[b] > 0 {
+            absoluteError += abs(value - sum[b] / Double(count[b]))
+            scored += 1
+        }
+        sum[b] += value; count[b] += 1
+        lastTime = time
+    }
+
+    public func forecast(stepsAhead steps: Int) -> Forecast? {
+        guard let lastTime else { return nil }
+        let b = bucket(lastTime + Double(steps) * step)
+        guard count[b] > 0 else { return nil }
+        let v = sum[b] / Double(count[b])
+        let half = z95 * 1.25 * (scored > 0 ? absoluteError / Double(scored) : 0)
+        return Forecast(value: v, lower: v - half, upper: v + half, confidence: scored > 0 ? 1 : 0.5)
+    }
+}

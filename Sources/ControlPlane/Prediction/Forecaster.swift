@@ -36,7 +36,7 @@ extension Forecaster {
 
 /// The model names `--model` accepts.
 public enum ForecastModel: String, Sendable, CaseIterable {
-    case auto, linear, holtWinters = "holt-winters", seasonal, ewma, seasonalNaive = "seasonal-naive"
+    case auto, linear, holtWinters = "holt-winters", seasonal, ewma, seasonalNaive = "seasonal-naive", mean, dailyMean = "daily-mean"
 
     /// A fresh forecaster of this kind for a series sampled every `step` seconds.
     public func make(step: Double, horizons: [Int] = [1]) -> any Forecaster {
@@ -47,6 +47,8 @@ public enum ForecastModel: String, Sendable, CaseIterable {
         case .seasonal: return SeasonalDecompositionForecaster(step: step)
         case .ewma: return EWMAForecaster(step: step)
         case .seasonalNaive: return SeasonalNaiveForecaster(step: step)
+        case .mean: return MeanForecaster(step: step)
+        case .dailyMean: return DailyMeanForecaster(step: step)
         }
     }
 }
