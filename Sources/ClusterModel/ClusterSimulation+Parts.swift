@@ -14,8 +14,8 @@ import Telemetry
 /// turns nearly every request missed it several times.
 ///
 /// Stretches in which a placement can happen mid-way (a node being provisioned, replicas waiting
-/// for room) run in one order on one queue, and a world whose replicas can restart at any moment
-/// (liveness probes, memory limits) always does.
+/// for room, evictions waiting for their disruption budget) run in one order on one queue, and a
+/// world whose replicas can restart at any moment (liveness probes, memory limits) always does.
 ///
 /// Complexity: splitting and joining move every queued event once, O(n log n); between stops a
 /// world that stays split moves only what was scheduled since the last stop.
@@ -79,9 +79,11 @@ extension ClusterSimulation {
     }
 
     /// Runs up to and including `time` a part at a time when nothing can be placed on a node on
-    /// the way, and in one order otherwise.
+    /// the way, and in one order otherwise. (A placement mid-stretch: a replica waiting for room
+    /// gets it when another ends; a refused eviction goes ahead when a replica gets ready, and its
+    /// replacement is placed; a node being provisioned joins.)
     mutating func runInParts(until time: SimTime, stopIf shouldStop: () -> Bool) -> Bool {
-        guard unplaced.isEmpty else {
+        guard unplaced.isEmpty, blockedEvictions.isEmpty else {
             joinParts()
             parts.stretchesInOrder += 1
             return runInOrder(until: time, stopIf: shouldStop)

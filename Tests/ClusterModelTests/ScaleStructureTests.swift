@@ -132,6 +132,7 @@ import Testing
                                   startup: .constant(5), queueCapacity: 30, timeout: .seconds(1))
         guarded.admission = AdmissionControl(maxQueueWait: .milliseconds(300), lifoAfter: .milliseconds(100))
         guarded.readinessMaxQueueWait = .milliseconds(400)
+        guarded.maxUnavailable = 0   // a drain's evictions wait for replacements to get ready
         // Retries with long backoffs and per-try timeouts, so that some are pending whenever the
         // world splits into parts again after a stretch in one order.
         var front = ServiceSpec(name: "front", replicas: 3, concurrency: 4, serviceTime: .exponential(mean: 0.02), startup: .constant(10),
@@ -157,9 +158,9 @@ import Testing
             ])
     }
 
-    /// Runs 40 scrapes with changes between them (scaling, faults, nodes that are provisioned and
-    /// one that crashes, so that some stretches must run in one order and the world splits again
-    /// after each); returns every scrape and every timeline event.
+    /// Runs 40 scrapes with changes between them (scaling, faults, nodes that are provisioned, one
+    /// that crashes and one drained under a disruption budget, so that some stretches must run in
+    /// one order and the world splits again after each); returns every scrape and every timeline event.
     static func run(inParts: Bool) -> (scrapes: [Scrape], timeline: [String], parts: Int, inOrder: Int) {
         var sim = ClusterSimulation(spec: spec(), seed: 11)
         if !inParts { sim.parts = .init() }
@@ -176,7 +177,8 @@ import Testing
             case 8: sim.setExtraLatency(service: 1, .constant(0.2))
             case 18: sim.crashNode(1)
             case 22: sim.setExtraLatency(service: 1, nil)
-            case 26: sim.setDesiredReplicas(4, 1); sim.setDesiredReplicas(0, 2)
+            case 26: sim.setDesiredReplicas(0, 2)
+            case 28: sim.drainNode(0); sim.drainNode(2)
             case 30: sim.setNodeReachable(0, false)
             case 32: sim.setNodeReachable(0, true)
             case 36: sim.setErrorFraction(service: 3, 0); sim.setErrorFraction(service: 1, 0)
@@ -205,5 +207,6 @@ import Testing
         let services = parted.scrapes.flatMap(\.services)
         #expect(services.contains { $0.timedOut > 0 } && services.contains { $0.rejected > 0 } && services.contains { $0.retries > 0 })
         #expect(parted.timeline.contains { $0.contains("replica-terminated") } && parted.timeline.contains { $0.contains("replica-ready") })
+        #expect(parted.timeline.contains { $0.contains("eviction-blocked") }, "the drain's evictions never waited")
     }
 }
