@@ -93,10 +93,8 @@ extension ClusterSimulation {
         for p in 0..<parts.count { parts.queues[p].catchUp(to: start, sequence: firstSequence) }
         // What was scheduled since the last stop (control actions, faults) goes to its part;
         // node events stay, and one due before `time` means a placement on the way.
-        var moved: [(time: SimTime, sequence: UInt64, event: WorldEvent)] = []
-        events.removeAll { moved.append(($0, $1, $2)) }
         var nodeEventDue = false
-        for e in moved {
+        for e in events.removeAll() {
             if let p = part(of: e.event) {
                 parts.queues[p].insert(e.event, at: e.time, sequence: e.sequence)
             } else {
@@ -169,8 +167,7 @@ extension ClusterSimulation {
     mutating func joinParts() {
         guard parts.isSplit else { return }
         for p in 0..<parts.count {
-            var moved: [(time: SimTime, sequence: UInt64, event: WorldEvent)] = []
-            parts.queues[p].removeAll { moved.append(($0, $1, $2)) }
+            let moved = parts.queues[p].removeAll()
             events.catchUp(to: parts.queues[p].now, sequence: parts.queues[p].nextSequenceNumber)
             for e in moved { events.insert(e.event, at: e.time, sequence: e.sequence) }
         }

@@ -122,14 +122,17 @@ extension EventQueue {
     /// The sequence number the next scheduled event will get.
     public var nextSequenceNumber: UInt64 { nextSequence }
 
-    /// Removes every live event, handing each to `body` with its time and sequence (in no
-    /// particular order; cancelled events are dropped).
-    public mutating func removeAll(_ body: (SimTime, UInt64, Event) -> Void) {
+    /// Removes and returns every live event with its time and sequence, in order (cancelled
+    /// events are dropped).
+    public mutating func removeAll() -> [(time: SimTime, sequence: UInt64, event: Event)] {
+        var out: [(time: SimTime, sequence: UInt64, event: Event)] = []
+        out.reserveCapacity(heap.count)
         while let head = heap.removeMin(notAfter: .max) {
             if !cancelled.isEmpty, cancelled.remove(head.sequence) != nil { continue }
-            body(SimTime(nanoseconds: head.time), head.sequence, head.element)
+            out.append((SimTime(nanoseconds: head.time), head.sequence, head.element))
         }
         cancelled.removeAll()
+        return out
     }
 
     /// Queues an event taken from another queue, with its own time and sequence number.

@@ -50,7 +50,7 @@ public struct SeasonalNaiveForecaster: Forecaster {
         // Target is `steps` after the newest; a season before it is `seasonSteps - steps` back.
         guard steps <= seasonSteps, let v = history.value(back: seasonSteps - steps) else { return nil }
         let mae = scored > 0 ? absoluteSeasonalError / Double(scored) : 0
-        let half = z95 * 1.25 * mae  // MAE ≈ 0.8 σ for normal errors
+        let half = halfWidth95(meanAbsoluteError: mae)
         return Forecast(value: v, lower: v - half, upper: v + half, confidence: scored > 0 ? 1 : 0.5)
     }
 }
@@ -78,7 +78,7 @@ public struct MeanForecaster: Forecaster {
 
     public func forecast(stepsAhead steps: Int) -> Forecast? {
         guard let level, n >= 2 else { return nil }
-        let half = z95 * 1.25 * absoluteError  // MAE ≈ 0.8 σ for normal errors
+        let half = halfWidth95(meanAbsoluteError: absoluteError)
         return Forecast(value: level, lower: level - half, upper: level + half, confidence: min(1, Double(n) / 20))
     }
 }
@@ -117,7 +117,7 @@ public struct DailyMeanForecaster: Forecaster {
         let b = bucket(lastTime + Double(steps) * step)
         guard count[b] > 0 else { return nil }
         let v = sum[b] / Double(count[b])
-        let half = z95 * 1.25 * (scored > 0 ? absoluteError / Double(scored) : 0)
+        let half = halfWidth95(meanAbsoluteError: scored > 0 ? absoluteError / Double(scored) : 0)
         return Forecast(value: v, lower: v - half, upper: v + half, confidence: scored > 0 ? 1 : 0.5)
     }
 }

@@ -87,3 +87,6 @@ public struct RecentValues: Sendable {
 
 /// 1.96: the normal quantile for a 95 % interval.
 let z95 = 1.959_963_984_540_054
+
+/// Half the width of a 95 % interval for normal errors with mean absolute error `mae` (MAE ≈ 0.8 σ).
+func halfWidth95(meanAbsoluteError mae: Double) -> Double { z95 * 1.25 * mae }
