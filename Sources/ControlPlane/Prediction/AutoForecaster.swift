@@ -9,7 +9,8 @@ import Foundation
 /// all-days profile alone, beat any blend). The
 /// interval is empirical: ± the 95th percentile of the ensemble's own recent absolute errors at that
 /// horizon (so coverage is what it claims, once enough forecasts have been scored). A model whose
-/// recent accuracy (1 − MAPE) falls below `retrainBelow` is retrained.
+/// recent accuracy (1 − MAPE) falls below `retrainBelow` is retrained, at most every
+/// `retrainGap` steps.
 public struct AutoForecaster: Forecaster {
     public let name = "auto"
     public let horizons: [Int]
@@ -40,11 +41,16 @@ public struct AutoForecaster: Forecaster {
     var oneStepScored: [Int]
     let errorWindow = 200
     let errorWeight: Double
+    /// Steps between two retrains of one model: 100, and at least six hours. A retrain refits the
+    /// same history, so where noise alone keeps the error above the bar (a few requests per 15 s
+    /// scrape) retraining every 100 scrapes refitted Holt-Winters 800 times a fortnight for nothing.
+    let retrainGap: Int
 
     /// - Parameter extra: forecasters of the user's, competing with the built-in ones.
     public init(step: Double, horizons: [Int], extra: [any Forecaster] = []) {
         self.horizons = horizons.isEmpty ? [1] : horizons
         errorWeight = min(0.05, max(0.002, step / 86_400))
+        retrainGap = max(100, Int((6 * 3_600 / step).rounded(.up)))
         models = [LinearTrendForecaster(step: step), HoltWintersForecaster(step: step),
                   SeasonalDecompositionForecaster(step: step), EWMAForecaster(step: step),
                   SeasonalNaiveForecaster(step: step), MeanForecaster(step: step), DailyMeanForecaster(step: step)] + extra
@@ -102,8 +108,8 @@ public struct AutoForecaster: Forecaster {
             }
             models[m].observe(value, at: time)
         }
-        // Retrain models whose one-step accuracy has slipped (at most once per 100 steps each).
-        for m in models.indices where oneStepScored[m] >= 30 && stepIndex - lastRetrain[m] > 100 {
+        // Retrain models whose one-step accuracy has slipped (at most once per `retrainGap` steps each).
+        for m in models.indices where oneStepScored[m] >= 30 && stepIndex - lastRetrain[m] > retrainGap {
             if 1 - oneStepMAPE[m] < retrainBelow {
                 models[m].retrain()
                 lastRetrain[m] = stepIndex

@@ -66,7 +66,8 @@ public struct HoltWintersForecaster: Forecaster {
         trend = beta * (newLevel - level) + (1 - beta) * phi * trend
         level = newLevel
         season[position] = gamma * (y - level) + (1 - gamma) * s
-        position = (position + 1) % seasonSteps
+        position += 1
+        if position == seasonSteps { position = 0 }
     }
 
     static let alphas = [0.01, 0.03, 0.1, 0.2, 0.4, 0.7, 0.95]
@@ -75,10 +76,10 @@ public struct HoltWintersForecaster: Forecaster {
     static let phis = [0.8, 0.9, 0.98, 1.0]
 
     /// One-step squared error of the parameters over the kept history (after the two seasons the
-    /// start is taken from).
-    func sse(_ ys: [Double], _ p: (a: Double, b: Double, g: Double, phi: Double)) -> Double {
+    /// start is taken from), from the start `initialState(ys)` gives (the same for every candidate).
+    func sse(_ ys: [Double], from start: State, _ p: (a: Double, b: Double, g: Double, phi: Double)) -> Double {
         let m = seasonSteps
-        var st = initialState(ys)
+        var st = start
         var variance = 0.0, sse = 0.0
         for i in (2 * m)..<ys.count {
             let e = ys[i] - (st.level + p.phi * st.trend + st.season[st.position])
@@ -96,13 +97,14 @@ public struct HoltWintersForecaster: Forecaster {
         guard ys.count >= 2 * m else { return }
         // With exactly two seasons there is nothing to score: keep the defaults.
         if ys.count > 2 * m {
+            let start = initialState(ys)
             var p = (a: alpha, b: beta, g: gamma, phi: phi)
-            var best = sse(ys, p)
+            var best = sse(ys, from: start, p)
             for _ in 0..<2 {
-                for a in Self.alphas { let q = (a, p.b, p.g, p.phi), e = sse(ys, q); if e < best { best = e; p = q } }
-                for b in Self.betas { let q = (p.a, b, p.g, p.phi), e = sse(ys, q); if e < best { best = e; p = q } }
-                for g in Self.gammas { let q = (p.a, p.b, g, p.phi), e = sse(ys, q); if e < best { best = e; p = q } }
-                for f in Self.phis { let q = (p.a, p.b, p.g, f), e = sse(ys, q); if e < best { best = e; p = q } }
+                for a in Self.alphas { let q = (a, p.b, p.g, p.phi), e = sse(ys, from: start, q); if e < best { best = e; p = q } }
+                for b in Self.betas { let q = (p.a, b, p.g, p.phi), e = sse(ys, from: start, q); if e < best { best = e; p = q } }
+                for g in Self.gammas { let q = (p.a, p.b, g, p.phi), e = sse(ys, from: start, q); if e < best { best = e; p = q } }
+                for f in Self.phis { let q = (p.a, p.b, p.g, f), e = sse(ys, from: start, q); if e < best { best = e; p = q } }
             }
             (alpha, beta, gamma, phi) = p
         }
@@ -132,7 +134,9 @@ public struct HoltWintersForecaster: Forecaster {
     /// a daily pattern averages out across days instead of staying in the profile): level = mean of
     /// season 1, trend = mean change between seasons 1 and 2 per step; then the state is rolled
     /// through season 2.
-    func initialState(_ ys: [Double]) -> (level: Double, trend: Double, season: [Double], position: Int) {
+    typealias State = (level: Double, trend: Double, season: [Double], position: Int)
+
+    func initialState(_ ys: [Double]) -> State {
         let m = seasonSteps
         let mean1 = ys[0..<m].reduce(0, +) / Double(m)
         let mean2 = ys[m..<(2 * m)].reduce(0, +) / Double(m)
