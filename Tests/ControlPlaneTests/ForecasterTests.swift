@@ -72,6 +72,39 @@ func sinusoid(_ i: Int) -> Double { 100 + 40 * sin(2 * Double.pi * Double(i) / D
         #expect(abs(try #require(m.forecast(stepsAhead: 7)).value - (sinusoid(7 - 1) + 5)) < 1e-9)
     }
 
+    /// A fine step shares five-minute buckets: on 15 s data each time of day's forecast is the mean
+    /// of the twenty points around it, not one point's (and a day keeps 288 buckets, not 5,760).
+    @Test func theAllDaysProfileKeepsFiveMinuteBucketsOnAFineStep() throws {
+        var m = DailyMeanForecaster(step: 15)
+        // Each 5-minute stretch alternates 0 and 10 point by point: every bucket's mean is 5.
+        feed(&m, 5_760, step: 15) { Double($0 % 2) * 10 }
+        for h in [1, 2, 7, 20, 1_000] {
+            #expect(abs(try #require(m.forecast(stepsAhead: h)).value - 5) < 1e-9, "\(h) steps ahead")
+        }
+    }
+
+    /// A model that stays inaccurate is retrained every 100 steps on 5-minute data, but at most four
+    /// times a day on 15 s scrapes (retraining refits the same history; on noise it only costs).
+    @Test func anInaccurateModelIsRetrainedEvery100StepsAndAtMostFourTimesADay() {
+        final class Count: @unchecked Sendable { var retrains = 0 }
+        struct AlwaysOff: Forecaster {
+            let name = "always-off"
+            let count: Count
+            mutating func observe(_ value: Double, at time: Double) {}
+            func forecast(stepsAhead steps: Int) -> Forecast? { Forecast(value: 1_000, lower: 0, upper: 2_000, confidence: 1) }
+            mutating func retrain() { count.retrains += 1 }
+        }
+        // The first retrain once 30 forecasts are scored (step 30), then one per gap + 1 steps:
+        // two days are 576 five-minute steps (30, 131, …, 535: 6) or 11,520 scrapes (30 + 1,441·k: 8).
+        for (step, expected) in [(300.0, 6), (15.0, 8)] {
+            let count = Count()
+            var auto = AutoForecaster(step: step, horizons: [1], extra: [AlwaysOff(count: count)])
+            let day = Int(86_400 / step)
+            feed(&auto, 2 * day, step: step) { 50 + Double($0 % 3) }
+            #expect(count.retrains == expected, "step \(step): \(count.retrains) retrains in two days")
+        }
+    }
+
     @Test func theEnsembleBlendsOnlyASecondModelNearlyAsGoodAsTheBest() throws {
         // Noise around a level: the day-long mean is clearly the best, and nothing comes within 5 % of it.
         var auto = AutoForecaster(step: 300, horizons: [1])

@@ -85,22 +85,27 @@ public struct MeanForecaster: Forecaster {
 
 /// Each time of day's mean over every day seen so far, flat across days: for a daily pattern
 /// under noise, the average of all the days beats any one day (seasonal-naive) and any
-/// exponentially forgetting profile.
+/// exponentially forgetting profile. Times of day are kept in buckets of the step, but at least
+/// five minutes wide (as the seasonal model's), so a service scraped every 15 s keeps 288
+/// buckets, not 5,760.
 public struct DailyMeanForecaster: Forecaster {
     public let name = "daily-mean"
     let step: Double
+    /// Width of one time-of-day bucket: the step, at least five minutes.
+    let width: Double
     let buckets: Int
-    var sum: [Double], count: [Int]
+    var sum: [Double], count: [Int32]
     var lastTime: Double?
     var absoluteError = 0.0, scored = 0
 
     public init(step: Double, season: Double = 86_400) {
         self.step = step
-        buckets = max(1, Int((season / step).rounded()))
+        width = max(step, 300)
+        buckets = max(1, Int((season / width).rounded()))
         sum = Array(repeating: 0, count: buckets); count = Array(repeating: 0, count: buckets)
     }
 
-    func bucket(_ t: Double) -> Int { ((Int((t / step).rounded()) % buckets) + buckets) % buckets }
+    func bucket(_ t: Double) -> Int { ((Int((t / width).rounded()) % buckets) + buckets) % buckets }
 
     public mutating func observe(_ value: Double, at time: Double) {
         let b = bucket(time)
