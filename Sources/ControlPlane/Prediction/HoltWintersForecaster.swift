@@ -95,9 +95,9 @@ public struct HoltWintersForecaster: Forecaster {
         let ys = history.values
         let m = seasonSteps
         guard ys.count >= 2 * m else { return }
+        let start = initialState(ys)
         // With exactly two seasons there is nothing to score: keep the defaults.
         if ys.count > 2 * m {
-            let start = initialState(ys)
             var p = (a: alpha, b: beta, g: gamma, phi: phi)
             var best = sse(ys, from: start, p)
             for _ in 0..<2 {
@@ -112,7 +112,7 @@ public struct HoltWintersForecaster: Forecaster {
         // start, where one rebuilt from the history kept would have seen four (a seasonal profile
         // averaged over fourteen days is half as noisy as one over four).
         guard !initialised else { sinceFit = 0; return }
-        var st = initialState(ys)
+        var st = start
         var variance = 0.0
         for i in (2 * m)..<ys.count {
             update(ys[i], alpha: alpha, beta: beta, gamma: gamma, phi: phi, level: &st.level, trend: &st.trend,

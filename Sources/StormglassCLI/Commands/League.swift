@@ -30,10 +30,8 @@ struct League: ParsableCommand {
     @Option(name: .customLong("scenario"), help: "Also run this scenario under each policy (repeatable).")
     var scenarios: [String] = []
 
-    // Four, not two: on a quiet trace the breaches come from one to three bursts a fortnight, and
-    // whether a replica arrives in time is the luck of its start-up draws.
     @Option(help: "Seeds per trace and policy (seed, seed+1, …).")
-    var replications: Int = 4
+    var replications: Int = PolicyLeague.defaultReplications
 
     @Option(help: "First seed.")
     var seed: UInt64 = 1
