@@ -23,8 +23,6 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
-        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
-        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
@@ -57,8 +55,7 @@ let package = Package(
         ),
         .target(
             name: "Charts",
-            dependencies: ["Recorder", "Telemetry", "SimulationKernel", .product(name: "Subprocess", package: "swift-subprocess"),
-                           .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux]))]
+            dependencies: ["Recorder", "Telemetry", "SimulationKernel"]
         ),
         .target(name: "Scenarios", dependencies: ["ScenarioKit"], path: "scenarios"),
         .target(

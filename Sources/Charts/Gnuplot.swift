@@ -1,22 +1,20 @@
 import Foundation
 import Recorder
-import Subprocess
 import Telemetry
-#if canImport(System)
-import System
-#else
-import SystemPackage
-#endif
 
-/// Runs gnuplot as a subprocess (swift-subprocess): the script from a temporary file, standard error
-/// read while gnuplot runs (a chatty gnuplot cannot fill a pipe and stall), and a time limit after
-/// which gnuplot is sent SIGTERM, then SIGKILL.
+/// Runs gnuplot as a subprocess: the script from a temporary file, standard error into a file (a chatty
+/// gnuplot cannot fill a pipe and stall), and a time limit after which gnuplot's process group is sent
+/// SIGTERM, then SIGKILL.
+///
+/// The supervision runs on a thread of its own, polling `waitpid`: it needs no free slot in Swift's
+/// cooperative pool, which a busy machine's other work may hold for minutes (a 0.5 s limit once fired
+/// after 390 s that way).
 public struct Gnuplot: Sendable {
     public let executable: String
     /// Seconds one chart may take (`STORMGLASS_GNUPLOT_TIMEOUT`, default 60).
     public var timeout: Double
 
-    /// Finds gnuplot on PATH; a clear error when it is not installed.
+    /// Finds gnuplot on PATH; a clear error when it is not installed or the time limit is unusable.
     public init() throws {
         let environment = ProcessInfo.processInfo.environment
         let path = environment["PATH"] ?? "/usr/bin:/bin"
@@ -24,25 +22,38 @@ public struct Gnuplot: Sendable {
             .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw ChartError.gnuplotMissing
         }
-        self.init(executable: found, timeout: environment["STORMGLASS_GNUPLOT_TIMEOUT"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 60)
+        self.init(executable: found, timeout: try Gnuplot.timeLimit(environment["STORMGLASS_GNUPLOT_TIMEOUT"]))
     }
 
     public init(executable: String, timeout: Double) {
         self.executable = executable; self.timeout = timeout
     }
 
+    /// Longest limit accepted, in seconds (a day): beyond it a hung gnuplot is as good as unlimited.
+    static let longestLimit = 86_400.0
+
+    /// `STORMGLASS_GNUPLOT_TIMEOUT` read: unset means 60 s; anything but a number of seconds in
+    /// (0, 86400] is refused in words (never read as "no limit").
+    static func timeLimit(_ text: String?) throws -> Double {
+        guard let text else { return 60 }
+        guard let v = Double(text), v.isFinite, v > 0, v <= longestLimit else {
+            throw ChartError.badTimeLimit(text)
+        }
+        return v
+    }
+
     /// The gnuplot running now (0 when none), so that a second Ctrl-C, which exits at once, can kill it
     /// instead of leaving it orphaned. Written only here; read by a signal handler.
     nonisolated(unsafe) public static var runningProcess: pid_t = 0
 
-    /// Kills the running gnuplot; async-signal-safe.
+    /// Kills the running gnuplot and its children (its process group); async-signal-safe.
     public static func killRunning() {
         let pid = runningProcess
-        if pid > 0 { kill(pid, SIGKILL) }
+        if pid > 0 { kill(-pid, SIGKILL) }
     }
 
     /// Draws `script`; fails unless gnuplot exits 0 within the time limit and `output` holds a picture.
-    /// `shouldStop` is asked every 50 ms; stopping kills gnuplot and throws `Cancelled`.
+    /// `shouldStop` is asked every 20 ms; stopping kills gnuplot and throws `Cancelled`.
     func run(_ script: GnuplotScript, output: String, shouldStop: @escaping @Sendable () -> Bool = { false }) async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("stormglass-\(getpid())-\(UUID().uuidString).gp")
         do { try script.text.write(to: file, atomically: true, encoding: .utf8) } catch { throw ChartError.unwritable(file.path) }
@@ -55,54 +66,86 @@ public struct Gnuplot: Sendable {
 
     enum Outcome: Equatable { case succeeded, failed(String) }
 
-    /// Runs gnuplot with `arguments`, racing it against the time limit and `shouldStop`; the loser of the
-    /// race is cancelled, and cancelling the run tears gnuplot down (SIGTERM, 1 s, SIGKILL).
+    /// Runs gnuplot with `arguments` on a supervising thread of its own, against the time limit and
+    /// `shouldStop`.
     func run(arguments: [String], shouldStop: @escaping @Sendable () -> Bool) async throws -> Outcome {
-        var options = PlatformOptions()
-        options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(1))]
-        let limit = timeout
-        let executable = self.executable
-        enum Finish: Sendable { case exited(TerminationStatus, String), timedOut, stopped }
-        let finish: Finish = try await withThrowingTaskGroup(of: Finish.self) { group in
-            group.addTask {
-                let result = try await Subprocess.run(
-                    .path(FilePath(executable)), arguments: Arguments(arguments), platformOptions: options,
-                    input: .none, output: .discarded, error: .sequence
-                ) { execution in
-                    // Cleared only once `run` has reaped it: a teardown still in progress is killable too.
-                    Gnuplot.runningProcess = execution.processIdentifier.value
-                    // Keep only the end of standard error: its last lines say what went wrong.
-                    var tail: [UInt8] = []
-                    for try await chunk in execution.standardError {
-                        chunk.withUnsafeBytes { tail.append(contentsOf: $0) }
-                        if tail.count > 8192 { tail.removeFirst(tail.count - 4096) }
-                    }
-                    return String(decoding: tail, as: UTF8.self)
-                }
-                Gnuplot.runningProcess = 0
-                return .exited(result.terminationStatus, result.closureResult)
-            }
-            group.addTask {
-                let deadline = ContinuousClock.now + .milliseconds(Int(limit * 1000))
-                while ContinuousClock.now < deadline {
-                    if shouldStop() { return .stopped }
-                    try await Task.sleep(for: .milliseconds(50))
-                }
-                return .timedOut
-            }
-            let first = try await group.next()!
-            group.cancelAll()
-            return first
+        let supervise = { try self.runSupervised(arguments: arguments, shouldStop: shouldStop) }
+        return try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try supervise() }) }
+            thread.name = "gnuplot supervisor"
+            thread.start()
         }
-        Gnuplot.runningProcess = 0
-        switch finish {
-        case .timedOut: throw ChartError.gnuplotTimedOut(seconds: timeout)
-        case .stopped: throw Cancelled()
-        case .exited(let status, let stderr):
-            if status.isSuccess { return .succeeded }
-            let lines = stderr.split(separator: "\n").suffix(3).joined(separator: " | ")
-            return .failed(lines.isEmpty ? "gnuplot \(status)" : lines)
+    }
+
+    /// Spawns gnuplot in a process group of its own (so its children go with it), standard input from
+    /// /dev/null and standard error into a temporary file, then polls until it exits, the limit passes or
+    /// a stop is asked for; the last two end the group with SIGTERM, then SIGKILL a second later.
+    func runSupervised(arguments: [String], shouldStop: () -> Bool) throws -> Outcome {
+        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("stormglass-\(getpid())-\(UUID().uuidString).err").path
+        defer { unlink(errPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setpgroup(&attributes, 0)
+        // The child starts with default signal handling and nothing blocked, whatever ours are.
+        var all = sigset_t(), none = sigset_t()
+        sigfillset(&all); sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard spawned == 0 else { return .failed("cannot start \(executable): \(String(cString: strerror(spawned)))") }
+        Gnuplot.runningProcess = pid
+        defer { Gnuplot.runningProcess = 0 }
+
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        var ended: Bool { waitpid(pid, &status, WNOHANG) == pid }
+        var finish: Finish?
+        while !ended {
+            if shouldStop() { finish = .stopped; break }
+            if Date() >= deadline { finish = .timedOut; break }
+            usleep(20_000)
         }
+        if let finish {
+            kill(-pid, SIGTERM)
+            let grace = Date().addingTimeInterval(1)
+            while !ended {
+                if Date() >= grace { kill(-pid, SIGKILL); _ = waitpid(pid, &status, 0); break }
+                usleep(20_000)
+            }
+            kill(-pid, SIGKILL)   // what it started and left behind
+            switch finish {
+            case .timedOut: throw ChartError.gnuplotTimedOut(seconds: timeout)
+            case .stopped: throw Cancelled()
+            }
+        }
+        kill(-pid, SIGKILL)
+        let exited = status & 0x7f == 0, code = (status >> 8) & 0xff
+        if exited && code == 0 { return .succeeded }
+        let tail = Gnuplot.tail(of: errPath, bytes: 4096)
+        let lines = tail.split(separator: "\n").suffix(3).joined(separator: " | ")
+        return .failed(lines.isEmpty ? (exited ? "gnuplot exited with \(code)" : "gnuplot killed by signal \(status & 0x7f)") : lines)
+    }
+
+    private enum Finish { case timedOut, stopped }
+
+    /// The last `bytes` of a file, as text.
+    static func tail(of path: String, bytes: Int) -> String {
+        guard let h = FileHandle(forReadingAtPath: path) else { return "" }
+        defer { try? h.close() }
+        let size = (try? h.seekToEnd()) ?? 0
+        try? h.seek(toOffset: size > UInt64(bytes) ? size - UInt64(bytes) : 0)
+        return String(decoding: (try? h.readToEnd()) ?? Data(), as: UTF8.self)
     }
 }
 
@@ -112,15 +155,18 @@ public enum ChartError: Error, CustomStringConvertible {
     case gnuplotTimedOut(seconds: Double)
     case unwritable(String)
     case emptyOutput(String)
+    case badTimeLimit(String)
 
     public var description: String {
         switch self {
         case .gnuplotMissing:
             return "gnuplot is not installed, so no charts were drawn (results are saved); install it with: apt-get install gnuplot-nox"
         case .gnuplotFailed(let why): return "gnuplot failed: \(why)"
-        case .gnuplotTimedOut(let s): return "gnuplot did not finish within \(Int(s)) s and was stopped (STORMGLASS_GNUPLOT_TIMEOUT sets the limit)"
+        case .gnuplotTimedOut(let s): return "gnuplot did not finish within \(String(format: "%g", s)) s and was stopped (STORMGLASS_GNUPLOT_TIMEOUT sets the limit)"
         case .unwritable(let dir): return "cannot write charts to \(dir)"
         case .emptyOutput(let file): return "gnuplot wrote nothing to \(file) (is the disk full?)"
+        case .badTimeLimit(let text):
+            return "STORMGLASS_GNUPLOT_TIMEOUT=\(text.debugDescription) is not a number of seconds in (0, \(Int(Gnuplot.longestLimit))]; unset it for the default of 60"
         }
     }
 }

@@ -92,13 +92,23 @@ struct GnuplotScript {
 
     static func number(_ x: Double) -> String { x.isFinite ? String(format: "%.10g", x) : "NaN" }
 
-    /// Text as a gnuplot string literal that gnuplot reads as data, never as code: single-quoted (gnuplot
-    /// substitutes nothing there; the only escape is a doubled quote), control characters as spaces.
+    /// Text as a gnuplot string expression that gnuplot reads as data, never as code, control characters
+    /// as spaces. Text goes in single quotes (gnuplot substitutes nothing there). Quotes go in double
+    /// quotes joined on with `.`: a doubled quote is single quotes' only escape, and gnuplot 5.4
+    /// mis-scans two of them in a row, while a double-quoted run of apostrophes holds nothing it
+    /// could substitute (no backquote, no backslash).
     static func literal(_ s: String) -> String {
         let clean = String(String.UnicodeScalarView(s.unicodeScalars.map {
             $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" ? " " : $0
         }))
-        return "'" + clean.replacingOccurrences(of: "'", with: "''") + "'"
+        guard clean.contains("'") else { return "'" + clean + "'" }
+        var pieces: [String] = [], rest = Substring(clean)
+        while let first = rest.first {
+            let run = rest.prefix { ($0 == "'") == (first == "'") }
+            pieces.append(first == "'" ? "\"" + run + "\"" : "'" + run + "'")
+            rest = rest.dropFirst(run.count)
+        }
+        return pieces.joined(separator: ".")
     }
 }
 

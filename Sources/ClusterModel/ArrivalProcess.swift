@@ -115,7 +115,12 @@ struct ArrivalProcess {
     /// The whole thinning loop, from wherever the last draw left off.
     @inline(never)
     private mutating func drawSlowly(horizon: Double) -> Double? {
+        var steps: UInt32 = 0
         while t < horizon {
+            // Hours of near-zero rate, or a bound far above the rate, can keep this loop going for
+            // long: give up when a stop is requested (the run then ends at its next scrape).
+            steps &+= 1
+            if steps & 0xFFFF == 0, StopRequest.isSet { return nil }
             if t >= segmentEnd {
                 let start = t
                 segmentEnd = start + ArrivalProcess.segment

@@ -111,9 +111,14 @@ public struct ClusterSimulation: ~Copyable {
     public let serviceIndex: [String: Int]
 
     /// Builds the cluster at time 0: nodes up, initial replicas already ready (a warm start).
-    public init(spec: ClusterSpec, seed: UInt64) {
+    ///
+    /// - Parameter horizon: when external arrivals stop (as `setHorizon`). Give it here when it is
+    ///   known: each stream's first arrival is drawn now, and without a horizon a stream that never
+    ///   sends (a replayed trace of zeros) would be searched to the end of time.
+    public init(spec: ClusterSpec, seed: UInt64, horizon: SimTime? = nil) {
         self.spec = spec
         self.seed = seed
+        if let horizon { self.horizon = horizon.seconds }
         var index: [String: Int] = [:]
         for (i, s) in spec.services.enumerated() { index[s.name] = i }
         serviceIndex = index
@@ -156,7 +161,8 @@ public struct ClusterSimulation: ~Copyable {
     public mutating func run(until time: SimTime) { _ = run(until: time, stopIf: { false }) }
 
     /// Like `run(until:)`, asking `shouldStop` every 65 536 events (so a run whose traffic is too heavy
-    /// to reach its next scrape soon can still be interrupted). Returns false when it stopped early.
+    /// to reach its next scrape soon can still be interrupted). Returns false when it stopped early:
+    /// asked to, or because its queues hold more than `backlogLimit` requests (`backlogOverflowed`).
     public mutating func run(until time: SimTime, stopIf shouldStop: () -> Bool) -> Bool {
         if isFluid { return runFluid(until: time, stopIf: shouldStop) }
         if parts.enabled { return runInParts(until: time, stopIf: shouldStop) }
@@ -168,7 +174,7 @@ public struct ClusterSimulation: ~Copyable {
         var steps: UInt32 = 0
         while true {
             steps &+= 1
-            if steps & 0xFFFF == 0, shouldStop() { return false }
+            if steps & 0xFFFF == 0, shouldStop() || backlogOverflows() { return false }
             let a = nextArrivals.earliest
             if a.time != .max, a.time <= time.nanoseconds, events.precedesQueued(time: SimTime(nanoseconds: a.time), sequence: a.sequence) {
                 events.deliverOutside(at: SimTime(nanoseconds: a.time))
@@ -181,6 +187,26 @@ public struct ClusterSimulation: ~Copyable {
         }
         if events.now < time { events.advance(to: time) }
         return true
+    }
+
+    /// Most requests the world holds in queues at once, all services together: an unbounded queue
+    /// under more traffic than it can serve would otherwise grow until memory runs out (16 bytes a
+    /// request, twice that while a queue's storage doubles: about 640 MiB here).
+    public static let backlogLimit = 20_000_000
+
+    /// Requests waiting in queues now, all services together.
+    public var queuedRequests: Int {
+        var n = 0
+        for s in services.indices { n += services[s].queuedTotal }
+        return n
+    }
+
+    /// True once the backlog passed `backlogLimit`: the run stopped there (see `run(until:stopIf:)`).
+    public private(set) var backlogOverflowed = false
+
+    mutating func backlogOverflows() -> Bool {
+        if queuedRequests > ClusterSimulation.backlogLimit { backlogOverflowed = true }
+        return backlogOverflowed
     }
 
     /// The next external arrival of traffic stream `t` is now.

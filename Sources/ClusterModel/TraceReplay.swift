@@ -43,6 +43,16 @@ public struct TraceReplay: Sendable, Equatable {
         self.start = start * timeScale
     }
 
+    /// The trace as `init(series:settings:)` makes it, once the settings are checked against it: a start
+    /// past its end would silently play it from a point of its loop.
+    public init(checking series: MetricSeries, settings: ReplaySettings) throws(TraceError) {
+        let span = (series.points.last?.time ?? 0) - (series.points.first?.time ?? 0)
+        guard settings.start <= span else {
+            throw TraceError(file: series.origin, line: 0, problem: "the start, \(Int(settings.start)) s in, is past the trace's end (it spans \(Int(span)) s)")
+        }
+        self.init(series: series, settings: settings)
+    }
+
     public init(series: MetricSeries, settings: ReplaySettings) {
         self.init(series: series, valuesAre: settings.valuesAre, scale: settings.scale, peak: settings.peak,
                   timeScale: settings.timeScale, start: settings.start)
@@ -147,6 +157,8 @@ extension RateSource {
         // A repeated timestamp (a daylight-saving hour exported twice) plays in file order.
         return Result { try MetricSeries.load(path, format: format, options: TraceReadOptions(nonNegative: true, repeatedTimestamps: true)) }
             .mapError { $0 as? TraceError ?? TraceError(file: path, line: 0, problem: "\($0)") }
-            .map { .trace(TraceReplay(series: $0, settings: settings)) }
+            .flatMap { series in
+                Result { () throws(TraceError) in try TraceReplay(checking: series, settings: settings) }.map { .trace($0) }
+            }
     }
 }

@@ -50,7 +50,7 @@ public struct DeploymentManifest: Sendable, Equatable {
                 for (key, node) in [("requests", rf["requests"]), ("limits", rf["limits"])] {
                     guard let node else { continue }
                     let q = node.fields(honoured: ["cpu", "memory"], noEffect: ["ephemeral-storage"])
-                    let cpu = q["cpu"]?.quantity, memory = q["memory"]?.quantity
+                    let cpu = q["cpu"]?.quantity(atMost: 10_000, "10000 cores"), memory = q["memory"]?.quantity(atMost: 100_000_000 * 1_048_576, "100000000Mi")
                     if key == "requests" { cpuR = add(cpuR, cpu); memR = add(memR, memory) } else { cpuL = add(cpuL, cpu); memL = add(memL, memory) }
                 }
             }

@@ -92,7 +92,7 @@ public struct HorizontalPodAutoscalerManifest: Sendable {
                 guard let p = t["averageUtilization"]?.int(in: 1...100_000) else { if t["averageUtilization"] == nil { target.problem("Utilization needs averageUtilization") }; return nil }
                 return .utilization(resource: resource, percent: Double(p))
             case "AverageValue":
-                guard let v = t["averageValue"]?.quantity else { if t["averageValue"] == nil { target.problem("AverageValue needs averageValue") }; return nil }
+                guard let v = t["averageValue"]?.quantity(atMost: 1e15, "1P") else { if t["averageValue"] == nil { target.problem("AverageValue needs averageValue") }; return nil }
                 return .averageResource(resource: resource, value: v)
             case let other:
                 (t["type"] ?? target).problem("target type \(other ?? "missing") is not valid for a Resource metric (Utilization or AverageValue)")
@@ -113,7 +113,7 @@ public struct HorizontalPodAutoscalerManifest: Sendable {
                 (t["type"] ?? target).problem("target type \(targetType.isEmpty ? "missing" : targetType) is not valid for a \(type) metric (\(allowed.joined(separator: " or ")))")
                 return nil
             }
-            guard let v = t[targetType == "Value" ? "value" : "averageValue"]?.quantity, v > 0 else {
+            guard let v = t[targetType == "Value" ? "value" : "averageValue"]?.quantity(atMost: 1e15, "1P"), v > 0 else {
                 target.problem("\(targetType) needs a positive \(targetType == "Value" ? "value" : "averageValue")"); return nil
             }
             if type == "Pods" && simulated == .queueLength {

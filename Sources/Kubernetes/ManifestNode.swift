@@ -60,10 +60,13 @@ struct ManifestNode {
         return v
     }
 
-    /// A Kubernetes resource quantity (`250m`, `1.5`, `512Mi`, `1G`) as a plain number.
-    var quantity: Double? {
+    /// A Kubernetes resource quantity (`250m`, `1.5`, `512Mi`, `1G`) as a plain number, at most
+    /// `limit` (what the simulation can represent; a larger one would size replicas and nodes
+    /// before anything checks them), which the problem names in `unit`.
+    func quantity(atMost limit: Double, _ unit: String) -> Double? {
         guard let text = string else { return nil }
         guard let v = Quantity.parse(text) else { problem("\"\(text)\" is not a Kubernetes quantity (e.g. 250m, 2, 512Mi)"); return nil }
+        guard v <= limit else { problem("\(text) is more than the simulation can represent (at most \(unit))"); return nil }
         return v
     }
 

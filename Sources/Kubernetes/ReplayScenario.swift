@@ -50,11 +50,13 @@ public struct ReplayScenario: Sendable {
                 problems += e.problems.map(\.description).filter { !problems.contains($0) }
                 continue
             }
-            let series: MetricSeries
-            do { series = try MetricSeries.load(traced.trace, options: TraceReadOptions(nonNegative: true)) } catch {
+            let series: MetricSeries, source: TraceReplay
+            do {
+                series = try MetricSeries.load(traced.trace, options: TraceReadOptions(nonNegative: true))
+                source = try TraceReplay(checking: series, settings: replay)
+            } catch {
                 problems.append("\(error)"); continue
             }
-            let source = TraceReplay(series: series, settings: replay)
             longest = max(longest, source.period - source.start)
             var def = ServiceDefinition(name: traced.deployment)
             workload.apply(to: &def)

@@ -7,6 +7,8 @@ import SimulationKernel
 public struct Interrupted: Error, CustomStringConvertible {
     public init() {}
     public var description: String { "stopped before the work was done" }
+    /// Heads a table of runs that an interruption cut short at different simulated times.
+    public static let partialTable = "INTERRUPTED: the runs stopped early, each at its own simulated time, so the figures below are partial and not comparable"
 }
 
 /// Feeds a series through forecasters one point at a time and scores every forecast.

@@ -23,6 +23,11 @@ public struct GateOutcome: Sendable {
     /// Wall time per run, for the JUnit report.
     public var wallSeconds: Double
     public var passed: Bool { verdict == .passed }
+
+    /// A gate that nothing judged: no runs, or runs that did not finish.
+    public static func notEvaluated(_ gate: Gate, scenario: String, because why: String) -> GateOutcome {
+        GateOutcome(scenario: scenario, gate: gate, values: [], estimate: nil, verdict: .notEvaluated(why), wallSeconds: 0)
+    }
 }
 
 /// Reads gate metrics from recorded runs and judges them (on the mean, or with `wholeInterval` on the

@@ -1,9 +1,14 @@
 import Foundation
+import SimulationKernel
 
 /// Ctrl-C handling: the first interrupt asks running simulations to stop after the current scrape
 /// (so the database stays consistent and the run is marked aborted); a second one exits at once.
 public enum Interrupt {
-    nonisolated(unsafe) public static var requested: sig_atomic_t = 0
+    /// The kernel's stop flag, so that loops below the run loop see it too.
+    public static var requested: sig_atomic_t {
+        get { StopRequest.flag }
+        set { StopRequest.flag = newValue }
+    }
     /// Called by the second interrupt just before exiting (it must be async-signal-safe): kills child
     /// processes, such as a running gnuplot, that would otherwise be orphaned.
     nonisolated(unsafe) public static var beforeExit: (@convention(c) () -> Void)? = nil

@@ -65,13 +65,12 @@ public struct ScenarioRunner {
     ///   - shouldStop: polled after every scrape; returning true ends the run as `aborted`.
     public func run(observer: RunObserver? = nil, shouldStop: () -> Bool = { false }) throws -> RunResult {
         let started = Date()
-        var world = ClusterSimulation(spec: spec.clusterSpec, seed: seed)
+        let end = SimTime.zero + spec.duration
+        var world = ClusterSimulation(spec: spec.clusterSpec, seed: seed, horizon: end)
         let log = TimelineBuffer()
         world.lifecycleHook = { log.events.append($0) }
         var control = spec.controlPlane
         var summary = SummaryAccumulator(spec: spec)
-        let end = SimTime.zero + spec.duration
-        world.setHorizon(end)
         var faults = FaultInjector(faults: spec.faults, seed: seed)
         var faultTimes = faults.boundaries[...]
         var impacts = FaultImpactTracker(spec: spec)
@@ -88,7 +87,10 @@ public struct ScenarioRunner {
                 let f = faultTimes.first.flatMap { $0 <= t ? $0 : nil }
                 let b = spec.selfHealer.enabled && nextBeat <= t ? nextBeat : nil
                 guard let next = [f, b].compactMap({ $0 }).min() else { break }
-                guard world.run(until: next, stopIf: shouldStop) else { status = .aborted; break scrapes }
+                guard world.run(until: next, stopIf: shouldStop) else {
+                    if world.backlogOverflowed { throw BacklogOverflow(scenario: spec.name, at: world.now.seconds) }
+                    status = .aborted; break scrapes
+                }
                 if next == f {
                     faults.apply(at: next, to: &world) { log.events.append($0) }
                     faultTimes.removeFirst()
@@ -99,7 +101,10 @@ public struct ScenarioRunner {
                     nextBeat = nextBeat + beatEvery
                 }
             }
-            guard world.run(until: t, stopIf: shouldStop) else { status = .aborted; break }
+            guard world.run(until: t, stopIf: shouldStop) else {
+                if world.backlogOverflowed { throw BacklogOverflow(scenario: spec.name, at: world.now.seconds) }
+                status = .aborted; break
+            }
             let scrape = world.scrape()
             summary.add(scrape)
             let decision = control.observe(pipeline.view(of: scrape, faults: faults))
@@ -190,4 +195,14 @@ struct MetricsPipeline {
 /// Collects timeline events between scrapes (a class so the world's hook can append to it).
 final class TimelineBuffer {
     var events: [TimelineEvent] = []
+}
+
+/// A run stopped because its queues outgrew what memory can hold (`ClusterSimulation.backlogLimit`).
+public struct BacklogOverflow: Error, CustomStringConvertible {
+    public var scenario: String
+    public var at: Double
+    public var description: String {
+        "\(scenario): more than \(ClusterSimulation.backlogLimit) requests were queued at once \(Int(at)) s into the run, "
+            + "more than memory can hold; give the services a queue capacity or a timeout, or less traffic"
+    }
 }

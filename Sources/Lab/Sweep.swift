@@ -74,7 +74,8 @@ public struct SweepPlan: Sendable {
     /// Every run of the sweep, point by point, seed by seed.
     public var jobs: [RunJob]
     /// At most this many runs in one sweep.
-    public static let maximumRuns = 1_000_000
+    /// (Each point is built and validated before anything runs, about a quarter of a millisecond each.)
+    public static let maximumRuns = 100_000
 
     public init(base: ScenarioSpec, parameters: [String: String], variations: [Variation], replications: Int) throws {
         guard (1...10_000).contains(replications) else { throw InvalidInput("--replications \(replications): must be in 1…10000") }
@@ -89,6 +90,7 @@ public struct SweepPlan: Sendable {
         labels = []
         jobs = []
         for p in points {
+            if Interrupt.isRequested { throw Interrupted() }
             var spec = base
             var ps = parameters
             let label = p.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
@@ -100,7 +102,11 @@ public struct SweepPlan: Sendable {
             labels.append(label)
             for r in 0..<replications { jobs.append(RunJob(spec: spec, seed: base.seed &+ UInt64(r), label: label, replication: r, parameters: ps)) }
         }
-        if !problems.isEmpty { throw InvalidInput("sweep points are invalid:\n  " + problems.joined(separator: "\n  ")) }
+        if !problems.isEmpty {
+            // Every problem counts; the first 20 are shown (a whole grid of one mistake would be thousands of lines).
+            let more = problems.count > 20 ? ["… and \(problems.count - 20) more"] : []
+            throw InvalidInput("\(problems.count) of \(points.count) sweep points are invalid:\n  " + (problems.prefix(20) + more).joined(separator: "\n  "))
+        }
     }
 }
 

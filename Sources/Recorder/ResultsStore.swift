@@ -41,11 +41,25 @@ public final class ResultsStore {
         }
         do {
             db = try DatabaseQueue(path: path, configuration: config)
-            try ResultsStore.migrator.migrate(db)
+            try ResultsStore.migrate(db)
         } catch let e as DatabaseError {
             throw StoreError(path: path, e)
         } catch {
             throw StoreError.unwritable(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Brings the schema up to date. Several processes opening a new file at once each find the same
+    /// migrations missing, and all but the first then meet tables that exist: a migration that
+    /// fails that way was applied by another process meanwhile, so the migrator looks again (each
+    /// attempt gets at least one migration further, so this ends).
+    static func migrate(_ db: DatabaseQueue) throws {
+        var attempts = 0
+        while true {
+            do { return try migrator.migrate(db) } catch let e as DatabaseError where attempts < 64 && e.resultCode == .SQLITE_ERROR
+                && ["already exists", "duplicate column"].contains(where: { (e.message ?? "").contains($0) }) {
+                attempts += 1
+            }
         }
     }
 
@@ -131,6 +145,11 @@ public final class ResultsStore {
     }
 
     /// Runs `body` in one transaction; `StoreError` in words on failure.
+    /// Deletes a results file with its write-ahead log and shared-memory files.
+    public static func remove(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try db.write(body) } catch let e as DatabaseError { throw StoreError(path: path, e) }
     }

@@ -1,3 +1,5 @@
+import Telemetry
+
 /// A plain-text table with aligned columns (numbers right-aligned).
 public struct TextTable {
     public var headers: [String]
@@ -5,7 +7,9 @@ public struct TextTable {
 
     public init(_ headers: [String]) { self.headers = headers }
 
-    public mutating func add(_ row: [String]) { rows.append(row) }
+    /// A row; each cell is one line, its control characters escaped (a name from a results file cannot
+    /// break the table or fake a row).
+    public mutating func add(_ row: [String]) { rows.append(row.map { TerminalText.escaped($0) }) }
 
     public var rendered: String {
         let widths = headers.indices.map { i in max(headers[i].count, rows.map { i < $0.count ? $0[i].count : 0 }.max() ?? 0) }

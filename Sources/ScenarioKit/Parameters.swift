@@ -83,6 +83,8 @@ enum Limits {
     static let millicores = 1...10_000_000
     static let mebibytes = 1...100_000_000
     static let queue = 0...100_000_000
+    /// Requests per second into one service: above this a run cannot reach its first scrape.
+    static let rate = 0.0...100_000_000
     static let price = 0.0...1_000_000
     static let fraction = 0.0...1
     static let runLength = SimDuration.seconds(1)...SimDuration.days(366)
@@ -142,8 +144,10 @@ extension ScenarioSpec {
          Parameter("policy", "scaling policy of every service (\(ScalingPolicies.knownNames.joined(separator: ", ")))",
                    get: { Set($0.services.map(\.policy.name)).sorted().joined(separator: ",") },
                    set: { spec, v throws in
-                       let p = try parsePolicy(v, "policy")
-                       for i in spec.services.indices { spec.services[i].policy = p }
+                       // The value shown sets what is there: each service keeps its own tuned policy.
+                       if v == Set(spec.services.map(\.policy.name)).sorted().joined(separator: ",") { return }
+                       let p = try parsePolicy(v, "policy", scenario: spec.services.map(\.policy))
+                       for i in spec.services.indices where spec.services[i].policy.name != v { spec.services[i].policy = p }
                    })]
     }
 }
@@ -209,7 +213,11 @@ extension ServiceDefinition {
             .double("\(k).pricePerReplicaHour", "price per replica-hour", model.appending(path: \.pricePerReplicaHour), Limits.price),
             .choice("\(k).routing", "load balancing", model.appending(path: \.routing), noun: "routing"),
             Parameter("\(k).policy", "scaling policy", get: { $0[keyPath: service].policy.name },
-                      set: { $0[keyPath: service].policy = try parsePolicy($1, "\(k).policy") }),
+                      set: { spec, v throws in
+                          // The name it has keeps the policy it has (a scenario's tuned queue policy is not the default one).
+                          guard spec[keyPath: service].policy.name != v else { return }
+                          spec[keyPath: service].policy = try parsePolicy(v, "\(k).policy", scenario: spec.services.map(\.policy))
+                      }),
             .duration("\(k).slo.p95", "p95 latency objective", service.appending(path: \.slo.p95), Limits.positiveLatency),
             .double("\(k).slo.errorRate", "error-rate objective (fraction)", service.appending(path: \.slo.errorRate), Limits.fraction),
             .mean("\(k).serviceTime.mean", "mean own work per request (shape kept)", model.appending(path: \.serviceTime), Limits.positiveLatency),
@@ -226,7 +234,7 @@ extension TrafficDefinition {
             if case .constant(let r) = $0.traffic[ti].source { return "\(r)" }
             return "trace"
         }, set: { spec, v throws in
-            let r = try parseDouble(v, "\(k).rate", 0...100_000_000)
+            let r = try parseDouble(v, "\(k).rate", Limits.rate)
             switch spec.traffic[ti].source {
             case .constant: spec.traffic[ti].source = .constant(r)
             case .trace(let replay): spec.traffic[ti].source = .trace(replay.scaled(by: r))
@@ -271,8 +279,9 @@ func parseDuration(_ v: String, _ key: String, _ range: ClosedRange<SimDuration>
     return d
 }
 
-func parsePolicy(_ v: String, _ key: String) throws -> any ScalingPolicy {
-    guard let p = ScalingPolicies.named(v) else {
+/// A registered policy by name, or else one of the scenario's own (a manifest's `keda`) with its settings.
+func parsePolicy(_ v: String, _ key: String, scenario: [any ScalingPolicy] = []) throws -> any ScalingPolicy {
+    guard let p = ScalingPolicies.named(v) ?? scenario.first(where: { $0.name == v }) else {
         throw ParameterError(key: key, message: "unknown policy \"\(v)\"; one of \(ScalingPolicies.knownNames.joined(separator: ", "))")
     }
     return p

@@ -27,6 +27,10 @@ extension ScenarioSpec {
         func check(_ ok: Bool, _ path: String, _ message: @autoclosure () -> String) {
             if !ok { p.append(ValidationProblem(path: path, message: message())) }
         }
+        // Every value that sizes an allocation is bounded here, before a world is built from it.
+        func atMost(_ v: Int, _ range: ClosedRange<Int>, _ path: String) {
+            check(v <= range.upperBound, path, "\(v) is above the most the simulation can represent (\(range.upperBound))")
+        }
         func distribution(_ d: Distribution, _ path: String) {
             for m in d.problems { p.append(ValidationProblem(path: path, message: m)) }
         }
@@ -45,6 +49,9 @@ extension ScenarioSpec {
             check(pool.count >= 0, path + ".count", "must be ≥ 0 (got \(pool.count))")
             check(pool.cpuMillicores > 0, path + ".cpuMillicores", "must be > 0")
             check(pool.memoryMiB > 0, path + ".memoryMiB", "must be > 0")
+            atMost(pool.count, Limits.nodes, path + ".count")
+            atMost(pool.cpuMillicores, Limits.millicores, path + ".cpuMillicores")
+            atMost(pool.memoryMiB, Limits.mebibytes, path + ".memoryMiB")
             check(pool.pricePerHour >= 0, path + ".pricePerHour", "must be ≥ 0")
             distribution(pool.startup, path + ".startup")
         }
@@ -63,6 +70,11 @@ extension ScenarioSpec {
             check(m.cpuMillicores > 0, path + ".cpuMillicores", "must be > 0")
             check(m.memoryMiB > 0, path + ".memoryMiB", "must be > 0")
             check((m.queueCapacity ?? 0) >= 0, path + ".queueCapacity", "must be ≥ 0")
+            atMost(s.maxReplicas, Limits.replicas, path + ".maxReplicas")
+            atMost(m.concurrency, Limits.concurrency, path + ".concurrency")
+            atMost(m.cpuMillicores, Limits.millicores, path + ".cpuMillicores")
+            atMost(m.memoryMiB, Limits.mebibytes, path + ".memoryMiB")
+            atMost(m.queueCapacity ?? 0, Limits.queue, path + ".queueCapacity")
             check((m.connectionPool ?? 1) >= 1, path + ".connectionPool", "must be ≥ 1")
             if let w = m.cpuSecondsPerRequest { check(w.isFinite && w > 0 && w <= 3600, path + ".cpuPerRequest", "must be in (0, 1h] (got \(w) s)") }
             if let p = s.connectionPoolPolicy {
@@ -94,14 +106,24 @@ extension ScenarioSpec {
         }
 
         check(!traffic.isEmpty, "traffic", "no traffic: nothing would happen")
-        for (i, t) in traffic.enumerated() {
+        for t in traffic {
             let path = "traffic.\(t.service)"
             check(serviceIndex(t.service) != nil, path, "unknown service \"\(t.service)\"" + suggestion(t.service, services.map(\.name)))
-            if case .constant(let r) = t.source { check(r > 0 && r.isFinite, path + ".rate", "must be > 0 (got \(r))") }
+            switch t.source {
+            case .constant(let r):
+                check(r > 0 && r.isFinite, path + ".rate", "must be > 0 (got \(r))")
+                check(r <= Limits.rate.upperBound, path + ".rate", "\(r) requests/s is above the most a run can simulate (\(Int(Limits.rate.upperBound))/s)")
+            case .trace(let replay):
+                // A replayed value sizes the work of every segment it touches: bound it before anything runs.
+                if let peak = replay.rates.max(), !(peak <= Limits.rate.upperBound),
+                   let i = replay.rates.firstIndex(where: { !($0 <= Limits.rate.upperBound) }) {
+                    p.append(ValidationProblem(path: path + ".trace", message: "\(replay.origin) reaches \(peak) requests/s at \(replay.times[i]) s "
+                        + "(after scaling); the most a run can simulate is \(Int(Limits.rate.upperBound))/s: lower the scale or set a peak"))
+                }
+            }
             for s in t.shapes { for m in s.shape.problems { p.append(ValidationProblem(path: "\(path).\(s.name)", message: m)) } }
             distribution(t.batchSize, path + ".batchSize")
             for q in t.retry.problems(at: path + ".retry") { p.append(ValidationProblem(path: q.path, message: q.message)) }
-            _ = i
         }
         p += faultProblems()
         if fidelity == .fluid {

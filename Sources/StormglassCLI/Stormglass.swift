@@ -2,6 +2,7 @@ import Lab
 import Charts
 import ArgumentParser
 import Foundation
+import SimulationKernel
 import Recorder
 import ScenarioKit
 
@@ -37,17 +38,19 @@ public struct Stormglass: ParsableCommand {
             try command.run()
             return Interrupt.isRequested ? Exit.interrupted : Exit.ok
         } catch let e as InputError {
-            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            printError("error: \(e.description)")
             return Exit.badInput
         } catch let e as StoreError {
-            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            printError("error: \(e.description)")
             return Exit.badInput
         } catch is Interrupted {
+            return Exit.interrupted
+        } catch is StopRequested {
             return Exit.interrupted
         } catch is Cancelled {
             return Exit.interrupted
         } catch let e as InvalidInput {
-            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            printError("error: \(e.description)")
             return Exit.badInput
         } catch let e as ExitCode {
             return e.rawValue
@@ -58,7 +61,7 @@ public struct Stormglass: ParsableCommand {
                 return Exit.ok
             }
             let message = fullMessage(for: error)
-            FileHandle.standardError.write(Data("\(message.lowercased().hasPrefix("error") ? "" : "error: ")\(message)\n".utf8))
+            printError("\(message.lowercased().hasPrefix("error") ? "" : "error: ")\(message)")
             // Usage errors (unknown option, missing argument …) are bad input too.
             return Exit.badInput
         }

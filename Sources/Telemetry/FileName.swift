@@ -18,3 +18,31 @@ public enum FileName {
     }
 
 }
+
+/// Text from a results file, an input or a metrics server made safe for a terminal.
+public enum TerminalText {
+    /// Control characters (C0 but newline and tab, DEL, C1) and bidirectional overrides escaped
+    /// visibly as `\u{1B}`, so a name cannot move the cursor, retitle the window or reorder what
+    /// follows it. With `keepingLines: false`, newlines and tabs too: a one-line name (a table cell,
+    /// a heading) cannot start a line of its own and fake a table row.
+    public static func escaped(_ s: String, keepingLines: Bool = false) -> String {
+        guard s.unicodeScalars.contains(where: { needsEscape($0, keepingLines) }) else { return s }
+        var out = String.UnicodeScalarView()
+        for c in s.unicodeScalars {
+            if needsEscape(c, keepingLines) {
+                out.append(contentsOf: "\\u{\(String(c.value, radix: 16, uppercase: true))}".unicodeScalars)
+            } else {
+                out.append(c)
+            }
+        }
+        return String(out)
+    }
+
+    static func needsEscape(_ c: Unicode.Scalar, _ keepingLines: Bool) -> Bool {
+        if keepingLines && (c == "\n" || c == "\t") { return false }
+        switch c.value {
+        case 0..<0x20, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029: return true
+        default: return false
+        }
+    }
+}

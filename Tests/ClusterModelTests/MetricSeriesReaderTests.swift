@@ -84,6 +84,29 @@ import SimulationKernel
         #expect(bare.points == [.init(time: 1_700_000_000, value: 1.5)])
     }
 
+    /// Samples are summed per timestamp only when every series is on one grid and in order (the audit's
+    /// D10: misaligned series were summed beside each other, halving a rate).
+    @Test func prometheusSeriesOffTheGridOrOutOfOrderAreRefused() {
+        func matrix(_ series: String...) -> String {
+            #"{"status":"success","data":{"resultType":"matrix","result":["# + series.map { #"{"metric":{},"values":"# + $0 + "}" }.joined(separator: ",") + "]}}"
+        }
+        let cases: [(String, String, String)] = [
+            (matrix("[[0,\"1\"],[60,\"1\"],[30,\"1\"]]"), "data.result[0].values[2][0]", "before the previous sample's"),
+            (matrix("[[0,\"1\"],[60,\"1\"],[60,\"1\"]]"), "data.result[0].values[2][0]", "is repeated"),
+            (matrix("[[0,\"1\"],[300,\"1\"],[600,\"1\"]]", "[[150,\"1\"],[450,\"1\"],[750,\"1\"]]"), "data.result[1].values",
+             "offset by 2m30s from data.result[0].values"),
+            (matrix("[[0,\"1\"],[60,\"1\"],[120,\"1\"]]", "[[0,\"1\"],[300,\"1\"],[600,\"1\"]]"), "data.result[1].values",
+             "sampled every 5m, but data.result[0].values every 1m"),
+        ]
+        for (json, path, message) in cases {
+            let e = problem(json: json)
+            #expect(e?.path == path && e?.problem.contains(message) == true, "\(json): \(String(describing: e))")
+        }
+        // A series that starts later, on the same grid, is summed where it has samples.
+        let late = try? MetricSeries.parse(prometheusJSON: Data(matrix("[[0,\"1\"],[60,\"1\"],[120,\"1\"]]", "[[120,\"2\"],[180,\"2\"]]").utf8), origin: "p")
+        #expect(late?.points == [.init(time: 0, value: 1), .init(time: 60, value: 1), .init(time: 120, value: 3), .init(time: 180, value: 2)])
+    }
+
     @Test func prometheusProblemsNameTheirJSONPath() {
         let cases: [(String, String, String)] = [
             (#"{"status":"error","errorType":"bad_data","error":"1:5: parse error"}"#, "status", "answered \"error\" (bad_data: 1:5: parse error)"),

@@ -14,7 +14,7 @@ import Telemetry
     /// Each payload would create `marker` if gnuplot ran it as a command.
     static func payloads(_ marker: String) -> [String] {
         ["a`touch \(marker)-1`b", "x\n!touch \(marker)-2\n", "q\"; system('touch \(marker)-3'); \"",
-         "$(touch \(marker)-4)", "@m`touch \(marker)-5`", "'`touch \(marker)-6`'", "../../escape"]
+         "$(touch \(marker)-4)", "@m`touch \(marker)-5`", "'`touch \(marker)-6`'", "../../escape", "q''x''''y'"]
     }
 
     @Test func chartsOfARunWithHostileNamesExecuteNothingAndStayInTheirFolder() async throws {
@@ -30,11 +30,11 @@ import Telemetry
         let p = Self.payloads(marker)
         try await DatabaseQueue(path: path).write { db in
             try db.execute(sql: "UPDATE runs SET scenario = ?", arguments: [p.joined()])
-            try db.execute(sql: "UPDATE services SET service = ? || service", arguments: [p[0] + p[6]])
-            try db.execute(sql: "UPDATE service_samples SET service = ? || service", arguments: [p[0] + p[6]])
-            try db.execute(sql: "UPDATE predictions SET service = ? || service", arguments: [p[0] + p[6]])
+            try db.execute(sql: "UPDATE services SET service = ? || service", arguments: [p[0] + p[6] + p[7]])
+            try db.execute(sql: "UPDATE service_samples SET service = ? || service", arguments: [p[0] + p[6] + p[7]])
+            try db.execute(sql: "UPDATE predictions SET service = ? || service", arguments: [p[0] + p[6] + p[7]])
             try db.execute(sql: "UPDATE events SET subject = ?", arguments: [p[1] + p[2] + p[3]])
-            try db.execute(sql: "UPDATE forecast_accuracy SET model = ? || model", arguments: [p[4] + p[5]])
+            try db.execute(sql: "UPDATE forecast_accuracy SET model = ? || model", arguments: [p[4] + p[5] + p[7]])
         }
         let out = dir + "/plots"
         let files = try await RunCharts(databasePath: path, outputDirectory: out, format: .png).render(run: run.runID, prefix: p[5] + p[6])
@@ -49,7 +49,8 @@ import Telemetry
     }
 
     @Test func gnuplotLiteralsHoldNoCode() {
-        #expect(GnuplotScript.literal("a'b") == "'a''b'")
+        #expect(GnuplotScript.literal("a'b") == "'a'.\"'\".'b'")
+        #expect(GnuplotScript.literal("''x''") == "\"''\".'x'.\"''\"")
         #expect(GnuplotScript.literal("x\n!rm -rf /\r\u{2028}") == "'x !rm -rf /  '")
         #expect(GnuplotScript.literal("`id`") == "'`id`'")   // single quotes: gnuplot substitutes nothing
         #expect(FileName.component("../a b/`c`") == "_._a_b__c_")

@@ -1,4 +1,5 @@
 import Foundation
+import SimulationKernel
 
 extension MetricSeries {
     /// Parses a `timestamp,value` CSV.
@@ -21,6 +22,7 @@ extension MetricSeries {
         var previousField = ""
         for lineBytes in lines(of: data) {
             lineNumber += 1
+            if lineNumber & 0x3FFF == 0, StopRequest.isSet { throw StopRequested() }
             func fail(_ problem: String) -> TraceError { TraceError(file: origin, line: lineNumber, problem: problem) }
             guard var line = String(bytes: lineBytes, encoding: .utf8) else { throw fail("not UTF-8 text") }
             if lineNumber == 1, line.hasPrefix("\u{FEFF}") { line.removeFirst() }

@@ -95,7 +95,8 @@ extension MetricSeries {
 
     /// Reads a trace file in any supported format.
     public static func load(_ path: String, format: TraceFormat = .auto, options: TraceReadOptions = .init()) throws -> MetricSeries {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // Mapped, not copied: a large export costs address space, not memory, while it is scanned.
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             throw TraceError(file: path, line: 0, problem: exists && isDirectory.boolValue ? "is a folder, not a trace file" : "cannot read the file (does it exist?)")

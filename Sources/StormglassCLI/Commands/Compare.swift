@@ -43,7 +43,8 @@ struct Compare: ParsableCommand {
         }
         let store = try database.openForRecording()
         let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
-        print("\(scenario): \(policies.count) policies × \(replications) seed\(replications == 1 ? "" : "s") (\(base.seed)…\(base.seed &+ UInt64(replications - 1))), \(base.duration) each")
+        print("\(scenario): \(policies.count) policies × \(replications) seed\(replications == 1 ? "" : "s") (\(base.seed)…\(base.seed &+ UInt64(replications - 1))), "
+              + (Interrupt.isRequested ? Interrupted.partialTable : "\(base.duration) each"))
         print(try ComparisonReport.table(store, groups: policies.map { p in (p, done.filter { $0.job.label == p }.map(\.runID)) }))
         if charts.plots {
             for p in policies { if let id = done.first(where: { $0.job.label == p })?.runID { charts.draw(database: database.db, run: id, prefix: "\(scenario)-\(p)") } }

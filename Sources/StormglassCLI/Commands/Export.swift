@@ -30,8 +30,10 @@ struct Export: ParsableCommand {
                 throw InputError("cannot write \(output): \(error.localizedDescription)")
             }
             FileHandle.standardError.write(Data("wrote \(rows) rows to \(output)\n".utf8))
+        } else if isatty(1) != 0 {
+            print(text, terminator: "")         // to a person: names' control characters escaped
         } else {
-            print(text, terminator: "")
+            Swift.print(text, terminator: "")   // to a file or a pipe: the data as recorded
         }
     }
 }

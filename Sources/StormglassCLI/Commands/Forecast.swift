@@ -116,8 +116,8 @@ func parseHorizons(_ text: String, step: Double) throws -> [Double] {
         throw InputError("--horizon \"\(text)\": give one or more durations separated by commas (try 10m,30m,2h)")
     }
     return try parts.map { part in
-        guard let d = SimDuration(parsing: String(part)), d > .zero else {
-            throw InputError("--horizon \(part): not a duration (try 10m,30m,2h)")
+        guard let d = SimDuration(parsing: String(part)), d > .zero, d <= .days(366) else {
+            throw InputError("--horizon \(part): not a duration from 1s to 366d (try 10m,30m,2h)")
         }
         let steps = (d.seconds / step).rounded()
         guard steps >= 1 else {

@@ -59,21 +59,38 @@ struct GateCommand: ParsableCommand {
             }
             return (name: name, spec: spec, params: params, gates: all)
         }
-        let store = try database.openForRecording()
+        // Until the verdicts are in, the reports say so: an older green report must not survive a run
+        // that fails, is interrupted or is killed.
+        func unjudged(_ why: String) -> [GateOutcome] {
+            resolved.flatMap { s in s.gates.map { GateOutcome.notEvaluated($0, scenario: s.name, because: why) } }
+        }
+        let placeholder = unjudged("the gate run did not finish (stopped, killed or still running)")
+        try writeFile(junit, GateReport.junit(placeholder, scenarios: scenarios))
+        try writeFile(markdown, GateReport.markdown(placeholder, replications: replications))
         var outcomes: [GateOutcome] = []
-        for s in resolved {
-            let jobs = (0..<replications).map { RunJob(spec: s.spec, seed: s.spec.seed &+ UInt64($0), label: "gate", replication: $0, parameters: s.params) }
-            let started = Date()
-            let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
-            let wall = Date().timeIntervalSince(started)
-            for gate in s.gates {
-                outcomes.append(try GateEvaluation.evaluate(gate, scenario: s.name, runs: done, expected: jobs.count, store: store, wallSeconds: wall))
+        var failure: Error?
+        do {
+            let store = try database.openForRecording()
+            for s in resolved {
+                let jobs = (0..<replications).map { RunJob(spec: s.spec, seed: s.spec.seed &+ UInt64($0), label: "gate", replication: $0, parameters: s.params) }
+                let started = Date()
+                let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
+                let wall = Date().timeIntervalSince(started)
+                for gate in s.gates {
+                    outcomes.append(try GateEvaluation.evaluate(gate, scenario: s.name, runs: done, expected: jobs.count, store: store, wallSeconds: wall))
+                }
             }
+        } catch {
+            // Runs that failed judge nothing: every gate not yet judged is reported as not evaluated.
+            failure = error
+            let judged = outcomes.count
+            outcomes += unjudged("its runs failed: \(error)").dropFirst(judged)
         }
         print(GateReport.table(outcomes))
         try writeFile(junit, GateReport.junit(outcomes, scenarios: scenarios))
         try writeFile(markdown, GateReport.markdown(outcomes, replications: replications))
         print("\njunit: \(junit)   summary: \(markdown)   results: \(database.db)")
+        if let failure { printError("error: \(failure)") }
         if Interrupt.isRequested { throw ExitCode(Exit.interrupted) }
         let unjudged = outcomes.filter { if case .notEvaluated = $0.verdict { return true } else { return false } }
         if !unjudged.isEmpty {

@@ -78,7 +78,7 @@ struct Replay: ParsableCommand {
         let store = try database.openForRecording()
         let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
         let services = spec.services.map { "\($0.name) (\($0.policy.name), \($0.minReplicas)…\($0.maxReplicas) replicas)" }
-        print("replay: \(services.joined(separator: ", ")) over \(spec.duration) of traffic, seed \(spec.seed)")
+        print("replay: \(services.joined(separator: ", ")) " + (Interrupt.isRequested ? Interrupted.partialTable : "over \(spec.duration) of traffic, seed \(spec.seed)"))
         print(try ComparisonReport.table(store, groups: groups.map { g in (g.label, done.filter { $0.job.label == g.label }.map(\.runID)) }))
         for d in done {
             let samples = try store.serviceSamples(run: d.runID)

@@ -76,15 +76,25 @@ struct Merge: ParsableCommand {
     func run() throws {
         guard !inputs.isEmpty else { throw InputError("name the databases to merge") }
         for i in inputs where !FileManager.default.fileExists(atPath: i) { throw InputError("no database at \(i)") }
+        // Every input is looked at before the output exists: a refused input leaves no empty file behind.
+        for i in inputs { _ = try ResultsStore.open(existing: i) }
+        let existed = FileManager.default.fileExists(atPath: output)
         let store = try ResultsStore.forRecording(output)
-        var copied = 0
+        var copied = 0, unreadable: [String] = []
         for input in inputs {
-            do { copied += try store.merge(from: input, shouldStop: { Interrupt.isRequested }) } catch is Cancelled {
-                FileHandle.standardError.write(Data("interrupted: \(input) was not merged (its copy was rolled back); \(copied) runs from the files before it were\n".utf8))
+            do {
+                copied += try store.merge(from: input, shouldStop: { Interrupt.isRequested }, unreadable: { unreadable.append("\(input) run \($0)") })
+            } catch is Cancelled {
+                printError("interrupted: \(input) was not merged (its copy was rolled back); \(copied) runs from the files before it were")
                 throw ExitCode(Exit.interrupted)
+            } catch {
+                if !existed && copied == 0 { ResultsStore.remove(output) }
+                throw error
             }
         }
-        print("merged \(copied) runs from \(inputs.count) database\(inputs.count == 1 ? "" : "s") into \(output)")
+        for u in unreadable { printError("note: \(u) could not be read (the file is damaged there) and was left out") }
+        print("merged \(copied) runs from \(inputs.count) database\(inputs.count == 1 ? "" : "s") into \(output)"
+              + (unreadable.isEmpty ? "" : "; \(unreadable.count) damaged run\(unreadable.count == 1 ? "" : "s") left out"))
     }
 }
 
@@ -124,6 +134,15 @@ struct Plan: ParsableCommand {
         }
         let (base, params) = try options.resolve(scenario)
         guard base.parameters.contains(where: { $0.key == find }) else { throw InputError("--find \(find): unknown parameter of \(scenario)") }
+        // Both ends of the range must make a scenario that can run, before the first run is recorded.
+        for v in [lo, hi] {
+            var spec = base
+            do { try spec.set(find, String(v)) } catch let e as ParameterError { throw InputError("--range \(range): \(e.description)") }
+            let problems = spec.validate()
+            guard problems.isEmpty else {
+                throw InputError("--range \(range): with \(find) = \(v), " + problems.map(\.description).joined(separator: "; "))
+            }
+        }
         let store = try database.openForRecording()
         let metric = gate.text.components(separatedBy: gate.comparison.rawValue)[0].trimmingCharacters(in: .whitespaces)
         var cache: [Int: Bool] = [:]
@@ -135,6 +154,7 @@ struct Plan: ParsableCommand {
             let label = "plan:\(find)=\(v)"
             let jobs = (0..<replications).map { RunJob(spec: spec, seed: base.seed &+ UInt64($0), label: label, replication: $0, parameters: params.merging([find: String(v)]) { $1 }) }
             let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
+            if Interrupt.isRequested { throw ExitCode(Exit.interrupted) }
             let outcome = try GateEvaluation.evaluate(gate, scenario: base.name, runs: done, expected: jobs.count, store: store, wallSeconds: 0)
             if case .notEvaluated(let why) = outcome.verdict { throw InputError("\(find) = \(v): \(why)") }
             cache[v] = outcome.passed

@@ -1,0 +1,279 @@
+@testable import Charts
+import Foundation
+import GRDB
+@testable import Lab
+import Recorder
+import ScenarioKit
+import Scenarios
+import Testing
+@testable import StormglassCLI
+
+/// The third reliability audit's defects (`shared/audit/round3-defects.md`, D1–D18), each run from its
+/// reproduction as a user runs it.
+@Suite(.serialized) struct HardeningRound3Tests {
+    func write(_ text: String, _ name: String, in dir: String) throws -> String {
+        let path = dir + "/" + name
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func runs(_ db: String) throws -> [(id: Int64, status: String)] {
+        try DatabaseQueue(path: db).read { db in
+            try Row.fetchAll(db, sql: "SELECT id, status FROM runs ORDER BY id").map { ($0["id"], $0["status"]) }
+        }
+    }
+
+    // D1: a trace with no traffic (zeros, a scale of 0, 1e-300) is a run with no arrivals, not a hang.
+    @Test func aReplayedTraceWithNoTrafficFinishes() throws {
+        let dir = temporaryDirectory()
+        let zeros = try write("timestamp,value\n0,0\n300,0\n600,0\n", "z.csv", in: dir)
+        let tiny = try write("timestamp,value\n0,1e-300\n300,1e-300\n600,1e-300\n", "tiny.csv", in: dir)
+        let db = dir + "/r.sqlite"
+        for args in [["--replay", "checkout=\(zeros)"], ["--replay", "checkout=\(tiny)"],
+                     ["--replay", "checkout=" + repositoryRoot.appendingPathComponent("Examples/Replay/checkout-requests.csv").path, "--replay-scale", "0"]] {
+            let out = try stormglassProcess(["run", "black-friday", "--duration", "1h", "--db", db, "--quiet"] + args)
+            #expect(out.code == 0, "\(args): \(out.stderr)")
+        }
+        let recorded = try runs(db)
+        #expect(recorded.count == 3 && recorded.allSatisfy { $0.status == "finished" })
+        // No arrivals reached checkout in any of them.
+        let requests = try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: "SELECT SUM(arrivals) FROM service_samples WHERE service = 'checkout'") }
+        #expect(requests == 0)
+    }
+
+    // D1, D9: a value no run can simulate is refused before anything runs, naming the file and the limit.
+    @Test func aReplayedRateAboveTheLimitIsRefusedWithTheLimit() throws {
+        let dir = temporaryDirectory()
+        let spike = try write("timestamp,value\n0,5\n300,1e300\n600,5\n", "spike.csv", in: dir)
+        let json = try write(#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[0,"5"],[300,"1e308"],[600,"5"]]}]}}"#, "spike.json", in: dir)
+        let db = dir + "/r.sqlite"
+        for file in [spike, json] {
+            let out = try stormglassProcess(["run", "black-friday", "--duration", "1h", "--replay", "checkout=\(file)", "--db", db])
+            #expect(out.code == 2, "\(file) exited \(out.code)")
+            #expect(out.stderr.contains(file) && out.stderr.contains("the most a run can simulate is 100000000/s"), "\(out.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: db), "nothing was recorded")
+    }
+
+    // D1: a search for the next arrival against a bound far above the rate stops at SIGTERM, and the run
+    // is recorded aborted (one-second rows: a lone spike sets the bound of a whole minute of zeros).
+    @Test func aRunThatIsSlowToDrawArrivalsStopsAtSIGTERM() throws {
+        let dir = temporaryDirectory()
+        var rows = "timestamp,value\n"
+        for t in 0..<600 { rows += "\(t),\(t % 60 == 30 ? 50_000_000 : 0)\n" }
+        let spikes = try write(rows, "spikes.csv", in: dir)
+        let db = dir + "/r.sqlite"
+        let out = try stormglassProcess(["run", "black-friday", "--duration", "1d", "--replay", "checkout=\(spikes)", "--replay-values", "per-second",
+                                         "--db", db, "--quiet"], signal: SIGTERM, after: 3)
+        #expect(out.code == 130, "exited \(out.code): \(out.stderr)")
+        #expect(try runs(db).map(\.status) == ["aborted"])
+    }
+
+    // D2: resource quantities no node could hold are refused with file, line and path, never a crash or a
+    // huge allocation.
+    @Test func hostileResourceQuantitiesInAManifestAreRefusedWithTheirPath() throws {
+        let dir = temporaryDirectory()
+        let source = repositoryRoot.appendingPathComponent("Examples/Replay/k8s")
+        let deployment = try String(contentsOf: source.appendingPathComponent("checkout.yaml"), encoding: .utf8)
+        let hpa = try String(contentsOf: source.appendingPathComponent("checkout-hpa.yaml"), encoding: .utf8)
+        let trace = repositoryRoot.appendingPathComponent("Examples/Replay/checkout-requests.json").path
+        for (from, to, message) in [("cpu: 250m", "cpu: 1e308", "1e308 is more than the simulation can represent (at most 10000 cores)"),
+                                    ("cpu: 250m", "cpu: 250M", "250M is more than the simulation can represent (at most 10000 cores)"),
+                                    ("cpu: 250m", "cpu: 9223372036854775807", "at most 10000 cores"),
+                                    ("memory: 256Mi", "memory: 1e308", "at most 100000000Mi")] {
+            #expect(deployment.contains(from))
+            let k = dir + "/k-\(to.filter(\.isLetter))-\(to.count)"
+            try FileManager.default.createDirectory(atPath: k, withIntermediateDirectories: true)
+            try deployment.replacingOccurrences(of: from, with: to).write(toFile: k + "/checkout.yaml", atomically: true, encoding: .utf8)
+            try hpa.write(toFile: k + "/checkout-hpa.yaml", atomically: true, encoding: .utf8)
+            let out = try stormglassProcess(["replay", "--manifests", k, "--trace", "checkout=\(trace)", "--db", dir + "/r.sqlite"])
+            #expect(out.code == 2, "\(to) exited \(out.code)")
+            #expect(out.stderr.contains("checkout.yaml:") && out.stderr.contains("resources.") && out.stderr.contains(message), "\(to): \(out.stderr)")
+        }
+    }
+
+    // D2 as a class: validation bounds every value that sizes an allocation, whatever set it.
+    @Test func validationBoundsEveryValueThatSizesAnAllocation() throws {
+        var spec = try #require(Scenarios.named("black-friday")).spec
+        let i = try #require(spec.serviceIndex("checkout"))
+        spec.services[i].model.concurrency = 250_000_000
+        spec.services[i].model.cpuMillicores = 250_000_000_000
+        spec.services[i].model.queueCapacity = 1 << 40
+        spec.pools[0].count = 1 << 30
+        let paths = Set(spec.validate().map(\.path))
+        #expect(paths.isSuperset(of: ["services.checkout.concurrency", "services.checkout.cpuMillicores", "services.checkout.queueCapacity",
+                                      "pools.\(spec.pools[0].name).count"]))
+    }
+
+    // D5: an interrupted comparison says its table is partial; an interrupted plan exits 130.
+    @Test func interruptedComparisonsSayTheirTablesArePartial() throws {
+        let db = temporaryDirectory() + "/r.sqlite"
+        let compare = try stormglassProcess(["compare", "black-friday", "--policy", "hpa", "--policy", "predictive", "--duration", "7d", "--db", db, "--quiet"],
+                                            signal: SIGTERM, after: 2)
+        #expect(compare.code == 130)
+        #expect(compare.stdout.contains("INTERRUPTED") && !compare.stdout.contains("7d each"), compare.stdout)
+        let plan = try stormglassProcess(["plan", "black-friday", "--find", "checkout.minReplicas", "--meet", "slo-violation <= 5m", "--range", "1...20",
+                                          "--duration", "7d", "--db", db, "--quiet"], signal: SIGTERM, after: 2)
+        #expect(plan.code == 130, "plan exited \(plan.code): \(plan.stderr)")
+    }
+
+    // D6: runs that fail leave a JUnit <error>, never an older green report, and exit 1.
+    @Test func aGateWhoseRunsFailWritesAnErrorReport() throws {
+        let dir = temporaryDirectory()
+        let db = dir + "/r.sqlite", junit = dir + "/g.xml", markdown = dir + "/g.md"
+        #expect(try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", db, "--quiet"]).code == 0)
+        try #"<testsuites><testsuite name="old" tests="1" failures="0"><testcase name="green"/></testsuite></testsuites>"#
+            .write(toFile: junit, atomically: true, encoding: .utf8)
+        // Another process holds the file for the whole gate run, so every write waits out its timeout.
+        let lock = try DatabaseQueue(path: db)
+        try lock.writeWithoutTransaction { try $0.execute(sql: "BEGIN EXCLUSIVE") }
+        let out = try stormglassProcess(["gate", "node-crash", "--duration", "35m", "--replications", "2", "--gate", "recovery <= 5m",
+                                         "--junit", junit, "--markdown", markdown, "--db", db, "--quiet"])
+        try lock.writeWithoutTransaction { try $0.execute(sql: "ROLLBACK") }
+        #expect(out.code == 1, "exited \(out.code): \(out.stderr)")
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(xml.contains("<error") && !xml.contains("name=\"green\""), xml)
+        #expect(try String(contentsOfFile: markdown, encoding: .utf8).contains("not evaluated"))
+    }
+
+    // D7: several runs starting at once on a new file all record.
+    @Test func concurrentFirstUseOfANewFileLosesNoRun() throws {
+        let dir = temporaryDirectory()
+        for attempt in 0..<2 {
+            let db = dir + "/new-\(attempt).sqlite"
+            let outputs = try (1...4).map { seed in
+                try Process.launched(["run", "node-crash", "--duration", "35m", "--seed", "\(seed)", "--db", db, "--quiet"])
+            }.map { try $0.finish() }
+            for o in outputs { #expect(o.code == 0, "\(o.stderr)") }
+            #expect(try runs(db).count == 4)
+        }
+    }
+
+    // D8: the repair the damage error recommends copies the runs that can still be read.
+    @Test func mergingADamagedFileCopiesWhatItCanRead() throws {
+        let dir = temporaryDirectory()
+        let db = dir + "/c.sqlite"
+        for seed in 1...3 { #expect(try stormglassProcess(["run", "node-crash", "--duration", "35m", "--seed", "\(seed)", "--db", db, "--quiet"]).code == 0) }
+        // Damage the pages the last run's samples were appended on: the end of the file, past the first two runs.
+        let queue = try DatabaseQueue(path: db)
+        try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        let pageSize = try queue.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } ?? 4096
+        let pages = try queue.read { try Int.fetchOne($0, sql: "PRAGMA page_count") } ?? 0
+        try queue.close()
+        let handle = try #require(FileHandle(forUpdatingAtPath: db))
+        for page in [pages - 3, pages - 6] {
+            try handle.seek(toOffset: UInt64(page * pageSize))
+            handle.write(Data(repeating: 0xA5, count: pageSize))
+        }
+        try handle.close()
+        let refused = try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", db])
+        #expect(refused.code == 2 && refused.stderr.contains("merge \(db) -o repaired.sqlite"), refused.stderr)
+        let repaired = dir + "/repaired.sqlite"
+        let out = try stormglassProcess(["merge", db, "-o", repaired])
+        #expect(out.code == 0, "merge exited \(out.code): \(out.stderr)")
+        let copied = try runs(repaired).count
+        #expect(copied >= 1 && copied <= 3)
+        #expect(copied == 3 || out.stdout.contains("damaged run"), out.stdout)
+        #expect(!out.stderr.contains("repaired.sqlite is not"), "the output is not blamed")
+        // A refused input leaves no empty output behind.
+        let notOurs = try write("hello", "notours.sqlite", in: dir)
+        #expect(try stormglassProcess(["merge", notOurs, "-o", dir + "/never.sqlite"]).code == 2)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/never.sqlite"))
+    }
+
+    // D11: an unusable gnuplot time limit is refused in words, never read as "no limit" or a crash.
+    @Test func anUnusableGnuplotTimeLimitIsRefused() throws {
+        for bad in ["inf", "1e300", "9223372036854775807", "0", "-1", "abc", "nan", "", " 5"] {
+            #expect(throws: ChartError.self, "\(bad.debugDescription)") { try Gnuplot.timeLimit(bad) }
+        }
+        #expect(try Gnuplot.timeLimit(nil) == 60)
+        #expect(try Gnuplot.timeLimit("0.5") == 0.5)
+        #expect(ChartError.gnuplotTimedOut(seconds: 0.5).description.contains("within 0.5 s"))
+        guard (try? Gnuplot()) != nil else { return }
+        let dir = temporaryDirectory()
+        let db = dir + "/r.sqlite"
+        #expect(try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", db, "--quiet"]).code == 0)
+        let out = try stormglassProcess(["plot", db, "--plots-dir", dir + "/p"], environment: ["STORMGLASS_GNUPLOT_TIMEOUT": "inf"])
+        #expect(out.code == 2 && out.stderr.contains("STORMGLASS_GNUPLOT_TIMEOUT=\"inf\""), out.stderr)
+    }
+
+    // D13: names from a results file reach the terminal with their control characters escaped.
+    @Test func namesFromAResultsFileCannotDriveTheTerminalOrFakeRows() throws {
+        let dir = temporaryDirectory()
+        let db = dir + "/r.sqlite"
+        #expect(try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", db, "--quiet"]).code == 0)
+        try DatabaseQueue(path: db).write { db in
+            try db.execute(sql: "UPDATE runs SET scenario = char(27) || ']0;pwned' || char(7) || char(27) || '[2J'")
+            try db.execute(sql: "UPDATE services SET service = service || char(10) || 'fake  100.000%  1 ms'")
+        }
+        let out = try stormglassProcess(["show", db])
+        #expect(out.code == 0, out.stderr)
+        #expect(!out.stdout.unicodeScalars.contains { $0.value == 27 || $0.value == 7 }, "raw control characters reached the terminal")
+        #expect(out.stdout.contains("\\u{1B}]0;pwned\\u{7}"))
+        #expect(!out.lines.contains { $0.hasPrefix("fake") }, "a name started a row of its own")
+    }
+
+    // D14: out-of-range input is refused before anything runs.
+    @Test func outOfRangeInputIsRefusedBeforeAnythingRuns() throws {
+        let dir = temporaryDirectory()
+        let db = dir + "/r.sqlite"
+        let plan = try stormglassProcess(["plan", "black-friday", "--find", "checkout.minReplicas", "--meet", "slo-violation <= 5m", "--range=-5...3", "--db", db])
+        #expect(plan.code == 2 && plan.stderr.contains("--range -5...3"), plan.stderr)
+        #expect(!FileManager.default.fileExists(atPath: db), "nothing was recorded")
+        let forecast = try stormglassProcess(["forecast", "--csv", trace("art_daily_jumpsup.csv"), "--horizon", "367d"])
+        #expect(forecast.code == 2 && forecast.stderr.contains("from 1s to 366d"), forecast.stderr)
+        let late = try stormglassProcess(["run", "black-friday", "--replay", "checkout=" + trace("art_daily_jumpsup.csv"), "--replay-start", "1000d", "--db", db])
+        #expect(late.code == 2 && late.stderr.contains("past the trace's end"), late.stderr)
+        #expect(!FileManager.default.fileExists(atPath: db))
+    }
+
+    // D15: a parameter's shown value sets it to the same value.
+    @Test func aShownPolicySetsTheSamePolicy() throws {
+        for name in ["claims-backlog", "metrics-outage"] {
+            let spec = try #require(Scenarios.named(name)).spec
+            for p in spec.parameters where p.key == "policy" || p.key.hasSuffix(".policy") {
+                var again = spec
+                try again.set(p.key, p.get(spec))
+                #expect(again.services.map { String(describing: $0.policy) } == spec.services.map { String(describing: $0.policy) }, "\(name) \(p.key)")
+            }
+        }
+    }
+
+    // D17: an unbounded queue under more traffic than it can serve stops in words, not by running out of memory.
+    @Test func anUnboundedBacklogStopsInWords() throws {
+        let db = temporaryDirectory() + "/r.sqlite"
+        let out = try stormglassProcess(["run", "black-friday", "--set", "checkout.queueCapacity=none", "--set", "checkout.timeout=none",
+                                         "--set", "checkout.rate=1e8", "--duration", "1h", "--db", db, "--quiet"])
+        #expect(out.code == 2, "exited \(out.code)")
+        #expect(out.stderr.contains("more than 20000000 requests were queued"), out.stderr)
+        #expect(try runs(db).map(\.status) == ["failed"])
+    }
+}
+
+extension Process {
+    /// The built `stormglass` started in the background, its output into files.
+    static func launched(_ args: [String]) throws -> LaunchedCommand {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("stormglass").path
+        let executable = FileManager.default.isExecutableFile(atPath: beside) ? beside : repositoryRoot.appendingPathComponent(".build/release/stormglass").path
+        let dir = temporaryDirectory("launched")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        _ = FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+        p.standardOutput = FileHandle(forWritingAtPath: dir + "/out")
+        p.standardError = FileHandle(forWritingAtPath: dir + "/err")
+        try p.run()
+        return LaunchedCommand(process: p, dir: dir)
+    }
+}
+
+struct LaunchedCommand {
+    let process: Process
+    let dir: String
+    func finish() throws -> CommandOutput {
+        process.waitUntilExit()
+        return CommandOutput(code: process.terminationStatus, stdout: try String(contentsOfFile: dir + "/out", encoding: .utf8),
+                             stderr: try String(contentsOfFile: dir + "/err", encoding: .utf8))
+    }
+}
