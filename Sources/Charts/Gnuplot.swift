@@ -102,7 +102,13 @@ public struct Gnuplot: Sendable {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        var spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        // "Text file busy": a program written a moment ago can still be open for writing in a child that
+        // another thread forked meanwhile; that descriptor closes at the child's exec, so try again.
+        for _ in 0..<100 where spawned == ETXTBSY {
+            usleep(20_000)
+            spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        }
         guard spawned == 0 else { return .failed("cannot start \(executable): \(String(cString: strerror(spawned)))") }
         Gnuplot.runningProcess = pid
         defer { Gnuplot.runningProcess = 0 }

@@ -28,13 +28,33 @@ public struct AnomalyLabels: Sendable {
                 }
                 guard let s = MetricSeries.calendarSeconds(a) else { problems.append("\(path): [\"\(key)\"][\(i)][0]: \"\(a)\" is not a timestamp"); continue }
                 guard let e = MetricSeries.calendarSeconds(b) else { problems.append("\(path): [\"\(key)\"][\(i)][1]: \"\(b)\" is not a timestamp"); continue }
-                guard s <= e else { problems.append("\(path): [\"\(key)\"][\(i)]: the window ends before it starts"); continue }
+                guard s < e else { problems.append("\(path): [\"\(key)\"][\(i)]: the window " + (s == e ? "is empty (it ends where it starts)" : "ends before it starts")); continue }
+                if let last = parsed.last, s <= last.end {
+                    problems.append("\(path): [\"\(key)\"][\(i)]: the window overlaps or precedes the one before it (windows must be sorted and apart)"); continue
+                }
                 parsed.append((s, e))
+            }
+            guard parsed.count <= maximumWindows else {
+                problems.append("\(path): [\"\(key)\"]: \(parsed.count) windows; at most \(maximumWindows) per series"); continue
             }
             windows[key] = parsed
         }
+        // Keys are matched by file name: two keys with one name would make the match a guess.
+        let byName = Dictionary(grouping: top.keys, by: { ($0 as NSString).lastPathComponent })
+        for (name, keys) in byName.sorted(by: { $0.key < $1.key }) where keys.count > 1 {
+            problems.append("\(path): keys \(keys.sorted().map { "\"\($0)\"" }.joined(separator: " and ")) share the file name \(name); keep one")
+        }
         guard problems.isEmpty else { throw InvalidInput(problems.joined(separator: "\n")) }
         return AnomalyLabels(file: path, windows: windows)
+    }
+
+    /// At most this many windows per series (NAB's files have at most a handful).
+    public static let maximumWindows = 10_000
+
+    /// The windows that lie wholly or partly outside `series` (they cannot be scored).
+    public static func outside(_ windows: [(start: Double, end: Double)], of series: MetricSeries) -> [(start: Double, end: Double)] {
+        guard let first = series.points.first?.time, let last = series.points.last?.time else { return windows }
+        return windows.filter { $0.end < first || $0.start > last }
     }
 
     /// The windows of a series file, matched by file name (keys may carry NAB's folder), or nil.

@@ -76,13 +76,17 @@ public struct FidelityComparison: Sendable {
     public var keptAll: Bool { checks.allSatisfy(\.kept) }
 
     /// Runs `spec` with `seed` both ways (the scenario's own fidelity is ignored).
-    public static func run(_ spec: ScenarioSpec, seed: UInt64? = nil) throws -> FidelityComparison {
+    /// `shouldStop` is asked as each run is; stopping throws `Interrupted` (a verdict on part of a run
+    /// would compare unlike stretches).
+    public static func run(_ spec: ScenarioSpec, seed: UInt64? = nil, shouldStop: () -> Bool = { false }) throws -> FidelityComparison {
         var requestSpec = spec, fluidSpec = spec
         requestSpec.fidelity = .request
         fluidSpec.fidelity = .fluid
         let reference = ScrapeCollector(), flows = ScrapeCollector()
-        let r = try ScenarioRunner(spec: requestSpec, seed: seed).run(observer: reference)
-        let f = try ScenarioRunner(spec: fluidSpec, seed: seed).run(observer: flows)
+        let r = try ScenarioRunner(spec: requestSpec, seed: seed).run(observer: reference, shouldStop: shouldStop)
+        guard r.status == .finished else { throw Interrupted() }
+        let f = try ScenarioRunner(spec: fluidSpec, seed: seed).run(observer: flows, shouldStop: shouldStop)
+        guard f.status == .finished else { throw Interrupted() }
         return FidelityComparison(scenario: spec.name, seed: seed ?? spec.seed,
                                   request: Side(summary: r.summary, wallSeconds: r.wallSeconds),
                                   fluid: Side(summary: f.summary, wallSeconds: f.wallSeconds),

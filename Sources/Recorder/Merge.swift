@@ -8,7 +8,7 @@ extension ResultsStore {
     /// `shouldStop` is asked before each run; stopping throws `Cancelled` and rolls the file's copy back.
     /// A damaged file gives the runs it can still read: a run whose rows SQLite cannot read is left out
     /// whole (its partial copy rolled back) and passed to `unreadable`.
-    public func merge(from path: String, shouldStop: () -> Bool = { false }, unreadable: (Int64) -> Void = { _ in }) throws -> Int {
+    public func merge(from path: String, shouldStop: @escaping () -> Bool = { false }, unreadable: (Int64) -> Void = { _ in }) throws -> Int {
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missing(path: path) }
         let mine = URL(fileURLWithPath: self.path).resolvingSymlinksInPath().standardized.path
         guard URL(fileURLWithPath: path).resolvingSymlinksInPath().standardized.path != mine else {
@@ -20,6 +20,10 @@ extension ResultsStore {
         } catch let e as DatabaseError { throw StoreError(path: path, e) }
         defer { try? db.inDatabase { db in try db.execute(sql: "DETACH DATABASE src") } }
         func isDamage(_ e: DatabaseError) -> Bool { e.resultCode == .SQLITE_CORRUPT || e.resultCode == .SQLITE_NOTADB }
+        // One run's copy is a few statements over many rows: a watcher interrupts a statement under way
+        // when a stop is asked for, and the file's transaction rolls back.
+        let watcher = StatementInterrupter(db, shouldStop: shouldStop)
+        defer { watcher.stop() }
         do {
             return try db.write { db in
                 // Columns come from the schema itself, so a table or column added later is copied too.
@@ -51,6 +55,8 @@ extension ResultsStore {
                 }
                 return copied
             }
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_INTERRUPT {
+            throw Cancelled()
         } catch let e as DatabaseError where isDamage(e) {
             throw StoreError(description: "\(path) is too damaged to read its list of runs (\(e.message ?? "\(e.resultCode)")); nothing was copied from it")
         } catch let e as DatabaseError {
@@ -58,6 +64,28 @@ extension ResultsStore {
         }
     }
 }
+
+/// Interrupts the statement running on a database when `shouldStop` turns true (asked every 50 ms
+/// on a thread of its own, until `stop`).
+final class StatementInterrupter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = true
+
+    init(_ db: DatabaseQueue, shouldStop: @escaping () -> Bool) {
+        let stopAsked = UnsafeSendable(shouldStop)
+        Thread.detachNewThread { [self] in
+            while isRunning {
+                if stopAsked.value() { db.interrupt(); return }
+                usleep(50_000)
+            }
+        }
+    }
+
+    private var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
+    func stop() { lock.lock(); running = false; lock.unlock() }
+}
+
+private struct UnsafeSendable<T>: @unchecked Sendable { let value: T; init(_ v: T) { value = v } }
 
 /// A long read or copy stopped on request (Ctrl-C, SIGTERM); nothing partial was kept.
 public struct Cancelled: Error, CustomStringConvertible {

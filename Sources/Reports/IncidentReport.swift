@@ -1,4 +1,5 @@
 import Foundation
+import Lab
 import Recorder
 import Telemetry
 
@@ -53,7 +54,8 @@ public struct IncidentAnalysis: Sendable {
     public var duration: Double { (closed ?? end) - opened }
 
     /// Every incident of `run`, in the order they opened.
-    public static func analyse(_ store: ResultsStore, run: Int64) throws -> [IncidentAnalysis] {
+    /// `shouldStop` is asked before each incident; stopping throws `Interrupted`.
+    public static func analyse(_ store: ResultsStore, run: Int64, shouldStop: () -> Bool = { false }) throws -> [IncidentAnalysis] {
         guard let info = try store.runs().first(where: { $0.id == run }) else { return [] }
         let events = try store.events(run: run)
         let samples = try store.serviceSamples(run: run)
@@ -62,7 +64,8 @@ public struct IncidentAnalysis: Sendable {
         let prices = Dictionary(services.map { ($0.name, $0.pricePerReplicaHour) }, uniquingKeysWith: { a, _ in a })
         let faults = Dictionary(try store.faults(run: run).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let end = samples.last?.time ?? 0
-        return events.filter { $0.kind == .incidentOpen }.map { open in
+        return try events.filter { $0.kind == .incidentOpen }.map { open in
+            if shouldStop() { throw Interrupted() }
             let close = events.first { $0.kind == .incidentClose && $0.subject == open.subject }
             let closeT = close?.time ?? end
             let cause = events.filter { $0.kind == .faultStart }.last { f in

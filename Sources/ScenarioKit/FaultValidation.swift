@@ -4,7 +4,8 @@ extension ScenarioSpec {
     /// Fault problems, for `validate()`.
     func faultProblems() -> [ValidationProblem] {
         var p: [ValidationProblem] = []
-        let nodeNames = Set(pools.flatMap { pool in (0..<max(0, pool.count)).map { "\(pool.name)-\($0)" } })
+        // Capped: a count beyond the limit is a problem of its own, and must not size this set first.
+        let nodeNames = Set(pools.flatMap { pool in (0..<min(max(0, pool.count), Limits.nodes.upperBound)).map { "\(pool.name)-\($0)" } })
         let zones = Set(pools.flatMap(\.zones)), poolNames = Set(pools.map(\.name)), serviceNames = Set(services.map(\.name))
         for f in faults {
             let path = "faults.\(f.name)"

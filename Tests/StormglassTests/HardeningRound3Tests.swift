@@ -111,7 +111,7 @@ import Testing
         let compare = try stormglassProcess(["compare", "black-friday", "--policy", "hpa", "--policy", "predictive", "--duration", "7d", "--db", db, "--quiet"],
                                             signal: SIGTERM, after: 2)
         #expect(compare.code == 130)
-        #expect(compare.stdout.contains("INTERRUPTED") && !compare.stdout.contains("7d each"), compare.stdout)
+        #expect(compare.stdout.contains("INTERRUPTED") && !compare.stdout.contains("7d each"), "\(compare.stdout)")
         let plan = try stormglassProcess(["plan", "black-friday", "--find", "checkout.minReplicas", "--meet", "slo-violation <= 5m", "--range", "1...20",
                                           "--duration", "7d", "--db", db, "--quiet"], signal: SIGTERM, after: 2)
         #expect(plan.code == 130, "plan exited \(plan.code): \(plan.stderr)")
@@ -132,7 +132,7 @@ import Testing
         try lock.writeWithoutTransaction { try $0.execute(sql: "ROLLBACK") }
         #expect(out.code == 1, "exited \(out.code): \(out.stderr)")
         let xml = try String(contentsOfFile: junit, encoding: .utf8)
-        #expect(xml.contains("<error") && !xml.contains("name=\"green\""), xml)
+        #expect(xml.contains("<error") && !xml.contains("name=\"green\""), "\(xml)")
         #expect(try String(contentsOfFile: markdown, encoding: .utf8).contains("not evaluated"))
     }
 
@@ -167,13 +167,13 @@ import Testing
         }
         try handle.close()
         let refused = try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", db])
-        #expect(refused.code == 2 && refused.stderr.contains("merge \(db) -o repaired.sqlite"), refused.stderr)
+        #expect(refused.code == 2 && refused.stderr.contains("merge \(db) -o repaired.sqlite"), "\(refused.stderr)")
         let repaired = dir + "/repaired.sqlite"
         let out = try stormglassProcess(["merge", db, "-o", repaired])
         #expect(out.code == 0, "merge exited \(out.code): \(out.stderr)")
         let copied = try runs(repaired).count
         #expect(copied >= 1 && copied <= 3)
-        #expect(copied == 3 || out.stdout.contains("damaged run"), out.stdout)
+        #expect(copied == 3 || out.stdout.contains("damaged run"), "\(out.stdout)")
         #expect(!out.stderr.contains("repaired.sqlite is not"), "the output is not blamed")
         // A refused input leaves no empty output behind.
         let notOurs = try write("hello", "notours.sqlite", in: dir)
@@ -194,7 +194,7 @@ import Testing
         let db = dir + "/r.sqlite"
         #expect(try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", db, "--quiet"]).code == 0)
         let out = try stormglassProcess(["plot", db, "--plots-dir", dir + "/p"], environment: ["STORMGLASS_GNUPLOT_TIMEOUT": "inf"])
-        #expect(out.code == 2 && out.stderr.contains("STORMGLASS_GNUPLOT_TIMEOUT=\"inf\""), out.stderr)
+        #expect(out.code == 2 && out.stderr.contains("STORMGLASS_GNUPLOT_TIMEOUT=\"inf\""), "\(out.stderr)")
     }
 
     // D13: names from a results file reach the terminal with their control characters escaped.
@@ -207,7 +207,7 @@ import Testing
             try db.execute(sql: "UPDATE services SET service = service || char(10) || 'fake  100.000%  1 ms'")
         }
         let out = try stormglassProcess(["show", db])
-        #expect(out.code == 0, out.stderr)
+        #expect(out.code == 0, "\(out.stderr)")
         #expect(!out.stdout.unicodeScalars.contains { $0.value == 27 || $0.value == 7 }, "raw control characters reached the terminal")
         #expect(out.stdout.contains("\\u{1B}]0;pwned\\u{7}"))
         #expect(!out.lines.contains { $0.hasPrefix("fake") }, "a name started a row of its own")
@@ -218,12 +218,12 @@ import Testing
         let dir = temporaryDirectory()
         let db = dir + "/r.sqlite"
         let plan = try stormglassProcess(["plan", "black-friday", "--find", "checkout.minReplicas", "--meet", "slo-violation <= 5m", "--range=-5...3", "--db", db])
-        #expect(plan.code == 2 && plan.stderr.contains("--range -5...3"), plan.stderr)
+        #expect(plan.code == 2 && plan.stderr.contains("--range -5...3"), "\(plan.stderr)")
         #expect(!FileManager.default.fileExists(atPath: db), "nothing was recorded")
         let forecast = try stormglassProcess(["forecast", "--csv", trace("art_daily_jumpsup.csv"), "--horizon", "367d"])
-        #expect(forecast.code == 2 && forecast.stderr.contains("from 1s to 366d"), forecast.stderr)
+        #expect(forecast.code == 2 && forecast.stderr.contains("from 1s to 366d"), "\(forecast.stderr)")
         let late = try stormglassProcess(["run", "black-friday", "--replay", "checkout=" + trace("art_daily_jumpsup.csv"), "--replay-start", "1000d", "--db", db])
-        #expect(late.code == 2 && late.stderr.contains("past the trace's end"), late.stderr)
+        #expect(late.code == 2 && late.stderr.contains("past the trace's end"), "\(late.stderr)")
         #expect(!FileManager.default.fileExists(atPath: db))
     }
 
@@ -233,9 +233,33 @@ import Testing
             let spec = try #require(Scenarios.named(name)).spec
             for p in spec.parameters where p.key == "policy" || p.key.hasSuffix(".policy") {
                 var again = spec
-                try again.set(p.key, p.get(spec))
+                try again.set(p.key, p.value(in: spec))
                 #expect(again.services.map { String(describing: $0.policy) } == spec.services.map { String(describing: $0.policy) }, "\(name) \(p.key)")
             }
+        }
+    }
+
+    // D4: fidelity stops at a signal instead of running both fidelities to the end and printing a verdict.
+    @Test func fidelityStopsAtASignal() throws {
+        let out = try stormglassProcess(["fidelity", "black-friday", "--duration", "7d"], signal: SIGINT, after: 1)
+        #expect(out.code == 130, "exited \(out.code)")
+        #expect(!out.stdout.contains("promise"), "a verdict was printed: \(out.stdout)")
+    }
+
+    // D16: label windows that cannot be scored as written are refused, each named.
+    @Test func labelWindowsThatCannotBeScoredAreRefused() throws {
+        let dir = temporaryDirectory()
+        let series = trace("art_daily_jumpsup.csv")
+        let cases: [(String, String)] = [
+            (#"{"art_daily_jumpsup.csv": [["2001-01-01 00:00:00", "2001-01-02 00:00:00"]]}"#, "lies outside the series"),
+            (#"{"art_daily_jumpsup.csv": [["2014-04-11 00:00:00", "2014-04-11 00:00:00"]]}"#, "is empty"),
+            (#"{"art_daily_jumpsup.csv": [["2014-04-11 00:00:00", "2014-04-12 00:00:00"], ["2014-04-11 12:00:00", "2014-04-13 00:00:00"]]}"#, "overlaps"),
+            (#"{"a/art_daily_jumpsup.csv": [], "b/art_daily_jumpsup.csv": []}"#, "share the file name art_daily_jumpsup.csv"),
+        ]
+        for (n, (json, message)) in cases.enumerated() {
+            let labels = try write(json, "labels-\(n).json", in: dir)
+            let out = try stormglassProcess(["detect", "--csv", series, "--score", labels])
+            #expect(out.code == 2 && out.stderr.contains(message), "\(json): \(out.stderr)")
         }
     }
 
@@ -245,7 +269,7 @@ import Testing
         let out = try stormglassProcess(["run", "black-friday", "--set", "checkout.queueCapacity=none", "--set", "checkout.timeout=none",
                                          "--set", "checkout.rate=1e8", "--duration", "1h", "--db", db, "--quiet"])
         #expect(out.code == 2, "exited \(out.code)")
-        #expect(out.stderr.contains("more than 20000000 requests were queued"), out.stderr)
+        #expect(out.stderr.contains("more than 20000000 requests were queued"), "\(out.stderr)")
         #expect(try runs(db).map(\.status) == ["failed"])
     }
 }

@@ -86,7 +86,7 @@ import Testing
         let started = Date()
         let out = try stormglassProcess(["forecast", "--csv", dir + "/g.csv"])
         #expect(out.code == 2 && out.stderr.contains("longer than the 7 days that can be filled"), "\(out.stderr)")
-        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(Date().timeIntervalSince(started) < 120)   // filling 100 years takes hours; loose for a busy machine
         // The reproduction: a timestamp past the year 5138 is refused as a unit mistake, with its line.
         try "timestamp,value\n0,1\n300,2\n600,3\n1e15,4\n".write(toFile: dir + "/h.csv", atomically: true, encoding: .utf8)
         let far = try stormglassProcess(["forecast", "--csv", dir + "/h.csv"])
@@ -123,7 +123,7 @@ import Testing
         let out = try stormglassProcess(["run", "black-friday", "--set", "checkout.rate=1e8", "--duration", "1h", "--db", db, "--quiet"],
                                         signal: SIGTERM, after: 3)
         #expect(out.code == 130, "\(out.stderr)")
-        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(Date().timeIntervalSince(started) < 120)   // the whole run is hours of work; loose for a busy machine
         #expect(try ResultsStore.open(existing: db).runs().map(\.status) == [.aborted])
     }
 
@@ -190,7 +190,7 @@ import Testing
         let out = try stormglassProcess(["plot", db, "--plots-dir", dir + "/p"], signal: SIGINT, after: 1.5, times: interrupts,
                                         environment: ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
         #expect(out.code == 130, "\(out.stderr)")
-        #expect(Date().timeIntervalSince(started) < 20)
+        #expect(Date().timeIntervalSince(started) < 50)   // gnuplot sleeps 60 s; loose for a busy machine
         let pid = try #require(pid_t((try String(contentsOfFile: dir + "/pid", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
         var gone = false
         for _ in 0..<100 where !gone { gone = kill(pid, 0) != 0; if !gone { Thread.sleep(forTimeInterval: 0.05) } }

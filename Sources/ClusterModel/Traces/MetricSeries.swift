@@ -99,7 +99,9 @@ extension MetricSeries {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw TraceError(file: path, line: 0, problem: exists && isDirectory.boolValue ? "is a folder, not a trace file" : "cannot read the file (does it exist?)")
+            let why = !exists ? "no such file" : isDirectory.boolValue ? "is a folder, not a trace file"
+                : !FileManager.default.isReadableFile(atPath: path) ? "cannot read the file (permission denied)" : "cannot read the file"
+            throw TraceError(file: path, line: 0, problem: why)
         }
         switch format == .auto ? detectedFormat(path: path, data: data) : format {
         case .prometheus: return try parse(prometheusJSON: data, origin: path, options: options)

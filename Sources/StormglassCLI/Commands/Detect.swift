@@ -65,6 +65,10 @@ struct Detect: ParsableCommand {
             if let labels {
                 windows = labels.windows(for: file)
                 if windows == nil { problems.append("\(file): no windows for it in \(labels.file) (keys are matched by file name)"); continue }
+                // A window the series does not reach would silently change the score's normalisation.
+                for w in AnomalyLabels.outside(windows ?? [], of: series) {
+                    problems.append("\(file): the window \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: w.start))) … \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: w.end))) in \(labels.file) lies outside the series")
+                }
             }
             results.append(try detect(series, file: file, settings: settings, windows: windows))
         }

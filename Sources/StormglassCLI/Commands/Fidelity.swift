@@ -26,7 +26,7 @@ struct FidelityCommand: ParsableCommand {
         var fluidOptions = options
         fluidOptions.fidelity = .fluid
         let (spec, _) = try fluidOptions.resolve(scenario)
-        let c = try FidelityComparison.run(spec)
+        let c = try FidelityComparison.run(spec, shouldStop: { Interrupt.isRequested })
         let speedup = String(format: c.speedup < 10 ? "%.1f" : "%.0f", c.speedup)
         print("\(scenario), seed \(c.seed), \(spec.duration): request level \(String(format: "%.2f", c.request.wallSeconds)) s, "
               + "fluid \(String(format: "%.2f", c.fluid.wallSeconds)) s (\(speedup)× faster)")

@@ -2,6 +2,7 @@ import Reports
 import ArgumentParser
 import Foundation
 import Telemetry
+import Lab
 import Recorder
 
 struct Report: ParsableCommand {
@@ -21,7 +22,7 @@ struct Report: ParsableCommand {
     func run() throws {
         let store = try ResultsStore.open(existing: file)
         let id = try store.runID(runID)
-        let reports = try IncidentAnalysis.analyse(store, run: id)
+        let reports = try IncidentAnalysis.analyse(store, run: id, shouldStop: { Interrupt.isRequested })
         if let r = try store.runs().first(where: { $0.id == id }), r.status != .finished {
             // A partial run's reports cover what was recorded; say so rather than imply a whole run.
             let until = try store.recordedUntil(run: id)
@@ -35,7 +36,11 @@ struct Report: ParsableCommand {
         do { try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true) } catch {
             throw InputError("cannot create \(output): \(error.localizedDescription)")
         }
-        for r in reports {
+        for (n, r) in reports.enumerated() {
+            if Interrupt.isRequested {
+                printError("interrupted: \(n) of \(reports.count) reports written")
+                throw ExitCode(Exit.interrupted)
+            }
             let path = "\(output)/" + FileName.component("run\(id)-\(r.id)") + ".md"
             do { try r.markdown.write(toFile: path, atomically: true, encoding: .utf8) } catch { throw InputError("cannot write \(path)") }
             print(path)
