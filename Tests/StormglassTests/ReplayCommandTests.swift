@@ -58,7 +58,7 @@ import Scenarios
         }
         #expect(!FileManager.default.fileExists(atPath: db))
         let empty = try stormglassProcess(["run", "black-friday", "--replay", "checkout=\(dir)/none.csv", "--db", db])
-        #expect(empty.code == 2 && empty.stderr.contains("none.csv: cannot read the file"))
+        #expect(empty.code == 2 && empty.stderr.contains("none.csv: no such file"))
     }
 
     @Test func replayShowsWhatTheManifestsHPAWouldHaveDone() throws {
