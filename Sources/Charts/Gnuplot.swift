@@ -114,8 +114,12 @@ public struct Gnuplot: Sendable {
         defer { Gnuplot.runningProcess = 0 }
 
         let deadline = Date().addingTimeInterval(timeout)
-        var status: Int32 = 0
-        var ended: Bool { waitpid(pid, &status, WNOHANG) == pid }
+        // Whether gnuplot has exited, without reaping it: while it is a zombie its process group id
+        // cannot be reused, so killing the group afterwards reaches only what gnuplot left behind.
+        var ended: Bool {
+            var info = siginfo_t()
+            return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_signo == SIGCHLD   // zeroed when nothing changed
+        }
         var finish: Finish?
         while !ended {
             if shouldStop() { finish = .stopped; break }
@@ -126,16 +130,20 @@ public struct Gnuplot: Sendable {
             kill(-pid, SIGTERM)
             let grace = Date().addingTimeInterval(1)
             while !ended {
-                if Date() >= grace { kill(-pid, SIGKILL); _ = waitpid(pid, &status, 0); break }
+                if Date() >= grace { kill(-pid, SIGKILL); break }
                 usleep(20_000)
             }
             kill(-pid, SIGKILL)   // what it started and left behind
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, 0)
             switch finish {
             case .timedOut: throw ChartError.gnuplotTimedOut(seconds: timeout)
             case .stopped: throw Cancelled()
             }
         }
-        kill(-pid, SIGKILL)
+        kill(-pid, SIGKILL)       // what it started and left behind
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
         let exited = status & 0x7f == 0, code = (status >> 8) & 0xff
         if exited && code == 0 { return .succeeded }
         let tail = Gnuplot.tail(of: errPath, bytes: 4096)

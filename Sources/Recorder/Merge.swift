@@ -66,23 +66,28 @@ extension ResultsStore {
 }
 
 /// Interrupts the statement running on a database when `shouldStop` turns true (asked every 50 ms
-/// on a thread of its own, until `stop`).
+/// on a thread of its own, until `stop`, which returns once that thread has let go of the database:
+/// a database still held would close later, mid-way through whatever opens the file next).
 final class StatementInterrupter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var running = true
+    private let wake = DispatchSemaphore(value: 0)
+    private let exited = DispatchSemaphore(value: 0)
 
     init(_ db: DatabaseQueue, shouldStop: @escaping () -> Bool) {
         let stopAsked = UnsafeSendable(shouldStop)
-        Thread.detachNewThread { [self] in
-            while isRunning {
-                if stopAsked.value() { db.interrupt(); return }
-                usleep(50_000)
+        let (wake, exited) = (self.wake, self.exited)
+        // Weakly: the store owns the database and closes it when the merge is done.
+        Thread.detachNewThread { [weak db] in
+            defer { exited.signal() }
+            while wake.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+                if stopAsked.value() { db?.interrupt(); wake.wait(); return }
             }
         }
     }
 
-    private var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
-    func stop() { lock.lock(); running = false; lock.unlock() }
+    func stop() {
+        wake.signal()
+        exited.wait()
+    }
 }
 
 private struct UnsafeSendable<T>: @unchecked Sendable { let value: T; init(_ v: T) { value = v } }

@@ -104,8 +104,14 @@ public final class ResultsStore {
         let isOurs: Bool
         do {
             isOurs = try readOnlyQueue(path).read { db in
-                guard try db.tableExists("grdb_migrations"), try db.tableExists(RunRow.databaseTableName) else { return false }
-                return try Bool.fetchOne(db, sql: "SELECT COUNT(*) > 0 FROM grdb_migrations WHERE identifier = 'v1'") ?? false
+                if try db.tableExists("grdb_migrations"), try db.tableExists(RunRow.databaseTableName),
+                   try Bool.fetchOne(db, sql: "SELECT COUNT(*) > 0 FROM grdb_migrations WHERE identifier = 'v1'") ?? false {
+                    return true
+                }
+                // Another Stormglass may be creating it this moment (its first migration not yet
+                // committed): a file holding none but our tables is ours to finish.
+                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                return Set(tables).isSubset(of: Set(perRunTables + [RunRow.databaseTableName, "grdb_migrations"]))
             }
         } catch let e as DatabaseError {
             throw StoreError(path: path, e)

@@ -20,7 +20,7 @@ struct JSONScanner {
 
     enum Kind { case object, array, string, number, literal }
 
-    /// The kind of the next value (after white space); nil at the end of input.
+    /// The kind of the next value (after white space); the end of input is an error.
     mutating func peekKind() throws -> Kind {
         skipWhitespace()
         guard offset < bytes.count else { throw fail("unexpected end of input") }

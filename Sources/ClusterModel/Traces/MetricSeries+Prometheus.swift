@@ -167,13 +167,15 @@ struct PrometheusMatrixReader {
     /// series share its step): a series at another step, or offset from the first, would be added
     /// beside it instead of to it (halving a rate, or spiking every fifth point).
     private mutating func align(_ times: [Double], path: String) throws {
-        guard times.count > 1 else { return }
         var gaps = zip(times.dropFirst(), times).map { $0 - $1 }
         gaps.sort()
-        let step = gaps[gaps.count / 2]
-        guard let grid else { self.grid = (step, times[0], path); return }
-        let tolerance = 1e-6 * max(step, grid.step)
-        guard abs(step - grid.step) <= tolerance else {
+        let step = gaps.isEmpty ? nil : gaps[gaps.count / 2]
+        guard let grid else {
+            if let step { self.grid = (step, times[0], path) }
+            return
+        }
+        let tolerance = 1e-6 * grid.step
+        if let step, abs(step - grid.step) > tolerance {
             throw fail(path, "sampled every \(Self.duration(step)), but \(grid.path) every \(Self.duration(grid.step)); "
                        + "series summed per timestamp must share one step (query them with one step)")
         }
