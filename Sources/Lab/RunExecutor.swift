@@ -60,6 +60,8 @@ public struct RunExecutor {
     public let store: ResultsStore
     public let progress: any RunProgressDisplay
     public var parallelism = ProcessInfo.processInfo.activeProcessorCount
+    /// What each run keeps (a league or a big sweep needs only summaries and decisions).
+    public var recording = RecordingLevel.all
 
     public init(store: ResultsStore, progress: any RunProgressDisplay = NoProgress()) { self.store = store; self.progress = progress }
 
@@ -117,7 +119,7 @@ public struct RunExecutor {
                 }
                 return .init(name: f.name, kind: f.kind.name, target: f.target.description, targetService: service,
                              start: f.start.seconds, duration: f.duration?.seconds)
-            }))
+            }, recording: recording))
         writer.writesInBackground = writesInBackground
         let label = job.spec.name
         let observer = RecordingObserver(writer: writer) { p in

@@ -18,6 +18,8 @@ public struct RunRecord: Sendable, Equatable {
     public var status: RunStatus
     /// For a `running` or `interrupted` run: its writer in words ("process 123 on host-a").
     public var writer: String?
+    /// What the run kept (an unknown level, from a newer Stormglass, reads as `all`).
+    public var recording: RecordingLevel = .all
 }
 
 extension ResultsStore {
@@ -30,7 +32,8 @@ extension ResultsStore {
                                  replication: r.replication, startedAt: r.startedAt, wallSeconds: r.wallSeconds,
                                  simulatedSeconds: r.simulatedSeconds, events: r.events,
                                  status: running && ResultsStore.writerIsGone(pid: r.writerPID, host: r.writerHost) ? .interrupted : stored,
-                                 writer: running ? r.writerPID.map { "process \($0) on \(r.writerHost ?? "an unknown host")" } : nil)
+                                 writer: running ? r.writerPID.map { "process \($0) on \(r.writerHost ?? "an unknown host")" } : nil,
+                                 recording: RecordingLevel(rawValue: r.recording) ?? .all)
             }
         }
     }

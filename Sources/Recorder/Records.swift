@@ -27,11 +27,13 @@ public struct RunRow: Codable, Sendable, FetchableRecord, MutablePersistableReco
     /// The process writing the run, to tell a run in progress from one whose writer died.
     public var writerPID: Int64?
     public var writerHost: String?
+    /// What the run kept (`RecordingLevel`'s raw value).
+    public var recording: String
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case id, scenario, seed, parameters, label, replication, toolVersion = "tool_version", startedAt = "started_at"
         case wallSeconds = "wall_seconds", simulatedSeconds = "simulated_seconds", scrapeSeconds = "scrape_seconds", events, status
-        case writerPID = "writer_pid", writerHost = "writer_host"
+        case writerPID = "writer_pid", writerHost = "writer_host", recording
     }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -25,6 +25,8 @@ public struct RunMetadata: Sendable {
     public var pools: [(name: String, pricePerHour: Double)]
     /// The scheduled faults, so reports read their kind and target instead of event text.
     public var faults: [Fault]
+    /// What the run keeps.
+    public var recording: RecordingLevel = .all
 
     public struct Fault: Sendable {
         public var name: String, kind: String, target: String, targetService: String?, start: Double, duration: Double?
@@ -36,10 +38,11 @@ public struct RunMetadata: Sendable {
 
     public init(scenario: String, seed: UInt64, parameters: [String: String], label: String, replication: Int,
                 toolVersion: String, simulatedSeconds: Double, scrapeSeconds: Double, services: [Service],
-                pools: [(name: String, pricePerHour: Double)], faults: [Fault] = []) {
+                pools: [(name: String, pricePerHour: Double)], faults: [Fault] = [], recording: RecordingLevel = .all) {
         self.scenario = scenario; self.seed = seed; self.parameters = parameters; self.label = label
         self.replication = replication; self.toolVersion = toolVersion; self.simulatedSeconds = simulatedSeconds
         self.scrapeSeconds = scrapeSeconds; self.services = services; self.pools = pools; self.faults = faults
+        self.recording = recording
     }
 }
 
@@ -69,7 +72,12 @@ public final class RunWriter {
     private let errorLock = NSLock()
     private var backgroundError: Error?
 
-    init(store: ResultsStore, runID: Int64) { self.store = store; self.runID = runID }
+    /// What this run keeps: samples and predictions beyond it are dropped as they arrive.
+    public let recording: RecordingLevel
+
+    init(store: ResultsStore, runID: Int64, recording: RecordingLevel = .all) {
+        self.store = store; self.runID = runID; self.recording = recording
+    }
 
     /// Rethrows (once) an error from a background write.
     private func rethrowBackgroundError() throws {
@@ -87,6 +95,7 @@ public final class RunWriter {
     }
 
     public func append(_ scrape: Scrape) throws {
+        guard recording.keepsSamples else { return }
         scrapes.append(scrape)
         if scrapes.count >= batchScrapes { try flush() }
     }
@@ -97,6 +106,7 @@ public final class RunWriter {
     }
 
     public func append(_ new: [PredictionRecord]) throws {
+        guard recording.keepsPredictions else { return }
         predictions += new
         if predictions.count >= 20_000 { try flush() }
     }
@@ -185,7 +195,8 @@ extension ResultsStore {
         var run = RunRow(id: nil, scenario: meta.scenario, seed: Int64(bitPattern: meta.seed), parameters: params, label: meta.label,
                          replication: meta.replication, toolVersion: meta.toolVersion, startedAt: ISO8601DateFormatter().string(from: Date()),
                          wallSeconds: nil, simulatedSeconds: meta.simulatedSeconds, scrapeSeconds: meta.scrapeSeconds, events: nil,
-                         status: RunStatus.running.rawValue, writerPID: Int64(getpid()), writerHost: ProcessInfo.processInfo.hostName)
+                         status: RunStatus.running.rawValue, writerPID: Int64(getpid()), writerHost: ProcessInfo.processInfo.hostName,
+                         recording: meta.recording.rawValue)
         let id: Int64 = try write { db in
             try run.insert(db)
             let id = run.id!
@@ -200,6 +211,6 @@ extension ResultsStore {
             }
             return id
         }
-        return RunWriter(store: self, runID: id)
+        return RunWriter(store: self, runID: id, recording: meta.recording)
     }
 }

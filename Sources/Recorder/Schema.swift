@@ -163,6 +163,10 @@ extension ResultsStore {
                 t.add(column: "goodput", .integer).notNull().defaults(to: 0)
             }
         }
+        m.registerMigration("v7-recording-level") { db in
+            // What a run kept (`RecordingLevel`): older runs kept everything.
+            try db.alter(table: "runs") { t in t.add(column: "recording", .text).notNull().defaults(to: "all") }
+        }
         return m
     }
 }

@@ -83,7 +83,7 @@ import Reports
 
     @Test func aShardedSweepMergedEqualsTheUnshardedOne() throws {
         let dir = temporaryDirectory()
-        let args = ["sweep", "node-crash", "--duration", "35m", "--vary", "api.replicas=12,16", "--vary", "api.concurrency=4,6", "--quiet"]
+        let args = ["sweep", "node-crash", "--duration", "35m", "--vary", "api.replicas=12,16", "--vary", "api.concurrency=4,6", "--record", "samples", "--quiet"]
         #expect(Stormglass.execute(args + ["--db", dir + "/all.sqlite"]) == 0)
         #expect(Stormglass.execute(args + ["--db", dir + "/s0.sqlite", "--shard", "0/2"]) == 0)
         #expect(Stormglass.execute(args + ["--db", dir + "/s1.sqlite", "--shard", "1/2"]) == 0)

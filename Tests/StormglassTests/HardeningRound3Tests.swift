@@ -271,6 +271,40 @@ import Testing
         }
     }
 
+    // Item 7: recording levels. A run keeps what its level says; what a command reads back is always there.
+    @Test func recordingLevelsKeepWhatTheySayAndTheReadersStillWork() throws {
+        let dir = temporaryDirectory()
+        let db = dir + "/r.sqlite"
+        for level in ["all", "samples", "summaries"] {
+            let out = try stormglassProcess(["run", "node-crash", "--duration", "35m", "--record", level, "--db", db, "--quiet"])
+            #expect(out.code == 0, "\(level): \(out.stderr)")
+        }
+        func count(_ table: String, _ run: Int) throws -> Int {
+            try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM \(table) WHERE run_id = ?", arguments: [run]) ?? 0 }
+        }
+        #expect(try count("service_samples", 1) > 0 && count("predictions", 1) > 0)
+        #expect(try count("service_samples", 2) > 0 && count("predictions", 2) == 0)
+        #expect(try count("service_samples", 3) == 0 && count("predictions", 3) == 0 && count("node_samples", 3) == 0)
+        // Decisions, events and the summary are kept at every level (the three runs are one seed: the same rows).
+        for table in ["decisions", "events", "summaries", "forecast_accuracy", "latency_histogram"] {
+            #expect(try count(table, 1) == count(table, 2) && count(table, 1) == count(table, 3), "\(table)")
+        }
+        #expect(try count("events", 3) > 0 && count("summaries", 3) > 0)
+        // The summary reads the same whatever was kept.
+        let all = try stormglassProcess(["show", db, "--run", "1"]), summaries = try stormglassProcess(["show", db, "--run", "3"])
+        #expect(all.code == 0 && summaries.code == 0)
+        #expect(all.lines.first { $0.hasPrefix("SLO-violation minutes") } == summaries.lines.first { $0.hasPrefix("SLO-violation minutes") })
+        let plot = try stormglassProcess(["plot", db, "--run", "3", "--plots-dir", dir + "/p"])
+        #expect(plot.code == 2 && plot.stderr.contains("--record summaries"), "\(plot.stderr)")
+        let refused = try stormglassProcess(["run", "node-crash", "--duration", "35m", "--record", "summaries", "--plots", "--db", dir + "/never.sqlite"])
+        #expect(refused.code == 2 && !FileManager.default.fileExists(atPath: dir + "/never.sqlite"))
+        // A sweep keeps summaries unless asked, and still prints its table.
+        let sweep = try stormglassProcess(["sweep", "node-crash", "--duration", "35m", "--vary", "api.replicas=12,16", "--db", dir + "/s.sqlite", "--quiet"])
+        #expect(sweep.code == 0 && sweep.stdout.contains("api.replicas=16"), "\(sweep.stdout)")
+        let levels = try DatabaseQueue(path: dir + "/s.sqlite").read { try String.fetchAll($0, sql: "SELECT DISTINCT recording FROM runs") }
+        #expect(levels == ["summaries"])
+    }
+
     // D17: an unbounded queue under more traffic than it can serve stops in words, not by running out of memory.
     @Test func anUnboundedBacklogStopsInWords() throws {
         let db = temporaryDirectory() + "/r.sqlite"

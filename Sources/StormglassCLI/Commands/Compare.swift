@@ -41,8 +41,11 @@ struct Compare: ParsableCommand {
                 jobs.append(RunJob(spec: spec, seed: base.seed &+ UInt64(r), label: p, replication: r, parameters: ps))
             }
         }
+        let recording = try database.recording(default: .all, drawsRuns: charts.plots)
         let store = try database.openForRecording()
-        let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
+        var executor = RunExecutor(store: store, progress: ProgressLine(quiet: quiet))
+        executor.recording = recording
+        let done = try executor.run(jobs)
         print("\(scenario): \(policies.count) policies × \(replications) seed\(replications == 1 ? "" : "s") (\(base.seed)…\(base.seed &+ UInt64(replications - 1))), "
               + (Interrupt.isRequested ? Interrupted.partialTable : "\(base.duration) each"))
         print(try ComparisonReport.table(store, groups: policies.map { p in (p, done.filter { $0.job.label == p }.map(\.runID)) }))

@@ -64,6 +64,7 @@ struct GateCommand: ParsableCommand {
         func unjudged(_ why: String) -> [GateOutcome] {
             resolved.flatMap { s in s.gates.map { GateOutcome.notEvaluated($0, scenario: s.name, because: why) } }
         }
+        let recording = try database.recording(default: .all)
         let placeholder = unjudged("the gate run did not finish (stopped, killed or still running)")
         try writeFile(junit, GateReport.junit(placeholder, scenarios: scenarios))
         try writeFile(markdown, GateReport.markdown(placeholder, replications: replications))
@@ -74,7 +75,9 @@ struct GateCommand: ParsableCommand {
             for s in resolved {
                 let jobs = (0..<replications).map { RunJob(spec: s.spec, seed: s.spec.seed &+ UInt64($0), label: "gate", replication: $0, parameters: s.params) }
                 let started = Date()
-                let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
+                var executor = RunExecutor(store: store, progress: ProgressLine(quiet: quiet))
+                executor.recording = recording
+                let done = try executor.run(jobs)
                 let wall = Date().timeIntervalSince(started)
                 for gate in s.gates {
                     outcomes.append(try GateEvaluation.evaluate(gate, scenario: s.name, runs: done, expected: jobs.count, store: store, wallSeconds: wall))

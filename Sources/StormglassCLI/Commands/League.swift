@@ -71,8 +71,11 @@ struct League: ParsableCommand {
                                   model: PolicyLeague.Model(peak: peak, longest: longest))
         let jobs: [RunJob]
         do { jobs = try league.jobs(extra: extra) } catch let e as InvalidInput { throw InputError(e.description) }
+        let recording = try database.recording(default: .summaries)
         let store = try database.openForRecording()
-        let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
+        var executor = RunExecutor(store: store, progress: ProgressLine(quiet: quiet))
+        executor.recording = recording
+        let done = try executor.run(jobs)
         if Interrupt.isRequested { throw ExitCode(Exit.interrupted) }
         let baseline = policies.contains("hpa") ? "hpa" : policies[0]
         let entries = try PolicyLeague.entries(store, runs: done, baseline: baseline)

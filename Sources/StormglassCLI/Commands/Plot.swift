@@ -63,6 +63,7 @@ struct Plot: ParsableCommand {
     func run() throws {
         let store = try ResultsStore.open(existing: file)
         let id = try store.runID(runID)
+        try store.requireSamples(run: id, for: "charts")
         do {
             let charts = RunCharts(databasePath: file, outputDirectory: plotsDir, format: svg ? .svg : .png)
             let files = try waitFor { [prefix] in try await charts.render(run: id, prefix: prefix, shouldStop: { Interrupt.isRequested }) }

@@ -75,8 +75,11 @@ struct Replay: ParsableCommand {
         let jobs = groups.map { g in
             RunJob(spec: g.spec, seed: spec.seed, label: g.label, parameters: parameters.merging(["policy": g.label]) { $1 })
         }
+        let recording = try database.recording(default: .all, drawsRuns: charts.plots)
         let store = try database.openForRecording()
-        let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
+        var executor = RunExecutor(store: store, progress: ProgressLine(quiet: quiet))
+        executor.recording = recording
+        let done = try executor.run(jobs)
         let services = spec.services.map { "\($0.name) (\($0.policy.name), \($0.minReplicas)…\($0.maxReplicas) replicas)" }
         print("replay: \(services.joined(separator: ", ")) " + (Interrupt.isRequested ? Interrupted.partialTable : "over \(spec.duration) of traffic, seed \(spec.seed)"))
         print(try ComparisonReport.table(store, groups: groups.map { g in (g.label, done.filter { $0.job.label == g.label }.map(\.runID)) }))

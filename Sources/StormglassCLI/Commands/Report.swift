@@ -22,6 +22,7 @@ struct Report: ParsableCommand {
     func run() throws {
         let store = try ResultsStore.open(existing: file)
         let id = try store.runID(runID)
+        try store.requireSamples(run: id, for: "incident reports")
         let reports = try IncidentAnalysis.analyse(store, run: id, shouldStop: { Interrupt.isRequested })
         if let r = try store.runs().first(where: { $0.id == id }), r.status != .finished {
             // A partial run's reports cover what was recorded; say so rather than imply a whole run.

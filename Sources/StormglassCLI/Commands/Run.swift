@@ -30,11 +30,14 @@ struct Run: ParsableCommand {
     func run() throws {
         guard (1...10_000).contains(replications) else { throw InputError("--replications \(replications): must be in 1…10000") }
         let (spec, params) = try options.resolve(scenario)
+        let recording = try database.recording(default: .all, drawsRuns: charts.plots)
         let store = try database.openForRecording()
         let jobs = (0..<replications).map {
             RunJob(spec: spec, seed: spec.seed &+ UInt64($0), label: label, replication: $0, parameters: params)
         }
-        let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
+        var executor = RunExecutor(store: store, progress: ProgressLine(quiet: quiet))
+        executor.recording = recording
+        let done = try executor.run(jobs)
         for c in done where replications == 1 {
             print("run \(c.runID): \(spec.name), seed \(c.job.seed), \(spec.duration) simulated in "
                   + String(format: "%.2fs", c.result.wallSeconds) + " (\(c.result.events) events, "

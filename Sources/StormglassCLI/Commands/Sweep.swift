@@ -42,6 +42,7 @@ struct Sweep: ParsableCommand {
         let slice = try shard.map { try Shard($0) }
         let (base, params) = try options.resolve(scenario)
         let plan = try SweepPlan(base: base, parameters: params, variations: vary, replications: replications)
+        let recording = try database.recording(default: .summaries)
         let store = try database.openForRecording()
         let finished = try store.finishedRuns(scenario: base.name)
         let mine = plan.jobs.enumerated().filter { slice?.owns($0.offset) ?? true }.map(\.element)
@@ -51,6 +52,7 @@ struct Sweep: ParsableCommand {
               + (slice.map { "; shard \($0.index)/\($0.count): \(mine.count)" } ?? "")
               + (skipped > 0 ? "; \(skipped) already finished, skipped" : ""))
         var executor = RunExecutor(store: store, progress: ProgressLine(quiet: quiet))
+        executor.recording = recording
         if let jobs { executor.parallelism = max(1, jobs) }
         _ = try executor.run(todo)
         // The table covers every point of this slice the database has finished runs for.
@@ -143,6 +145,7 @@ struct Plan: ParsableCommand {
                 throw InputError("--range \(range): with \(find) = \(v), " + problems.map(\.description).joined(separator: "; "))
             }
         }
+        let recording = try database.recording(default: .summaries)
         let store = try database.openForRecording()
         let metric = gate.text.components(separatedBy: gate.comparison.rawValue)[0].trimmingCharacters(in: .whitespaces)
         var cache: [Int: Bool] = [:]
@@ -153,7 +156,9 @@ struct Plan: ParsableCommand {
             do { try spec.set(find, String(v)) } catch let e as ParameterError { throw InputError(e.description) }
             let label = "plan:\(find)=\(v)"
             let jobs = (0..<replications).map { RunJob(spec: spec, seed: base.seed &+ UInt64($0), label: label, replication: $0, parameters: params.merging([find: String(v)]) { $1 }) }
-            let done = try RunExecutor(store: store, progress: ProgressLine(quiet: quiet)).run(jobs)
+            var executor = RunExecutor(store: store, progress: ProgressLine(quiet: quiet))
+            executor.recording = recording
+            let done = try executor.run(jobs)
             if Interrupt.isRequested { throw ExitCode(Exit.interrupted) }
             let outcome = try GateEvaluation.evaluate(gate, scenario: base.name, runs: done, expected: jobs.count, store: store, wallSeconds: 0)
             if case .notEvaluated(let why) = outcome.verdict { throw InputError("\(find) = \(v): \(why)") }

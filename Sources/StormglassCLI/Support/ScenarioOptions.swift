@@ -160,6 +160,19 @@ struct DatabaseOption: ParsableArguments {
     @Option(help: "Results database (SQLite).")
     var db: String = "results/stormglass.sqlite"
 
+    @Option(help: ArgumentHelp("What each run keeps: all, samples (no per-scrape forecasts) or summaries (no per-scrape rows). "
+                               + "Default: all for run, compare, gate and replay; summaries for sweep, plan and league.", valueName: "level"))
+    var record: RecordingLevel?
+
+    /// The level asked for, or the command's default; per-run charts need the samples.
+    func recording(default level: RecordingLevel, drawsRuns: Bool = false) throws -> RecordingLevel {
+        let chosen = record ?? level
+        if drawsRuns && !chosen.keepsSamples {
+            throw InputError("--record summaries keeps no per-scrape rows for --plots to draw; record samples or all, or drop --plots")
+        }
+        return chosen
+    }
+
     /// The database, checked intact before anything is appended to it.
     func openForRecording() throws -> ResultsStore { try ResultsStore.forRecording(db) }
 }
@@ -174,6 +187,13 @@ extension ResultsStore {
 }
 
 extension ResultsStore {
+    /// Refuses, in words, a run recorded without the per-scrape rows `verb` reads.
+    func requireSamples(run id: Int64, for verb: String) throws {
+        guard let r = try runs().first(where: { $0.id == id }), !r.recording.keepsSamples else { return }
+        throw InputError("run \(id) was recorded with --record \(r.recording.rawValue): it keeps no per-scrape rows for \(verb); "
+                         + "run it again with --record samples (its summary: stormglass show \(path) --run \(id))")
+    }
+
     /// The run asked for, or the latest one; a clear error when the file has none.
     func runID(_ requested: Int64?) throws -> Int64 {
         let all = try runs()
@@ -185,3 +205,5 @@ extension ResultsStore {
         return requested
     }
 }
+
+extension RecordingLevel: ExpressibleByArgument {}
