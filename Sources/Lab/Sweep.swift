@@ -86,7 +86,7 @@ public struct SweepPlan: Sendable {
         }
         var points: [[(String, String)]] = [[]]
         for v in variations { points = points.flatMap { p in v.values.map { p + [(v.key, $0)] } } }
-        var problems: [String] = []
+        var problems: [String] = [], invalidPoints = 0
         labels = []
         jobs = []
         for p in points {
@@ -96,16 +96,22 @@ public struct SweepPlan: Sendable {
             let label = p.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
             do {
                 for (k, v) in p { try spec.set(k, v); ps[k] = v }
-            } catch let e as ParameterError { problems.append(e.description); continue }
+            } catch let e as ParameterError {
+                invalidPoints += 1
+                // A bad value is one problem of its --vary, however many points it is in.
+                let problem = "--vary \(e.key): \(e.message)"
+                if !problems.contains(problem) { problems.append(problem) }
+                continue
+            }
             let issues = spec.validate()
-            if !issues.isEmpty { problems.append("\(label): " + issues.map(\.description).joined(separator: "; ")); continue }
+            if !issues.isEmpty { invalidPoints += 1; problems.append("\(label): " + issues.map(\.description).joined(separator: "; ")); continue }
             labels.append(label)
             for r in 0..<replications { jobs.append(RunJob(spec: spec, seed: base.seed &+ UInt64(r), label: label, replication: r, parameters: ps)) }
         }
         if !problems.isEmpty {
             // Every problem counts; the first 20 are shown (a whole grid of one mistake would be thousands of lines).
             let more = problems.count > 20 ? ["… and \(problems.count - 20) more"] : []
-            throw InvalidInput("\(problems.count) of \(points.count) sweep points are invalid:\n  " + (problems.prefix(20) + more).joined(separator: "\n  "))
+            throw InvalidInput("\(invalidPoints) of \(points.count) sweep points are invalid:\n  " + (problems.prefix(20) + more).joined(separator: "\n  "))
         }
     }
 }

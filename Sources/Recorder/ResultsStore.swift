@@ -16,7 +16,20 @@ public final class ResultsStore {
         if path.trimmingCharacters(in: .whitespaces).isEmpty || path == ":memory:" || path.hasPrefix("file:") {
             throw StoreError(description: "\(path.isEmpty ? "an empty name" : path) is not a file path: results would be kept nowhere; give a file such as results/run.sqlite")
         }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw StoreError(description: "\(path) is a folder; give a results file such as \((path as NSString).appendingPathComponent("results.sqlite"))")
+        }
         let dir = (path as NSString).deletingLastPathComponent
+        // A part of the folder path that is a file is named, not reported as a permission problem.
+        var ancestor = dir
+        while !ancestor.isEmpty && ancestor != "/" && ancestor != "." {
+            if FileManager.default.fileExists(atPath: ancestor, isDirectory: &isFolder) {
+                if !isFolder.boolValue { throw StoreError.unwritable(path: path, reason: "\(ancestor) is a file, not a folder") }
+                break
+            }
+            ancestor = (ancestor as NSString).deletingLastPathComponent
+        }
         if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
             do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
                 throw StoreError.unwritable(path: path, reason: "cannot create folder \(dir)")

@@ -180,7 +180,7 @@ extension IncidentAnalysis {
     public var markdown: String {
         let h = Self.hhmmss, cell = Self.cell
         var md = "# \(cell(id)): \(cell(trigger))\n\n"
-        md += "Scenario `\(cell(scenario))`, run \(run), seed \(seed). Opened at \(h(opened)) (simulated), "
+        md += "Scenario `\(cell(scenario))`, run \(run), seed \(UInt64(bitPattern: seed)). Opened at \(h(opened)) (simulated), "
         md += closed != nil ? "closed at \(h(closed!)) after \(Int(duration)) s.\n\n" : "still open at the end of the run.\n\n"
         md += "## Summary\n\n"
         if let cause {

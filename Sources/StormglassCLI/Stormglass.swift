@@ -39,7 +39,7 @@ public struct Stormglass: ParsableCommand {
             return Interrupt.isRequested ? Exit.interrupted : Exit.ok
         } catch let error where Interrupt.isRequested && !(error is ExitCode) {
             // Whatever failed after a stop was asked for (a read cut short, a run stopped early) failed
-            // because of it: the answer is "interrupted", not bad input.
+            // because of it: exit 130, not bad input.
             return Exit.interrupted
         } catch let e as InputError {
             printError("error: \(e.description)")

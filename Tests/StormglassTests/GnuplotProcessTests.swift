@@ -5,7 +5,8 @@ import Testing
 
 /// gnuplot as a subprocess: a hung, chatty or stubborn gnuplot never hangs or orphans Stormglass.
 /// Each test runs a small shell script in gnuplot's place. The bounds are loose because the whole suite
-/// shares two cores: what they prove is that gnuplot's 600 s sleep was cut short.
+/// shares two cores: what they prove is that gnuplot's 600 s sleep was cut short. Time limits are a few
+/// seconds, so that even on a busy machine the fake gnuplot has started (and written its pid) by then.
 @Suite struct GnuplotProcessTests {
     /// Writes an executable script and returns its path.
     func fakeGnuplot(_ body: String, in dir: String) throws -> String {
@@ -35,7 +36,7 @@ import Testing
         let exe = try fakeGnuplot("echo $$ > '\(dir)/pid'; exec sleep 600", in: dir)
         let started = Date()
         await #expect(throws: ChartError.self) {
-            _ = try await Gnuplot(executable: exe, timeout: 0.5).run(arguments: [], shouldStop: { false })
+            _ = try await Gnuplot(executable: exe, timeout: 5).run(arguments: [], shouldStop: { false })
         }
         #expect(Date().timeIntervalSince(started) < 300)
         let pid = try #require(recordedPID(dir))
@@ -46,8 +47,8 @@ import Testing
         let dir = temporaryDirectory()
         let exe = try fakeGnuplot("trap '' TERM; echo $$ > '\(dir)/pid'; while :; do sleep 0.1; done", in: dir)
         do {
-            _ = try await Gnuplot(executable: exe, timeout: 0.5).run(arguments: [], shouldStop: { false })
-            Issue.record("a hung gnuplot returned")
+            let outcome = try await Gnuplot(executable: exe, timeout: 5).run(arguments: [], shouldStop: { false })
+            Issue.record("a hung gnuplot returned: \(outcome)")
         } catch let e as ChartError {
             #expect(e.description.contains("did not finish within"))
         }
@@ -69,8 +70,10 @@ import Testing
         let dir = temporaryDirectory()
         let exe = try fakeGnuplot("echo $$ > '\(dir)/pid'; exec sleep 600", in: dir)
         let asked = Date()
+        // The stop is asked for once gnuplot is surely running (on a busy machine it may take a while to start).
+        let started: @Sendable () -> Bool = { ((try? String(contentsOfFile: dir + "/pid", encoding: .utf8)) ?? "").hasSuffix("\n") }
         await #expect(throws: Cancelled.self) {
-            _ = try await Gnuplot(executable: exe, timeout: 60).run(arguments: [], shouldStop: { Date().timeIntervalSince(asked) > 0.3 })
+            _ = try await Gnuplot(executable: exe, timeout: 60).run(arguments: [], shouldStop: started)
         }
         #expect(Date().timeIntervalSince(asked) < 300)
         let pid = try #require(recordedPID(dir))
@@ -83,5 +86,18 @@ import Testing
         let outcome = try await Gnuplot(executable: exe, timeout: 300).run(arguments: ["script with spaces `id`.gp"], shouldStop: { false })
         #expect(outcome == .succeeded)
         #expect(try String(contentsOfFile: dir + "/args", encoding: .utf8) == "script with spaces `id`.gp\n")
+    }
+
+    /// gnuplot gets standard input, output and error, and none of our other descriptors: one left open
+    /// (a results file, a script another test is writing) would stay open for as long as gnuplot runs.
+    @Test func gnuplotInheritsNoOtherDescriptor() async throws {
+        let dir = temporaryDirectory()
+        let held = open(dir + "/held", O_CREAT | O_WRONLY, 0o600)   // no close-on-exec, as Foundation's writes
+        defer { close(held) }
+        #expect(held > 2)
+        let exe = try fakeGnuplot("ls /proc/$$/fd > '\(dir)/fds'", in: dir)
+        #expect(try await Gnuplot(executable: exe, timeout: 300).run(arguments: [], shouldStop: { false }) == .succeeded)
+        let fds = try String(contentsOfFile: dir + "/fds", encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(!fds.contains(String(held)), "gnuplot inherited descriptor \(held): \(fds)")
     }
 }

@@ -305,6 +305,27 @@ import Testing
         #expect(levels == ["summaries"])
     }
 
+    // D18: what is printed says what happened: the largest seed as --seed takes it, an aborted run not as whole.
+    @Test func printedSeedsAndStopsSayWhatHappened() throws {
+        let dir = temporaryDirectory()
+        let db = dir + "/r.sqlite"
+        #expect(try stormglassProcess(["run", "node-crash", "--seed", "18446744073709551615", "--duration", "35m", "--db", db, "--quiet"]).code == 0)
+        let show = try stormglassProcess(["show", db])
+        #expect(show.stdout.contains("seed 18446744073709551615") && !show.stdout.contains("seed -1"), "\(show.stdout)")
+        let stopped = try stormglassProcess(["run", "black-friday", "--set", "checkout.rate=1e8", "--duration", "1h", "--db", db, "--quiet"],
+                                            signal: SIGTERM, after: 2)
+        #expect(stopped.code == 130)
+        #expect(stopped.stdout.contains("stopped before the end of its 1h") && !stopped.stdout.contains("1h simulated"), "\(stopped.stdout)")
+        // A bad --vary value is named once, as a --vary.
+        let vary = try stormglassProcess(["sweep", "node-crash", "--vary", "api.replicas=12,16", "--vary", "api.concurrency=0", "--db", db])
+        #expect(vary.code == 2 && vary.stderr.components(separatedBy: "--vary api.concurrency:").count == 2, "\(vary.stderr)")
+        // A folder, or a path through a file, is named as such.
+        let folder = try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", dir])
+        #expect(folder.code == 2 && folder.stderr.contains("\(dir) is a folder"), "\(folder.stderr)")
+        let through = try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", db + "/x/r.sqlite"])
+        #expect(through.code == 2 && through.stderr.contains("\(db) is a file, not a folder"), "\(through.stderr)")
+    }
+
     // D17: an unbounded queue under more traffic than it can serve stops in words, not by running out of memory.
     @Test func anUnboundedBacklogStopsInWords() throws {
         let db = temporaryDirectory() + "/r.sqlite"

@@ -39,14 +39,18 @@ struct Run: ParsableCommand {
         executor.recording = recording
         let done = try executor.run(jobs)
         for c in done where replications == 1 {
-            print("run \(c.runID): \(spec.name), seed \(c.job.seed), \(spec.duration) simulated in "
+            let simulated = c.result.status == .finished ? "\(spec.duration) simulated" : "stopped before the end of its \(spec.duration)"
+            print("run \(c.runID): \(spec.name), seed \(c.job.seed), \(simulated) in "
                   + String(format: "%.2fs", c.result.wallSeconds) + " (\(c.result.events) events, "
                   + String(format: "%.1fM events/s", Double(c.result.events) / max(c.result.wallSeconds, 1e-9) / 1e6)
                   + ") — \(c.result.status.rawValue)")
             print(try SummaryReport.run(store, c.runID))
         }
         if replications > 1 {
-            print("runs \(done.map { String($0.runID) }.joined(separator: ", ")): \(spec.name), seeds \(spec.seed)…\(spec.seed &+ UInt64(replications - 1))")
+            // An interruption leaves some seeds unrun: name the ones that ran.
+            let seeds = done.count == replications ? "seeds \(spec.seed)…\(spec.seed &+ UInt64(replications - 1))"
+                : "\(done.count) of \(replications) runs, seeds " + done.map { String($0.job.seed) }.joined(separator: ", ")
+            print("runs \(done.map { String($0.runID) }.joined(separator: ", ")): \(spec.name), \(seeds)")
             print(try SummaryReport.replications(store, done.map(\.runID)))
         }
         if charts.plots, let last = done.last { charts.draw(database: database.db, run: last.runID) }

@@ -28,14 +28,15 @@ struct Show: ParsableCommand {
         if runID == nil, runs.count > 1 {
             var t = TextTable(["run", "scenario", "seed", "label", "status", "simulated", "wall"])
             for x in runs.suffix(10) {
-                t.add([String(x.id), x.scenario, String(x.seed), x.label, x.status.rawValue,
+                t.add([String(x.id), x.scenario, String(UInt64(bitPattern: x.seed)), x.label, x.status.rawValue,
                        String(format: "%.0fs", x.simulatedSeconds), x.wallSeconds.map { String(format: "%.2fs", $0) } ?? "–"])
             }
             print("\(runs.count) runs in \(file)\(runs.count > 10 ? " (last 10)" : ""):")
             print(t.rendered)
             print("")
         }
-        print("run \(r.id): \(r.scenario), seed \(r.seed)\(r.label.isEmpty ? "" : ", \(r.label)"), \(r.status)"
+        // Seeds are stored as their bit pattern in SQLite's signed integers: shown as given to --seed.
+        print("run \(r.id): \(r.scenario), seed \(UInt64(bitPattern: r.seed))\(r.label.isEmpty ? "" : ", \(r.label)"), \(r.status)"
               + (r.parameters == "{}" ? "" : ", parameters \(r.parameters)"))
         if r.status == .interrupted || r.status == .running {
             let until = try store.recordedUntil(run: r.id)
