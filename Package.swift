@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        // Live mode: Prometheus's HTTP API (timeouts, pooling, redirects, TLS) without writing an HTTP client.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(name: "SimulationKernel"),
@@ -57,11 +59,16 @@ let package = Package(
             name: "Charts",
             dependencies: ["Recorder", "Telemetry", "SimulationKernel"]
         ),
+        .target(
+            name: "LiveMetrics",
+            dependencies: ["ClusterModel", "SimulationKernel", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
+        .target(name: "Testbed", dependencies: ["ClusterModel", "LiveMetrics"]),
         .target(name: "Scenarios", dependencies: ["ScenarioKit"], path: "scenarios"),
         .target(
             name: "StormglassCLI",
             dependencies: [
-                "ScenarioKit", "Lab", "Reports", "Recorder", "Charts", "ControlPlane", "Kubernetes",
+                "ScenarioKit", "Lab", "Reports", "Recorder", "Charts", "ControlPlane", "Kubernetes", "LiveMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -86,7 +93,7 @@ let package = Package(
         .testTarget(
             name: "StormglassTests",
             dependencies: ["Stormglass", "ScenarioKit", "Scenarios", "Lab", "Kubernetes", "Reports", "Recorder", "StormglassCLI", "ControlPlane", "Charts", "Chaos", "Statistics",
-                           "Telemetry", "ClusterModel", "SimulationKernel", .product(name: "GRDB", package: "GRDB.swift"),
+                           "Telemetry", "ClusterModel", "SimulationKernel", "LiveMetrics", "Testbed", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PropertyBased", package: "swift-property-based")]
         ),
     ],

@@ -20,8 +20,13 @@ extension MetricSeries {
     /// or a bad sample is an error naming its JSON path.
     ///
     /// The document is scanned, not built as a tree: memory is the file (mapped) and the samples kept.
-    public static func parse(prometheusJSON data: Data, origin: String, options: TraceReadOptions = .init()) throws -> MetricSeries {
+    ///
+    /// With `requireSamples` false a matrix with no series or no samples is an empty series, not an
+    /// error (one page of a longer range may fall in a gap).
+    public static func parse(prometheusJSON data: Data, origin: String, options: TraceReadOptions = .init(),
+                             requireSamples: Bool = true) throws -> MetricSeries {
         var reader = PrometheusMatrixReader(origin: origin, options: options)
+        reader.requireSamples = requireSamples
         try data.withUnsafeBytes { raw in
             var scanner = JSONScanner(raw)
             do {
@@ -57,6 +62,7 @@ struct PrometheusMatrixReader {
     var sums: [Double: Double] = [:]
     /// The grid the first series with two samples set: its step and one of its instants.
     var grid: (step: Double, origin: Double, path: String)?
+    var requireSamples = true
 
     init(origin: String, options: TraceReadOptions) { self.origin = origin; self.options = options }
 
@@ -207,6 +213,7 @@ struct PrometheusMatrixReader {
             guard type == "matrix" else { throw wrongType(type) }
             guard sawResult else { throw fail("data.result", "missing or not an array") }
         }
+        if !requireSamples && sums.isEmpty { return MetricSeries(points: [], origin: origin) }
         guard seriesCount > 0 else { throw fail(resultPath, "holds no series (the query matched nothing)") }
         guard !sums.isEmpty else { throw fail(resultPath, "holds no samples") }
         let points = sums.keys.sorted().map { MetricSeries.Point(time: $0, value: sums[$0]!) }

@@ -95,6 +95,7 @@ extension MetricSeries {
 
     /// Reads a trace file in any supported format.
     public static func load(_ path: String, format: TraceFormat = .auto, options: TraceReadOptions = .init()) throws -> MetricSeries {
+        if RemoteTraces.isQuery(path) { return try RemoteTraces.load(path, options: options) }
         // Mapped, not copied: a large export costs address space, not memory, while it is scanned.
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
             var isDirectory: ObjCBool = false

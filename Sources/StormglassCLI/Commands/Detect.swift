@@ -18,7 +18,7 @@ struct Detect: ParsableCommand {
                   stormglass detect --csv traces/nab --score traces/nab/anomaly_windows.json
         """)
 
-    @Option(name: .customLong("csv"), help: "A `timestamp,value` CSV, or a folder of them (repeatable).")
+    @Option(name: .customLong("csv"), help: "A `timestamp,value` CSV, a folder of them, or promql:'QUERY' with --prometheus (repeatable).")
     var inputs: [String] = []
 
     @Option(help: "Metric kind, for its default threshold: \(MetricKind.allCases.map { "\($0.rawValue) (\($0.threshold)σ)" }.joined(separator: ", ")).")
@@ -50,7 +50,10 @@ struct Detect: ParsableCommand {
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
 
+    @OptionGroup var source: PrometheusOptions
+
     func run() throws {
+        try source.install()
         let (files, settings) = try validated()
         let labels = try score.map { path in
             do { return try AnomalyLabels.load(path) } catch let e as InvalidInput { throw InputError(e.description) }

@@ -19,7 +19,7 @@ struct Forecast: ParsableCommand {
         Example: stormglass forecast --csv cpu.csv --horizon 10m,30m,2h --model all
         """)
 
-    @Option(name: [.customLong("trace"), .customLong("csv")], help: "The metric history: a `timestamp,value` CSV (ISO 8601 or epoch seconds/milliseconds) or a Prometheus range-query JSON export.")
+    @Option(name: [.customLong("trace"), .customLong("csv")], help: "The metric history: a `timestamp,value` CSV (ISO 8601 or epoch seconds/milliseconds), a Prometheus range-query JSON export, or promql:'QUERY' with --prometheus.")
     var csv: String
 
     @Option(help: "Comma-separated horizons, e.g. 10m,30m,2h.")
@@ -37,7 +37,10 @@ struct Forecast: ParsableCommand {
     @Option(help: "Also record the forecasts and actuals to this results database (for charts).")
     var db: String?
 
+    @OptionGroup var source: PrometheusOptions
+
     func run() throws {
+        try source.install()
         var series: MetricSeries
         do { series = try MetricSeries.load(csv, options: TraceReadOptions(repeatedTimestamps: true)) } catch let e as TraceError { throw InputError(e.description) }
         if let resample {

@@ -19,7 +19,7 @@ struct League: ParsableCommand {
         Example: stormglass league --traces traces/nab --policy hpa --policy predictive --replications 2
         """)
 
-    @Option(help: "A folder of `timestamp,value` CSV traces (or one file).")
+    @Option(help: "A folder of `timestamp,value` CSV traces, one file, or promql:'QUERY' with --prometheus.")
     var traces: String = "traces/nab"
 
     @Option(name: .customLong("policy"), help: "A policy (repeatable; default \(League.defaultPolicies.joined(separator: ", "))): \(ScalingPolicies.knownNames.joined(separator: ", ")).")
@@ -42,6 +42,7 @@ struct League: ParsableCommand {
     @Option(help: "Longest simulated time per trace (longer traces are cut).")
     var longest: String = "14d"
 
+    @OptionGroup var source: PrometheusOptions
     @OptionGroup var database: DatabaseOption
     @OptionGroup var charts: ChartOptions
 
@@ -49,6 +50,7 @@ struct League: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        try source.install()
         let policies = self.policies.isEmpty ? Self.defaultPolicies : self.policies
         var problems: [String] = []
         if !(1...1000).contains(replications) { problems.append("--replications \(replications): must be in 1…1000") }

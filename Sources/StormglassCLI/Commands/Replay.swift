@@ -102,6 +102,8 @@ struct Replay: ParsableCommand {
 
     /// The scenario from the options; every problem of the inputs at once.
     func scenario() throws -> (ScenarioSpec, [String], [String: String]) {
+        var sourceParameters: [String: String] = [:]
+        try knobs.source.install(parameters: &sourceParameters)
         var problems: [String] = []
         if manifests.isEmpty { problems.append("give --manifests FILE-OR-FOLDER (Deployments with their HPA or ScaledObject)") }
         if traces.isEmpty { problems.append("give --trace DEPLOYMENT=FILE (CSV or Prometheus JSON)") }
@@ -145,7 +147,7 @@ struct Replay: ParsableCommand {
         do { built = try study.build(manifests: manifests) } catch let e as ReplayProblems { throw InputError(e.description) }
         let invalid = built.spec.validate()
         if !invalid.isEmpty { throw InputError(InvalidScenario(scenario: "replay", problems: invalid).description) }
-        var parameters = knobs.parameters
+        var parameters = knobs.parameters.merging(sourceParameters) { $1 }
         for p in pairs { parameters["trace.\(p.key)"] = p.value }
         parameters["manifests"] = manifests.joined(separator: ",")
         if let cpuPerRequest { parameters["cpu-per-request"] = cpuPerRequest }

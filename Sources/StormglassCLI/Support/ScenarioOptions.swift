@@ -79,6 +79,8 @@ struct ReplayKnobs: ParsableArguments {
     @Option(name: .customLong("replay-time-scale"), help: "Virtual seconds per trace second (0.1 plays ten days in one).")
     var timeScale: Double = 1
 
+    @OptionGroup var source: PrometheusOptions
+
     @Option(name: .customLong("replay-start"), help: "Start this far into the trace, e.g. 2d.")
     var start: String?
 
@@ -120,14 +122,15 @@ func keyedValues(_ values: [String], option: String) -> ([(key: String, value: S
 
 /// `--replay SERVICE=FILE`: a trace as a service's traffic.
 struct ReplayOptions: ParsableArguments {
-    @Option(name: .customLong("replay"), help: ArgumentHelp("Replay a trace as a service's traffic (repeatable): a `timestamp,value` CSV or a Prometheus range-query JSON export. Replaces the service's traffic source and keeps its shapes.", valueName: "service=file"))
+    @Option(name: .customLong("replay"), help: ArgumentHelp("Replay a trace as a service's traffic (repeatable): a `timestamp,value` CSV, a Prometheus range-query JSON export, or promql:'QUERY' with --prometheus. Replaces the service's traffic source and keeps its shapes.", valueName: "service=file"))
     var replays: [String] = []
 
     @OptionGroup var knobs: ReplayKnobs
 
     /// Replaces each named service's traffic source by its trace; every problem is reported at once.
     func apply(to spec: inout ScenarioSpec, parameters: inout [String: String]) throws {
-        guard !replays.isEmpty else { return }
+        guard !replays.isEmpty else { try knobs.source.install(); return }
+        try knobs.source.install(parameters: &parameters)
         let (settings, knobProblems) = knobs.settings()
         var problems = knobProblems
         let (pairs, pairProblems) = keyedValues(replays, option: "--replay")

@@ -1,8 +1,10 @@
+import ClusterModel
 import Foundation
 
 /// The trace files an option names: the file itself, or a folder's `.csv` files in name order.
 /// A missing path or an empty folder is a problem worded with the option, appended to `problems`.
 func traceFiles(_ path: String, option: String, problems: inout [String]) -> [String] {
+    if RemoteTraces.isQuery(path) { return [path] }
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
         problems.append("\(option) \(path): no such file or folder")
