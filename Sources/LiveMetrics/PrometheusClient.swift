@@ -70,9 +70,9 @@ public final class PrometheusClient: Sendable {
 
     /// The series a query returns over a range, the series of several summed per instant.
     ///
-    /// - Parameter requireSamples: when false, a range with no samples is an empty series.
+    /// A page may fall in a gap; the whole range without a sample is an error.
     /// - Throws: ``PrometheusError`` in words; ``StopRequested`` after a stop request.
-    public func range(_ query: String, over range: QueryRange, requireSamples: Bool = true) async throws -> MetricSeries {
+    public func range(_ query: String, over range: QueryRange) async throws -> MetricSeries {
         var points: [MetricSeries.Point] = []
         let pages = range.pages
         for (k, page) in pages.enumerated() {
@@ -87,8 +87,8 @@ public final class PrometheusClient: Sendable {
                 throw PrometheusError(server: base, query: query, problem: e.path.map { "at \($0): \(e.problem)" } ?? e.problem)
             }
         }
-        if points.isEmpty && requireSamples {
-            throw PrometheusError(server: base, query: query, problem: "no samples from \(Self.instant(range.start)) to \(Self.instant(range.end)) "
+        if points.isEmpty {
+            throw PrometheusError(server: base, query: query, problem: "no samples from \(QueryTime.format(range.start)) to \(QueryTime.format(range.end)) "
                                   + "(the query matched no series there: check its labels, and that the range is within retention)")
         }
         return MetricSeries(points: points, origin: "promql:\(query)")
@@ -178,8 +178,7 @@ public final class PrometheusClient: Sendable {
             body = try await response.body.collect(upTo: configuration.maximumResponseBytes)
         } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
             throw PrometheusError(server: base, query: query, problem: "no answer within \(Self.seconds(configuration.timeout))", isTransient: true)
-        } catch let e as NIOTooManyBytesError {
-            _ = e
+        } catch is NIOTooManyBytesError {
             throw PrometheusError(server: base, query: query, problem: "the answer is larger than \(configuration.maximumResponseBytes >> 20) MiB: "
                                   + "narrow the query (sum by (…)) or the range")
         } catch {
@@ -223,11 +222,6 @@ public final class PrometheusClient: Sendable {
     /// A time or step as Prometheus reads it: seconds, exactly.
     static func number(_ v: Double) -> String {
         v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.3f", v)
-    }
-
-    static func instant(_ t: Double) -> String {
-        let f = ISO8601DateFormatter()
-        return f.string(from: Date(timeIntervalSince1970: t))
     }
 
     static func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s) }

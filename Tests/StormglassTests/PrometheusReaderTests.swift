@@ -110,7 +110,7 @@ struct PrometheusReaderTests {
         await refused.shutdown()
 
         // A socket that accepts connections and never answers: the request's time limit, then said.
-        let silent = try ListeningSocket()
+        let silent = try LoopbackSocket(listening: true)
         let slow = try PrometheusClient(.init(baseURL: "http://127.0.0.1:\(silent.port)", timeout: 0.5, retries: 1, backoff: 0.05))
         do { _ = try await slow.range("up", over: range); Issue.record("no error") } catch let e as PrometheusError {
             #expect(e.problem.contains("no answer within") && e.problem.contains("after 2 attempts"), "\(e)")
@@ -157,28 +157,4 @@ struct PrometheusReaderTests {
         #expect(QueryTime.parse("now-6h", now: 100_000) == 78_400.0)
         #expect(QueryTime.parse("2026-12-06T00:00:00Z", now: 0) == 1_796_515_200)
     }
-}
-
-/// A loopback socket that accepts connections (the kernel does, from its backlog) and never answers.
-final class ListeningSocket {
-    let fd: Int32
-    let port: Int
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
-                bind(fd, a, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, a, &length) == 0
-            }
-        }
-        guard ok else { _ = Glibc.close(fd); throw TestbedError("cannot listen on loopback") }
-        self.fd = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    func close() { _ = Glibc.close(fd) }
 }
