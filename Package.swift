@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
         // Live mode: Prometheus's HTTP API (timeouts, pooling, redirects, TLS) without writing an HTTP client.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // The testbed's worker is a few routes on SwiftNIO, which async-http-client builds already: no new build minutes.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
         .target(name: "SimulationKernel"),
@@ -61,14 +63,24 @@ let package = Package(
         ),
         .target(
             name: "LiveMetrics",
-            dependencies: ["ClusterModel", "SimulationKernel", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: ["ClusterModel", "SimulationKernel", "Telemetry", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
-        .target(name: "Testbed", dependencies: ["ClusterModel", "LiveMetrics"]),
+        .target(
+            name: "Testbed",
+            dependencies: [
+                "ClusterModel", "LiveMetrics", "SimulationKernel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(name: "LiveControl", dependencies: ["ControlPlane", "Kubernetes", "LiveMetrics", "Recorder", "Telemetry"]),
         .target(name: "Scenarios", dependencies: ["ScenarioKit"], path: "scenarios"),
         .target(
             name: "StormglassCLI",
             dependencies: [
-                "ScenarioKit", "Lab", "Reports", "Recorder", "Charts", "ControlPlane", "Kubernetes", "LiveMetrics",
+                "ScenarioKit", "Lab", "Reports", "Recorder", "Charts", "ControlPlane", "Kubernetes", "LiveMetrics", "LiveControl", "Testbed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -93,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "StormglassTests",
             dependencies: ["Stormglass", "ScenarioKit", "Scenarios", "Lab", "Kubernetes", "Reports", "Recorder", "StormglassCLI", "ControlPlane", "Charts", "Chaos", "Statistics",
-                           "Telemetry", "ClusterModel", "SimulationKernel", "LiveMetrics", "Testbed", .product(name: "GRDB", package: "GRDB.swift"),
+                           "Telemetry", "ClusterModel", "SimulationKernel", "LiveMetrics", "LiveControl", "Testbed", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PropertyBased", package: "swift-property-based")]
         ),
     ],

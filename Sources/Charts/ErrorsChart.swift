@@ -14,8 +14,10 @@ struct ErrorsChart: ServiceChart {
                                 Double($0.rejected) / $0.interval, Double($0.timedOut) / $0.interval,
                                 Double($0.retries) / $0.interval, Double($0.shed) / $0.interval] })
         s.shade(data.shades)
-        s.range(.y, 0, nil)
         let slo = service.slo.errorRate * 100
+        // No error and no objective (a live session without one): gnuplot cannot scale an axis of zeros.
+        let none = slo <= 0 && rows.allSatisfy { $0.errors == 0 && $0.retries == 0 && $0.shed == 0 }
+        s.range(.y, 0, none ? 1 : nil)
         s.plot([.data("d", using: "1:2", "with lines lw 2", .errorRate, title: "error rate (%)"),
                 .line(at: slo, "with lines lw 1.5 dt 2", .errorSLO, title: "error-rate SLO (\(String(format: "%g", slo))%)"),
                 .data("d", using: "1:3", "with lines lw 1", .failed, title: "failed / s"),

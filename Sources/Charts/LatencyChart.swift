@@ -14,12 +14,16 @@ struct LatencyChart: ServiceChart {
         s.shade(data.shades)
         s.code("set logscale y")
         let positive = rows.flatMap { [$0.p50, $0.p95, $0.p99] }.filter { $0 > 0 }.map { $0 * 1000 }
-        let lo = min(positive.min() ?? sloMs, sloMs) * 0.8, hi = max(positive.max() ?? sloMs, sloMs) * 1.5
+        // A live session may read no latency and set no objective: then there is nothing to draw on a log scale.
+        let scale = positive + (sloMs > 0 ? [sloMs] : [])
+        guard let least = scale.min(), let most = scale.max() else { return false }
+        let lo = least * 0.8, hi = most * 1.5
         s.range(.y, lo, hi)
         s.plot([.data("d", using: "1:2", "with lines lw 1", .p50, title: "p50"),
                 .data("d", using: "1:3", "with lines lw 1.5", .p95, title: "p95"),
-                .data("d", using: "1:4", "with lines lw 1", .p99, title: "p99"),
-                .line(at: sloMs, "with lines lw 2 dt 2", .sloLine, title: "p95 SLO (\(Int(sloMs.rounded())) ms)")] + GnuplotScript.keys(data.shades))
+                .data("d", using: "1:4", "with lines lw 1", .p99, title: "p99")]
+               + (sloMs > 0 ? [.line(at: sloMs, "with lines lw 2 dt 2", .sloLine, title: "p95 SLO (\(Int(sloMs.rounded())) ms)")] : [])
+               + GnuplotScript.keys(data.shades))
         return true
     }
 }

@@ -12,8 +12,9 @@ struct QueueChart: ServiceChart {
         s.data("d", rows.map { [data.axis.value($0.time), Double($0.queueDepth), $0.meanQueueWait * 1000, $0.cpuUtilization * 100] })
         s.shade(data.shades)
         s.code("set y2tics")
-        s.range(.y, 0, nil)
-        s.range(.y2, 0, nil)
+        // An empty queue throughout (a live service that keeps up): gnuplot cannot scale an axis of zeros.
+        s.range(.y, 0, rows.allSatisfy { $0.queueDepth == 0 } ? 1 : nil)
+        s.range(.y2, 0, rows.allSatisfy { $0.meanQueueWait == 0 && $0.cpuUtilization == 0 } ? 1 : nil)
         s.plot([.data("d", using: "1:2", "with lines lw 1.5", .queueDepth, title: "queue depth"),
                 .data("d", using: "1:3", "with lines lw 1", .queueWait, title: "mean queue wait (ms)", y2: true),
                 .data("d", using: "1:4", "with lines lw 1 dt 3", .utilization, title: "utilization (%)", y2: true)] + GnuplotScript.keys(data.shades))

@@ -58,7 +58,7 @@ public struct ControlPlane: Sendable {
 
     public init(services: [ServiceControl], predictor: PredictorSettings = PredictorSettings(), limits: GlobalLimits = GlobalLimits(),
                 clusterAutoscaler: ClusterAutoscalerConfig? = nil, selfHealer: SelfHealerConfig = SelfHealerConfig(),
-                incidents: IncidentSettings = IncidentSettings()) {
+                incidents: IncidentSettings = IncidentSettings(), followsObservedReplicas: Bool = false) {
         controls = services
         healer = SelfHealer(config: selfHealer)
         var slos: [String: IncidentManager.SLOTarget] = [:]
@@ -73,6 +73,7 @@ public struct ControlPlane: Sendable {
                 settings.enabled = true
             }
             autoscalers[c.service] = ServiceAutoscaler(service: c.service, policy: c.policy, bounds: c.bounds)
+            autoscalers[c.service]!.followsObservedReplicas = followsObservedReplicas
             if let p = c.connectionPool { poolScalers[c.service] = ConnectionPoolScaler(service: c.service, policy: p) }
         }
         predictorSettings = settings

@@ -46,6 +46,27 @@ public struct Manifests: Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             problems.append(ManifestProblem(file: file, line: 0, path: "", message: "not UTF-8 text")); return
         }
+        readText(text, file: file, metrics: metrics)
+    }
+
+    /// Manifests from texts already read (a live session's recorded copy), each named by its file.
+    public static func read(texts: [(file: String, text: String)], metrics: [String: SimulatedMetric] = [:]) -> Manifests {
+        var result = Manifests()
+        for t in texts { result.readText(t.text, file: t.file, metrics: MetricMapping(explicit: metrics)) }
+        return result
+    }
+
+    /// The manifest files `paths` name (a folder's .yaml and .yml files in name order), as `read` takes them.
+    public static func files(_ paths: [String]) -> [String] {
+        paths.flatMap { path -> [String] in
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return [path] }
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+        }
+    }
+
+    mutating func readText(_ text: String, file: String, metrics: MetricMapping) {
         let log = ManifestLog(metrics: metrics)
         var documents = [Node]()
         do {

@@ -167,6 +167,32 @@ extension ResultsStore {
             // What a run kept (`RecordingLevel`): older runs kept everything.
             try db.alter(table: "runs") { t in t.add(column: "recording", .text).notNull().defaults(to: "all") }
         }
+        m.registerMigration("v8-live-reads") { db in
+            // What a live session (shadow, control) read from the metrics server, value by value.
+            try db.execute(sql: """
+            CREATE TABLE live_reads (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                t REAL NOT NULL,                    -- seconds since the session started
+                service TEXT NOT NULL,
+                signal TEXT NOT NULL,               -- rate, cpu, queue, in_flight, ready, p95 …
+                query TEXT NOT NULL,
+                status TEXT NOT NULL,               -- ok | empty | nan | stale | error
+                value REAL,                         -- NULL unless ok
+                detail TEXT NOT NULL
+            );
+            CREATE INDEX live_reads_by_run ON live_reads(run_id, t);
+            CREATE TABLE live_actions (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                t REAL NOT NULL,
+                service TEXT NOT NULL,
+                replicas INTEGER NOT NULL,          -- what was asked for
+                actuator TEXT NOT NULL,             -- dry-run | exec | webhook
+                outcome TEXT NOT NULL,              -- done | failed | skipped
+                detail TEXT NOT NULL                -- the command or request, and its answer
+            );
+            CREATE INDEX live_actions_by_run ON live_actions(run_id, t);
+            """)
+        }
         return m
     }
 }

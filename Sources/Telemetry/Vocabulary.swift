@@ -55,6 +55,10 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let incidentOpen = EventKind("incident-open")
     public static let incidentResponse = EventKind("incident-response")
     public static let incidentClose = EventKind("incident-close")
+    // Live sessions: the metrics server unreadable or answering no number, and back; an actuator's failure.
+    public static let metricsUnavailable = EventKind("metrics-unavailable")
+    public static let metricsRestored = EventKind("metrics-restored")
+    public static let actuationFailed = EventKind("actuation-failed")
 }
 
 extension EventKind {

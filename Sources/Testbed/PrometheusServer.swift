@@ -10,12 +10,23 @@ import LiveMetrics
 /// defer { server.stop() }
 /// ```
 public final class PrometheusServer: @unchecked Sendable {
-    /// A scrape job: `targets` as `127.0.0.1:PORT`.
+    /// A scrape job: `targets` as `127.0.0.1:PORT`, or a file of targets Prometheus watches
+    /// (`file_sd_configs`: how the testbed's workers come and go, as pods do behind Kubernetes discovery).
     public struct ScrapeJob: Sendable {
         public var name: String
         public var targets: [String]
+        public var targetsFile: String?
         public var path: String
-        public init(name: String, targets: [String], path: String = "/metrics") { self.name = name; self.targets = targets; self.path = path }
+        public init(name: String, targets: [String] = [], targetsFile: String? = nil, path: String = "/metrics") {
+            self.name = name; self.targets = targets; self.targetsFile = targetsFile; self.path = path
+        }
+
+        /// Writes `targets` as a file_sd JSON file, atomically (Prometheus may read it at any moment).
+        public static func writeTargets(_ targets: [String], labels: [String: String] = [:], to path: String) throws {
+            let groups: [[String: Any]] = targets.isEmpty ? [] : [["targets": targets, "labels": labels]]
+            let data = try JSONSerialization.data(withJSONObject: groups, options: [.sortedKeys])
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        }
     }
 
     public let url: String
@@ -77,7 +88,11 @@ public final class PrometheusServer: @unchecked Sendable {
         for job in jobs {
             // Names and paths are quoted YAML strings: data, never structure.
             text += "  - job_name: \(quoted(job.name))\n    metrics_path: \(quoted(job.path))\n"
-            text += "    static_configs:\n      - targets: [\(job.targets.map(quoted).joined(separator: ", "))]\n"
+            if let file = job.targetsFile {
+                text += "    file_sd_configs:\n      - files: [\(quoted(file))]\n        refresh_interval: 1s\n"
+            } else {
+                text += "    static_configs:\n      - targets: [\(job.targets.map(quoted).joined(separator: ", "))]\n"
+            }
         }
         return text
     }
@@ -143,7 +158,7 @@ public struct BackfillSeries: Sendable {
         while promtool.isRunning && Date() < deadline { usleep(50_000) }
         promtool.stop(grace: 1)
         guard promtool.exitStatus == 0 else {
-            throw TestbedError("promtool could not backfill \(input) (exit \(promtool.exitStatus)):\n\(promtool.logTail())")
+            throw TestbedError("promtool could not backfill \(input) (exit \(promtool.exitStatus.map(String.init) ?? "none")):\n\(promtool.logTail())")
         }
     }
 }

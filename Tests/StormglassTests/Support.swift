@@ -28,14 +28,57 @@ struct CommandOutput {
     var lines: [String] { stdout.components(separatedBy: "\n") }
 }
 
+/// The built `stormglass` executable: beside the test binary, else the release build's.
+var stormglassExecutable: String {
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("stormglass").path
+    return FileManager.default.isExecutableFile(atPath: beside) ? beside : repositoryRoot.appendingPathComponent(".build/release/stormglass").path
+}
+
+/// A `stormglass` command running beside the test (a testbed, a load, a session); stopped with SIGTERM
+/// when the test is done with it, however the test ends.
+final class BackgroundCommand: @unchecked Sendable {
+    let process = Process()
+    let out: String, err: String
+
+    init(_ args: [String]) throws {
+        let dir = temporaryDirectory("background")
+        out = dir + "/stdout"; err = dir + "/stderr"
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
+        process.executableURL = URL(fileURLWithPath: stormglassExecutable)
+        process.arguments = args
+        process.standardOutput = FileHandle(forWritingAtPath: out)
+        process.standardError = FileHandle(forWritingAtPath: err)
+        try process.run()
+    }
+
+    /// Waits for it to end by itself, at most `seconds` (then stops it); its output.
+    func wait(atMost seconds: Double) -> CommandOutput {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        stop()
+        return CommandOutput(code: process.terminationStatus, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+                             stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+    }
+
+    /// SIGTERM, and SIGKILL if it has not ended 60 s later.
+    func stop() {
+        if process.isRunning { process.terminate() }
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
+
 /// Runs the built `stormglass` executable (beside the test binary) as a user would, in `directory`.
 /// With `signal`, sends it `after` seconds into the run (Ctrl-C is SIGINT, CI cancellation SIGTERM), `times`
 /// times half a second apart. `environment` is added to ours.
 func stormglassProcess(_ args: [String], in directory: String? = nil, signal: Int32? = nil, after: Double = 0, times: Int = 1,
                        environment: [String: String] = [:]) throws -> CommandOutput {
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("stormglass").path
-    let executable = FileManager.default.isExecutableFile(atPath: beside)
-        ? beside : repositoryRoot.appendingPathComponent(".build/release/stormglass").path
+    let executable = stormglassExecutable
     let dir = temporaryDirectory("process")
     let out = dir + "/stdout", err = dir + "/stderr"
     _ = FileManager.default.createFile(atPath: out, contents: nil)

@@ -21,6 +21,10 @@ public struct ServiceAutoscaler: Sendable {
     /// Alternating up/down changes this many times within `oscillationWindow` ⇒ damp scale-downs.
     public var oscillationReversals = 2
     public var oscillationWindow = 600.0
+    /// Take the current replicas from each sample (`desiredReplicas`, the real Deployment's) rather than from
+    /// what this autoscaler last asked for: a shadow policy, whose decisions are never applied, reasons
+    /// about the system as it is.
+    public var followsObservedReplicas = false
 
     public init(service: String, policy: some ScalingPolicy, bounds: ScalingBounds) {
         self.service = service; self.policy = policy; self.bounds = bounds
@@ -31,8 +35,8 @@ public struct ServiceAutoscaler: Sendable {
     public mutating func evaluate(_ s: ServiceSample, predictor: ServicePredictor?) -> [ScalingDecision] {
         let now = s.time
         learn(s)
-        let current = desired ?? s.desiredReplicas
-        if desired == nil { desired = current }
+        if followsObservedReplicas || desired == nil { desired = s.desiredReplicas }
+        let current = desired!
         guard let raw = propose(s, current: current, predictor: predictor) else { return [] }
         var out: [ScalingDecision] = []
         var decision = raw.decision

@@ -35,6 +35,12 @@ struct Show: ParsableCommand {
             print(t.rendered)
             print("")
         }
+        if let prometheus = LiveTable.prometheus(of: r) {
+            print("run \(r.id): \(r.scenario) session on \(prometheus), policies \(r.label), \(r.status)")
+            try LiveTable.print(store: store, run: r.id)
+            try LiveTable.printProblems(store: store, run: r.id)
+            return
+        }
         // Seeds are stored as their bit pattern in SQLite's signed integers: shown as given to --seed.
         print("run \(r.id): \(r.scenario), seed \(UInt64(bitPattern: r.seed))\(r.label.isEmpty ? "" : ", \(r.label)"), \(r.status)"
               + (r.parameters == "{}" ? "" : ", parameters \(r.parameters)"))

@@ -39,6 +39,12 @@ final class ProgressLine: RunProgressDisplay, @unchecked Sendable {
         width = 0
     }
 
+    /// A free-form status line (a live session's poll), when progress is shown at all.
+    func status(_ text: String) {
+        guard enabled else { return }
+        draw(text)
+    }
+
     private func draw(_ text: String) {
         lock.lock(); defer { lock.unlock() }
         let now = Date().timeIntervalSince1970

@@ -3,20 +3,11 @@ import ClusterModel
 import Foundation
 import LiveMetrics
 
-/// `--prometheus URL --from T --to T --step D`: where a `promql:QUERY` trace is read from, wherever a
-/// trace file is accepted. Secrets come from files or the environment, never from these options.
-struct PrometheusOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A Prometheus server to read promql: traces from, e.g. http://127.0.0.1:9090 (then --replay SERVICE=promql:'QUERY').", valueName: "url"))
+/// `--prometheus URL` and how to reach it: credentials from files or the environment (never from an
+/// option's value), a timeout and retries. Shared by the commands that read traces and by live sessions.
+struct PrometheusServerOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A Prometheus server, e.g. http://127.0.0.1:9090.", valueName: "url"))
     var prometheus: String?
-
-    @Option(help: ArgumentHelp("Start of a promql: trace: RFC 3339, seconds since 1970, or now-6h.", valueName: "time"))
-    var from: String?
-
-    @Option(help: ArgumentHelp("End of a promql: trace (default: now, less one step: the newest scrape may be incomplete).", valueName: "time"))
-    var to: String = "now"
-
-    @Option(help: ArgumentHelp("Resolution of a promql: trace, e.g. 15s.", valueName: "duration"))
-    var step: String = "15s"
 
     @Option(name: .customLong("prometheus-token-file"), help: ArgumentHelp("A file holding a bearer token (or set \(PrometheusCredentials.tokenVariable)).", valueName: "file"))
     var tokenFile: String?
@@ -27,28 +18,57 @@ struct PrometheusOptions: ParsableArguments {
     @Option(name: .customLong("prometheus-password-file"), help: ArgumentHelp("A file holding the basic-auth password.", valueName: "file"))
     var passwordFile: String?
 
-    @Option(name: .customLong("prometheus-timeout"), help: ArgumentHelp("The most one request may take (retried after a pause while the server is unreachable, slow or overloaded).", valueName: "duration"))
-    var timeout: String = "30s"
+    @Option(name: .customLong("prometheus-timeout"), help: ArgumentHelp("The most one request may take (retried after a pause while the server is unreachable, slow or overloaded; default 30s, 5s in a live session).", valueName: "duration"))
+    var timeout: String?
 
-    @Option(name: .customLong("prometheus-retries"), help: "Further attempts after an unreachable, slow or overloaded server.")
-    var retries: Int = 3
+    @Option(name: .customLong("prometheus-retries"), help: "Further attempts after an unreachable, slow or overloaded server (default 3, 1 in a live session).")
+    var retries: Int?
+
+    /// Whether an option that needs --prometheus was given without it.
+    var givenWithoutServer: Bool { prometheus == nil && (tokenFile != nil || user != nil || passwordFile != nil || timeout != nil || retries != nil) }
+
+    /// The client's settings; problems are appended to `problems`. nil without --prometheus.
+    func configuration(defaultTimeout: Double = 30, defaultRetries: Int = 3, problems: inout [String]) -> PrometheusClient.Configuration? {
+        guard let prometheus else { return nil }
+        var credentials: PrometheusCredentials?
+        do { credentials = try PrometheusCredentials.resolve(tokenFile: tokenFile, user: user, passwordFile: passwordFile) }
+        catch let e as CredentialsError { problems += e.problems }
+        catch { problems.append("\(error)") }
+        var configuration = PrometheusClient.Configuration(baseURL: prometheus, credentials: credentials, timeout: defaultTimeout, retries: defaultRetries)
+        if let timeout {
+            if let t = QueryTime.parseDuration(timeout) { configuration.timeout = t } else { problems.append("--prometheus-timeout \(timeout): not a duration (try 30s)") }
+        }
+        if let retries { configuration.retries = retries }
+        let before = problems.count
+        problems += configuration.problems
+        return problems.count == before ? configuration : nil
+    }
+}
+
+/// `--prometheus URL --from T --to T --step D`: where a `promql:QUERY` trace is read from, wherever a
+/// trace file is accepted. Secrets come from files or the environment, never from these options.
+struct PrometheusOptions: ParsableArguments {
+    @OptionGroup var server: PrometheusServerOptions
+
+    @Option(help: ArgumentHelp("Start of a promql: trace: RFC 3339, seconds since 1970, or now-6h.", valueName: "time"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("End of a promql: trace (default: now, less one step: the newest scrape may be incomplete).", valueName: "time"))
+    var to: String = "now"
+
+    @Option(help: ArgumentHelp("Resolution of a promql: trace, e.g. 15s.", valueName: "duration"))
+    var step: String = "15s"
 
     /// The range and client settings, or every problem with them at once; nil without --prometheus.
     func settings(now: Double = Date().timeIntervalSince1970) throws -> (PrometheusClient.Configuration, QueryRange)? {
-        guard let prometheus else {
-            if from != nil || to != "now" || step != "15s" || tokenFile != nil || user != nil {
+        guard server.prometheus != nil else {
+            if from != nil || to != "now" || step != "15s" || server.givenWithoutServer {
                 throw InputError("--from, --to, --step and the --prometheus-… options read promql: traces: add --prometheus URL")
             }
             return nil
         }
         var problems: [String] = []
-        var credentials: PrometheusCredentials?
-        do { credentials = try PrometheusCredentials.resolve(tokenFile: tokenFile, user: user, passwordFile: passwordFile) }
-        catch let e as CredentialsError { problems += e.problems }
-        var configuration = PrometheusClient.Configuration(baseURL: prometheus, credentials: credentials)
-        if let t = QueryTime.parseDuration(timeout) { configuration.timeout = t } else { problems.append("--prometheus-timeout \(timeout): not a duration (try 30s)") }
-        configuration.retries = retries
-        problems += configuration.problems
+        let configuration = server.configuration(problems: &problems)
         let stepSeconds = QueryTime.parseDuration(step)
         if stepSeconds == nil { problems.append("--step \(step): not a duration (try 15s, 1m)") }
         let start = from.flatMap { QueryTime.parse($0, now: now) }
@@ -63,7 +83,7 @@ struct PrometheusOptions: ParsableArguments {
                 range = try QueryRange(from: start, to: end, step: stepSeconds, now: now, lag: stepSeconds)
             } catch let e as RangeError { problems.append("--from \(from!) --to \(to) --step \(step): \(e)") }
         }
-        guard problems.isEmpty, let range else { throw InputError(problems.joined(separator: "\n")) }
+        guard problems.isEmpty, let range, let configuration else { throw InputError(problems.joined(separator: "\n")) }
         return (configuration, range)
     }
 
