@@ -98,7 +98,7 @@ public final class LiveSession: @unchecked Sendable {
         var actions: [LiveAction] = []
         for case .setReplicas(let service, let count, let reason) in step.actions {
             let action = await act(service: service, replicas: count, reason: reason, time: time)
-            if action.outcome == "failed" {
+            if action.outcome == "error" {
                 step.events.append(TimelineEvent(time: time, kind: .actuationFailed, subject: service, detail: action.detail))
             }
             actions.append(action)
@@ -130,7 +130,7 @@ public final class LiveSession: @unchecked Sendable {
                 safety.done(from: current, to: replicas, at: time)
                 actuated = replicas
             }
-            return LiveAction(time: time, service: service, replicas: replicas, actuator: kind, outcome: done ? "done" : "failed",
+            return LiveAction(time: time, service: service, replicas: replicas, actuator: kind, outcome: done ? "done" : "error",
                               detail: detail + (cut.map { " (\($0))" } ?? ""))
         }
     }

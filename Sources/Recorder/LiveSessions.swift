@@ -23,7 +23,7 @@ public struct LiveAction: Sendable, Equatable {
     public var service: String
     public var replicas: Int
     public var actuator: String
-    /// `done`, `failed` or `skipped` (dry run, kill switch, rate limit).
+    /// `done`, `error` or `skipped` (dry run, kill switch, rate limit).
     public var outcome: String
     public var detail: String
     public init(time: Double, service: String, replicas: Int, actuator: String, outcome: String, detail: String) {

@@ -104,11 +104,11 @@ public final class ResultsStore {
     public func requireIntact() throws {
         let result: [String]
         do { result = try db.read { try String.fetchAll($0, sql: "PRAGMA quick_check(5)") } } catch let e as DatabaseError {
+            // The check itself may stop at the damage: that is its finding.
+            if e.resultCode == .SQLITE_CORRUPT { throw StoreError.damaged(path: path, check: [e.message ?? "database disk image is malformed"]) }
             throw StoreError(path: path, e)
         }
-        guard result == ["ok"] else {
-            throw StoreError(description: "\(path) is damaged (SQLite's integrity check: \(result.joined(separator: "; ").replacingOccurrences(of: "\n", with: "; "))); nothing was appended. `stormglass merge \(path) -o repaired.sqlite` copies the runs it can still read")
-        }
+        guard result == ["ok"] else { throw StoreError.damaged(path: path, check: result) }
     }
 
     /// Looks at the file read-only: it must hold GRDB's migration record with our first migration and a
@@ -127,6 +127,11 @@ public final class ResultsStore {
                 return Set(tables).isSubset(of: Set(perRunTables + [RunRow.databaseTableName, "grdb_migrations"]))
             }
         } catch let e as DatabaseError {
+            // Damage where the schema is read: said as damage, with SQLite's own words, when its check finds it.
+            if e.resultCode == .SQLITE_CORRUPT,
+               let check = try? readOnlyQueue(path).read({ try String.fetchAll($0, sql: "PRAGMA quick_check(5)") }), check != ["ok"] {
+                throw StoreError.damaged(path: path, check: check)
+            }
             throw StoreError(path: path, e)
         }
         guard isOurs else { throw StoreError(description: "\(path) is not a Stormglass results database; nothing was changed in it") }
@@ -190,6 +195,10 @@ public struct StoreError: Error, CustomStringConvertible {
     }
 
     init(description: String) { self.description = description }
+
+    static func damaged(path: String, check: [String]) -> StoreError {
+        StoreError(description: "\(path) is damaged (SQLite's integrity check: \(check.joined(separator: "; ").replacingOccurrences(of: "\n", with: "; "))); nothing was appended. `stormglass merge \(path) -o repaired.sqlite` copies the runs it can still read")
+    }
 
     init(path: String, _ e: DatabaseError) {
         switch e.resultCode {

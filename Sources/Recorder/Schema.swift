@@ -187,7 +187,7 @@ extension ResultsStore {
                 service TEXT NOT NULL,
                 replicas INTEGER NOT NULL,          -- what was asked for
                 actuator TEXT NOT NULL,             -- dry-run | exec | webhook
-                outcome TEXT NOT NULL,              -- done | failed | skipped
+                outcome TEXT NOT NULL,              -- done | error | skipped
                 detail TEXT NOT NULL                -- the command or request, and its answer
             );
             CREATE INDEX live_actions_by_run ON live_actions(run_id, t);

@@ -28,6 +28,14 @@ struct CommandOutput {
     var lines: [String] { stdout.components(separatedBy: "\n") }
 }
 
+/// Runs blocking work (waiting on processes for minutes) on a thread of its own, so the test does not hold
+/// one of the few threads Swift concurrency shares with every other test running meanwhile.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
+
 /// The built `stormglass` executable: beside the test binary, else the release build's.
 var stormglassExecutable: String {
     let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("stormglass").path

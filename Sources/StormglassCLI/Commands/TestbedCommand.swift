@@ -259,7 +259,7 @@ struct LoadSummary {
     }
 
     var text: String {
-        let statuses = byStatus.keys.sorted().map { "\($0 == 0 ? "failed" : String($0)): \(byStatus[$0]!)" }.joined(separator: ", ")
+        let statuses = byStatus.keys.sorted().map { "\($0 == 0 ? "no answer" : String($0)): \(byStatus[$0]!)" }.joined(separator: ", ")
         let latency = quantiles.map { String(format: "%@ %.1f ms", $0.0, $0.1 * 1000) }.joined(separator: "  ")
         return "\(requests) requests (\(statuses))\nlatency of 200s: \(latency)"
     }

@@ -92,7 +92,7 @@ public final class TestbedSupervisor: @unchecked Sendable {
         guard let handle = FileHandle(forWritingAtPath: path) else { throw TestbedError("testbed: cannot write \(path)") }
         handle.seekToEndOfFile()
         events = handle
-        record("up", worker: nil, "nginx \(balancer.url), prometheus \(prometheus.url)")
+        record("testbed-started", worker: nil, "nginx \(balancer.url), prometheus \(prometheus.url)")
         try writeStatus()
     }
 
@@ -155,7 +155,7 @@ public final class TestbedSupervisor: @unchecked Sendable {
         for w in workers { w.process.stop(grace: 12) }
         workers = []
         balancer.stop(); exporter.stop(); prometheus.stop()
-        record("down", worker: nil, "")
+        record("testbed-stopped", worker: nil, "")
         try? writeStatus()
     }
 
