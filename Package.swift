@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // The testbed's worker is a few routes on SwiftNIO, which async-http-client builds already: no new build minutes.
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        // HMAC for signed webhooks; async-http-client builds swift-crypto already (through swift-certificates).
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .target(name: "SimulationKernel"),
@@ -75,7 +77,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .target(name: "LiveControl", dependencies: ["ControlPlane", "Kubernetes", "LiveMetrics", "Recorder", "Telemetry"]),
+        .target(
+            name: "LiveControl",
+            dependencies: [
+                "ControlPlane", "Kubernetes", "LiveMetrics", "Recorder", "Telemetry",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(name: "Scenarios", dependencies: ["ScenarioKit"], path: "scenarios"),
         .target(
             name: "StormglassCLI",

@@ -39,6 +39,13 @@ public struct ActuationGuard: Sendable {
         return dryRun ? .wouldAct(replicas: replicas, cut: cut) : .act(replicas: replicas, cut: cut)
     }
 
+    /// Whether a replica may be replaced now: nil, or why not. (Replacing keeps the count; only the
+    /// kill switch and dry run hold it — the healer has its own budget and cooldown.)
+    public func refusesReplacement(of replica: String) -> String? {
+        if let file = killSwitch, FileManager.default.fileExists(atPath: file) { return "kill switch \(file) present: \(replica) left as it is" }
+        return dryRun ? "dry run: would replace \(replica)" : nil
+    }
+
     /// The actuator made the change: it counts against the minute.
     public mutating func done(from current: Int, to replicas: Int, at time: Double) {
         changes.append((time, abs(replicas - current)))

@@ -38,14 +38,28 @@ public struct SessionPlan: Codable, Sendable, Equatable {
     public var maxReplicas: Int?
     /// Mean replica start-up, seconds (a predictive policy's lead time).
     public var startupSeconds: Double
+    /// The self-healer's vector query, one series per replica, below 0.5 when unhealthy (``ReplicaHealer``); nil: no healing.
+    public var replicaHealthQuery: String?
+    /// Seconds a replica stays unhealthy before it is replaced.
+    public var replaceAfter: Double?
+    /// Replacements allowed per rolling hour.
+    public var maxReplacementsPerHour: Int?
 
     public init(mode: String, prometheus: String, interval: Double, duration: Double, staleAfter: Double, freshnessQuery: String?,
                 service: String, queries: [String: String], concurrencyPerReplica: Int, policies: [String], acting: String?,
-                manifests: [ManifestCopy], metricMeanings: [String: String], minReplicas: Int?, maxReplicas: Int?, startupSeconds: Double) {
+                manifests: [ManifestCopy], metricMeanings: [String: String], minReplicas: Int?, maxReplicas: Int?, startupSeconds: Double,
+                replicaHealthQuery: String? = nil, replaceAfter: Double? = nil, maxReplacementsPerHour: Int? = nil) {
         self.mode = mode; self.prometheus = prometheus; self.interval = interval; self.duration = duration; self.staleAfter = staleAfter
         self.freshnessQuery = freshnessQuery; self.service = service; self.queries = queries; self.concurrencyPerReplica = concurrencyPerReplica
         self.policies = policies; self.acting = acting; self.manifests = manifests; self.metricMeanings = metricMeanings
         self.minReplicas = minReplicas; self.maxReplicas = maxReplicas; self.startupSeconds = startupSeconds
+        self.replicaHealthQuery = replicaHealthQuery; self.replaceAfter = replaceAfter; self.maxReplacementsPerHour = maxReplacementsPerHour
+    }
+
+    /// The self-healer the plan asks for, fresh; nil without a health query.
+    public func healer() -> ReplicaHealer? {
+        guard replicaHealthQuery != nil else { return nil }
+        return ReplicaHealer(service: service, replaceAfter: replaceAfter ?? 60, checkPeriod: interval, maxReplacementsPerHour: maxReplacementsPerHour ?? 5)
     }
 
     public var signals: ServiceSignals {

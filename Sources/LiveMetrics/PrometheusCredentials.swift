@@ -10,9 +10,6 @@ public enum PrometheusCredentials: Sendable, Equatable {
     public static let tokenVariable = "STORMGLASS_PROMETHEUS_TOKEN"
     public static let passwordVariable = "STORMGLASS_PROMETHEUS_PASSWORD"
 
-    /// Secrets are short; a larger file is a wrong path, not a token.
-    static let maximumSecretBytes = 64 * 1024
-
     /// The credentials the options and environment ask for, or nil for none.
     ///
     /// - Parameters:
@@ -23,10 +20,10 @@ public enum PrometheusCredentials: Sendable, Equatable {
                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PrometheusCredentials? {
         var problems: [String] = []
         var token: String?
-        if let tokenFile { token = readSecret(tokenFile, what: "--prometheus-token-file", problems: &problems) }
+        if let tokenFile { token = SecretFile.read(tokenFile, what: "--prometheus-token-file", problems: &problems) }
         else if let t = environment[tokenVariable], !t.isEmpty { token = t.trimmingCharacters(in: .whitespacesAndNewlines) }
         var password: String?
-        if let passwordFile { password = readSecret(passwordFile, what: "--prometheus-password-file", problems: &problems) }
+        if let passwordFile { password = SecretFile.read(passwordFile, what: "--prometheus-password-file", problems: &problems) }
         else if let p = environment[passwordVariable], !p.isEmpty { password = p }
         // A secret read from a file is already one line; one from the environment must be too (a header).
         if token?.contains(where: \.isNewline) == true { problems.append("\(tokenVariable) holds a line break: the token alone, on one line") }
@@ -51,22 +48,6 @@ public enum PrometheusCredentials: Sendable, Equatable {
         case .bearer(let token): return "Bearer \(token)"
         case .basic(let user, let password): return "Basic \(Data("\(user):\(password)".utf8).base64EncodedString())"
         }
-    }
-
-    private static func readSecret(_ path: String, what: String, problems: inout [String]) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            problems.append("\(what) \(path): \(FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")")
-            return nil
-        }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: maximumSecretBytes + 1)) ?? Data()
-        guard data.count <= maximumSecretBytes else { problems.append("\(what) \(path): larger than 64 KiB, not a secret"); return nil }
-        guard let text = String(data: data, encoding: .utf8) else { problems.append("\(what) \(path): not UTF-8 text"); return nil }
-        // A trailing line break is the editor's, not the secret's.
-        let secret = text.trimmingCharacters(in: .newlines)
-        guard !secret.isEmpty else { problems.append("\(what) \(path): the file is empty"); return nil }
-        guard !secret.contains(where: \.isNewline) else { problems.append("\(what) \(path): holds more than one line"); return nil }
-        return secret
     }
 }
 

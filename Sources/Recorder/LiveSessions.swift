@@ -26,15 +26,18 @@ public struct LiveAction: Sendable, Equatable {
     /// `done`, `error` or `skipped` (dry run, kill switch, rate limit).
     public var outcome: String
     public var detail: String
-    public init(time: Double, service: String, replicas: Int, actuator: String, outcome: String, detail: String) {
+    /// The replica replaced (the self-healer's action); nil for a change of the replica count.
+    public var replica: String?
+    public init(time: Double, service: String, replicas: Int, actuator: String, outcome: String, detail: String, replica: String? = nil) {
         self.time = time; self.service = service; self.replicas = replicas; self.actuator = actuator; self.outcome = outcome; self.detail = detail
+        self.replica = replica
     }
 }
 
 struct LiveActionRow: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "live_actions"
-    var runID: Int64, t: Double, service: String, replicas: Int, actuator: String, outcome: String, detail: String
-    enum CodingKeys: String, CodingKey { case runID = "run_id", t, service, replicas, actuator, outcome, detail }
+    var runID: Int64, t: Double, service: String, replicas: Int, actuator: String, outcome: String, detail: String, replica: String?
+    enum CodingKeys: String, CodingKey { case runID = "run_id", t, service, replicas, actuator, outcome, detail, replica }
 }
 
 extension ResultsStore {
@@ -44,7 +47,7 @@ extension ResultsStore {
             for r in reads { try LiveReadRow(runID: run, r).insert(db) }
             for a in actions {
                 try LiveActionRow(runID: run, t: a.time, service: a.service, replicas: a.replicas, actuator: a.actuator,
-                                  outcome: a.outcome, detail: a.detail).insert(db)
+                                  outcome: a.outcome, detail: a.detail, replica: a.replica).insert(db)
             }
         }
     }
@@ -57,7 +60,8 @@ extension ResultsStore {
     public func liveActions(run: Int64) throws -> [LiveAction] {
         try read { db in
             try LiveActionRow.filter(Column("run_id") == run).order(Column("t"), Column("rowid")).fetchAll(db).map {
-                LiveAction(time: $0.t, service: $0.service, replicas: $0.replicas, actuator: $0.actuator, outcome: $0.outcome, detail: $0.detail)
+                LiveAction(time: $0.t, service: $0.service, replicas: $0.replicas, actuator: $0.actuator, outcome: $0.outcome, detail: $0.detail,
+                           replica: $0.replica)
             }
         }
     }

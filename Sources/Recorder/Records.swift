@@ -233,6 +233,7 @@ extension ResultsStore {
         ServiceRow.databaseTableName, PoolRow.databaseTableName, FaultRow.databaseTableName, ServiceSampleRow.databaseTableName,
         NodeSampleRow.databaseTableName, EventRow.databaseTableName, PredictionRow.databaseTableName,
         LatencyBucketRow.databaseTableName, SummaryRow.databaseTableName, AccuracyRow.databaseTableName, DecisionRow.databaseTableName,
+        LiveReadRow.databaseTableName, LiveActionRow.databaseTableName,
     ]
 }
 

@@ -193,6 +193,10 @@ extension ResultsStore {
             CREATE INDEX live_actions_by_run ON live_actions(run_id, t);
             """)
         }
+        m.registerMigration("v9-live-replacements") { db in
+            // The self-healer's replacements go through the actuator too: which replica (NULL for a change of count).
+            try db.execute(sql: "ALTER TABLE live_actions ADD COLUMN replica TEXT")
+        }
         return m
     }
 }

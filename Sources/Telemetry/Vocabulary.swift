@@ -55,10 +55,12 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let incidentOpen = EventKind("incident-open")
     public static let incidentResponse = EventKind("incident-response")
     public static let incidentClose = EventKind("incident-close")
-    // Live sessions: the metrics server unreadable or answering no number, and back; an actuator's failure.
+    // Live sessions: the metrics server unreadable or answering no number, and back; an actuator's failure;
+    // polls missed because the session fell behind (a slow answer, a stopped machine).
     public static let metricsUnavailable = EventKind("metrics-unavailable")
     public static let metricsRestored = EventKind("metrics-restored")
     public static let actuationFailed = EventKind("actuation-failed")
+    public static let pollsSkipped = EventKind("polls-skipped")
 }
 
 extension EventKind {

@@ -62,13 +62,20 @@ struct LiveTestbedTests {
         defer { testbed.stop() }
         try #require(Self.until(180) { Self.readyWorkers(tb) == 1 }, "the testbed did not come up: \(testbed.wait(atMost: 0).stderr)")
         let prometheus = try #require(Self.status(tb)?["prometheus"] as? String)
+        // What it tells a user to pass to shadow and control, on its terminal and in testbed.json.
+        let announced = (try? String(contentsOfFile: testbed.out, encoding: .utf8)) ?? ""
+        #expect(announced.contains("--signal rate='sum(rate(stormglass_worker_requests_total[15s]))'")
+                && announced.contains("--replica-health '\(TestbedSignals.replicaHealth())'"), "\(announced)")
+        #expect((Self.status(tb)?["signals"] as? [String])?.count == TestbedSignals.queries().count)
 
         let signals = TestbedSignals.queries().flatMap { ["--signal", "\($0.signal)=\($0.query)"] }
         let common = ["--prometheus", prometheus, "--service", "worker", "--min-replicas", "1", "--max-replicas", "6", "--concurrency", "4",
                       "--startup", "2s", "--interval", "5s", "--for", "150s"] + signals
-        let control = try BackgroundCommand(["control"] + common + ["--policy", "hpa", "--apply", "--db", dir + "/control.sqlite",
-                                             "--exec", "[\"\(stormglassExecutable)\", \"testbed\", \"scale\", \"--dir\", \"\(tb)\", \"{replicas}\"]"])
-        let shadow = try BackgroundCommand(["shadow"] + common + ["--policy", "hpa", "--policy", "predictive", "--db", dir + "/shadow.sqlite"])
+        let healing = ["--replica-health", TestbedSignals.replicaHealth(), "--replace-after", "10s"]
+        let control = try BackgroundCommand(["control"] + common + healing + ["--policy", "hpa", "--apply", "--db", dir + "/control.sqlite",
+                                             "--exec", "[\"\(stormglassExecutable)\", \"testbed\", \"scale\", \"--dir\", \"\(tb)\", \"{replicas}\"]",
+                                             "--exec-replace", "[\"\(stormglassExecutable)\", \"testbed\", \"kill\", \"--dir\", \"\(tb)\", \"--instance\", \"{replica}\"]"])
+        let shadow = try BackgroundCommand(["shadow"] + common + healing + ["--policy", "hpa", "--policy", "predictive", "--db", dir + "/shadow.sqlite"])
         // 86,400 s in 120 s: the surge runs from 45 s to 90 s; a worker is killed in the middle of it.
         let load = try BackgroundCommand(["testbed", "load", "--dir", tb, "--trace", dir + "/day.csv", "--compress", "720", "--peak-rate", "60",
                                           "--log", dir + "/latency.csv", "--max-seconds", "200"])
@@ -76,6 +83,12 @@ struct LiveTestbedTests {
         let killedAt = Date().timeIntervalSince1970
         let kill = try stormglassProcess(["testbed", "kill", "--dir", tb])
         #expect(kill.code == 0, "\(kill.stderr)")
+        // 25 s later another worker starts answering every request 500: alive, ready, and sick.
+        Thread.sleep(forTimeInterval: 25)
+        let sick = try #require((Self.status(tb)?["workers"] as? [[String: Any]])?.first { ($0["ready"] as? Bool) == true && ($0["index"] as? Int) != 0 })
+        let sickPort = try #require(sick["port"] as? Int), sickIndex = try #require(sick["index"] as? Int)
+        let sickAt = Date().timeIntervalSince1970
+        #expect(LoopbackHTTP.request(port: sickPort, path: "/chaos?fail=1", method: "POST")?.status == 200)
         let loaded = load.wait(atMost: 300)
         let controlled = control.wait(atMost: 300)
         let shadowed = shadow.wait(atMost: 300)
@@ -88,7 +101,7 @@ struct LiveTestbedTests {
         #expect(kill.stdout.hasPrefix("killed worker 0"))
 
         // What the HPA asked for, the testbed did: every action made appears in its log, in order.
-        let actions = try sqlite(dir + "/control.sqlite", "SELECT replicas FROM live_actions WHERE outcome = 'done' ORDER BY t").compactMap(Int.init)
+        let actions = try sqlite(dir + "/control.sqlite", "SELECT replicas FROM live_actions WHERE outcome = 'done' AND replica IS NULL ORDER BY t").compactMap(Int.init)
         let log = Self.events(tb)
         let asked = log.filter { $0.kind == "desired" }.compactMap { Int($0.detail.split(separator: " ").last ?? "") }
         #expect(!actions.isEmpty && actions.max()! >= 2, "a surge past one worker's capacity was not scaled for: \(actions)")
@@ -99,13 +112,25 @@ struct LiveTestbedTests {
 
         // The killed worker: noticed by the testbed and replaced by a new one that became ready.
         let exited = try #require(log.first { $0.kind == "exited" && $0.detail.contains("status 9") })
-        let replacement = try #require(log.first { $0.kind == "ready" && $0.time > exited.time })
+        // Its replacement: the first worker started after the exit (not one a scale-up started before it).
+        let started = try #require(log.first { $0.kind == "started" && $0.time >= exited.time })
+        let replacement = try #require(log.first { $0.kind == "ready" && $0.worker == started.worker })
         print(String(format: "killed worker: exit noticed %.2f s after the kill, replacement ready %.2f s later", exited.time - killedAt, replacement.time - exited.time))
+
+        // The sick worker: the self-healer (control) replaced it through `testbed kill --instance`; the shadow
+        // healer would have, in a dry run. The testbed saw the kill (SIGKILL) and started another.
+        let replaced = try sqlite(dir + "/control.sqlite", "SELECT replica || ' ' || outcome FROM live_actions WHERE replica IS NOT NULL")
+        #expect(replaced == ["127.0.0.1:\(sickPort) done"], "\(replaced)")
+        let wouldReplace = try sqlite(dir + "/shadow.sqlite", "SELECT replica || ' ' || outcome FROM live_actions WHERE replica IS NOT NULL")
+        #expect(wouldReplace == ["127.0.0.1:\(sickPort) skipped"], "\(wouldReplace)")
+        let healed = try #require(log.first { $0.kind == "exited" && $0.worker == sickIndex && $0.detail.contains("status 9") })
+        #expect(log.contains { $0.kind == "ready" && $0.time > healed.time })
+        print(String(format: "sick worker: killed by the self-healer %.1f s after it began failing", healed.time - sickAt))
 
         // Both recorded sessions replay offline to the same decisions, bit for bit.
         for db in ["control", "shadow"] {
             let replay = try stormglassProcess(["shadow", "--replay-session", "1", "--db", dir + "/\(db).sqlite"])
-            #expect(replay.code == 0 && replay.stdout.contains(", 0 divergent"), "\(db): \(replay.stdout)\(replay.stderr)")
+            #expect(replay.code == 0 && replay.stdout.contains("and 1 replacement recorded, 0 divergent"), "\(db): \(replay.stdout)\(replay.stderr)")
         }
         // show and plot read a live session as they read a simulated run.
         let shown = try stormglassProcess(["show", dir + "/control.sqlite", "--run", "1"])

@@ -113,3 +113,68 @@ func stormglassProcess(_ args: [String], in directory: String? = nil, signal: In
 
 /// A shipped public trace (`traces/nab/`).
 func trace(_ name: String) -> String { repositoryRoot.appendingPathComponent("traces/nab/\(name)").path }
+
+/// Receives one HTTP request on 127.0.0.1 and answers it with `status` and `body`: the other end of a
+/// webhook, to see exactly what was sent. Bounded: 64 KiB of request, `timeout` seconds to arrive.
+final class OneRequestReceiver: @unchecked Sendable {
+    let port: Int
+    private let fd: Int32
+    private let done = DispatchSemaphore(value: 0)
+    private var received = ""
+
+    init(status: Int, body: String = "", timeout: Double = 60) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let listening = fd
+        let ok = withUnsafeMutablePointer(to: &address) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
+                bind(listening, a, length) == 0 && listen(listening, 4) == 0 && getsockname(listening, a, &length) == 0
+            }
+        }
+        guard ok else { close(fd); throw CocoaError(.fileReadUnknown) }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread.detachNewThread { [self] in
+            defer { close(fd); done.signal() }
+            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&ready, 1, Int32(timeout * 1000)) == 1 else { return }
+            let client = accept(fd, nil, nil)
+            guard client >= 0 else { return }
+            defer { close(client) }
+            var limit = timeval(tv_sec: Int(timeout), tv_usec: 0)
+            setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+            var bytes: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 4096)
+            while bytes.count < 65_536 {
+                let n = recv(client, &buffer, buffer.count, 0)
+                if n <= 0 { break }
+                bytes += buffer[0..<n]
+                let text = String(decoding: bytes, as: UTF8.self)
+                guard let end = text.range(of: "\r\n\r\n") else { continue }
+                let length = text[..<end.lowerBound].split(separator: "\r\n")
+                    .first { $0.lowercased().hasPrefix("content-length:") }
+                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                if text.utf8.count - text[..<end.upperBound].utf8.count >= length { break }
+            }
+            received = String(decoding: bytes, as: UTF8.self)
+            let answer = "HTTP/1.1 \(status) X\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+            _ = answer.withCString { send(client, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        }
+    }
+
+    /// The request as received: head and body. Waits for it (at most the receiver's timeout).
+    func request() -> (head: [String: String], line: String, body: String) {
+        done.wait()
+        done.signal()
+        let parts = received.components(separatedBy: "\r\n\r\n")
+        let lines = parts[0].components(separatedBy: "\r\n")
+        var head: [String: String] = [:]
+        for line in lines.dropFirst() {
+            if let colon = line.firstIndex(of: ":") {
+                head[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return (head, lines[0], parts.dropFirst().joined(separator: "\r\n\r\n"))
+    }
+}

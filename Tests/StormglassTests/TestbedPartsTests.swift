@@ -2,6 +2,7 @@ import ClusterModel
 import ControlPlane
 import Foundation
 @testable import LiveControl
+import Recorder
 import SimulationKernel
 import Telemetry
 @testable import Testbed
@@ -124,6 +125,139 @@ struct TestbedPartsTests {
         #expect(!ok && why.contains("exit 1"))
         #expect(throws: LiveSessionError.self) { try ExecActuator(template: "kubectl scale deployment/x") }
         #expect(throws: LiveSessionError.self) { try ExecActuator(template: "/no/such/command {replicas}") }
+    }
+
+    /// The signature checked by OpenSSL, an implementation of HMAC that is not the one signing.
+    static func opensslHMAC(key: String, body: String) throws -> String {
+        let file = temporaryDirectory("hmac") + "/body"
+        try body.write(toFile: file, atomically: true, encoding: .utf8)
+        let p = Process(), out = Pipe()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        p.arguments = ["dgst", "-sha256", "-hmac", key, "-r", file]
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return String(text.prefix { $0 != " " })
+    }
+
+    @Test func theWebhookActuatorSendsTheChangeSignedAndSaysWhatTheReceiverAnswered() async throws {
+        let dir = temporaryDirectory()
+        let key = "k3y with spaces & \"quotes\""
+        try key.appending("\n").write(toFile: dir + "/key", atomically: true, encoding: .utf8)
+        let receiver = try OneRequestReceiver(status: 200)
+        let actuator = try WebhookActuator(url: "http://127.0.0.1:\(receiver.port)/scale?team=sre", secretFile: dir + "/key", timeout: 30)
+        let before = Int(Date().timeIntervalSince1970)
+        let (done, detail) = await actuator.apply(service: "checkout", replicas: 4, reason: "cpu 91% > 60%")
+        #expect(done, "\(detail)")
+        #expect(detail.hasPrefix("POST http://127.0.0.1:\(receiver.port)/scale?team=sre: HTTP 200"), "\(detail)")
+        let request = receiver.request()
+        #expect(request.line == "POST /scale?team=sre HTTP/1.1")
+        #expect(request.head["content-type"] == "application/json")
+        let fields = try #require(try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any])
+        #expect(fields["action"] as? String == "set-replicas" && fields["service"] as? String == "checkout" && fields["replicas"] as? Int == 4
+                && fields["reason"] as? String == "cpu 91% > 60%")
+        let time = try #require(fields["time"] as? Int)
+        #expect(time >= before && time <= Int(Date().timeIntervalSince1970))
+        // The receiver's check: HMAC-SHA256 of the raw body with the key from the file (its line break not part of it).
+        let expected = try Self.opensslHMAC(key: key, body: request.body)
+        #expect(expected.count == 64)
+        #expect(request.head[WebhookActuator.signatureHeader.lowercased()] == "sha256=" + expected)
+        await actuator.shutdown()
+
+        // A refusal, nothing listening, a receiver that never answers: each a failed action, in words.
+        let refusing = try OneRequestReceiver(status: 503, body: "draining\nsecond line")
+        let second = try WebhookActuator(url: "http://127.0.0.1:\(refusing.port)/", secretFile: dir + "/key", timeout: 30)
+        let (ok503, why503) = await second.apply(service: "s", replicas: 1, reason: "")
+        #expect(!ok503 && why503.hasSuffix("HTTP 503: draining"), "\(why503)")
+        await second.shutdown()
+        let nobody = try WebhookActuator(url: "http://127.0.0.1:\(try LoopbackPort.free())/", secretFile: nil, timeout: 30,
+                                         environment: [WebhookActuator.secretVariable: "from-the-environment"])
+        let (okNone, whyNone) = await nobody.apply(service: "s", replicas: 1, reason: "")
+        #expect(!okNone && whyNone.contains("connection refused"), "\(whyNone)")
+        await nobody.shutdown()
+        let silent = try LoopbackSocket(listening: true)
+        let hung = try WebhookActuator(url: "http://127.0.0.1:\(silent.port)/", secretFile: dir + "/key", timeout: 1)
+        let (okHung, whyHung) = await hung.apply(service: "s", replicas: 1, reason: "")
+        #expect(!okHung && whyHung.contains("no answer within 1 s"), "\(whyHung)")
+        await hung.shutdown()
+        silent.close()
+    }
+
+    @Test func aWebhookWithoutAKeyOrWithASecretInItsURLIsRefused() throws {
+        let error = try #require(throws: LiveSessionError.self) {
+            try WebhookActuator(url: "https://ops:hunter2@hooks.example/scale", secretFile: nil, environment: [:])
+        }
+        #expect(error.description.contains("a URL holding a user or password") && error.description.contains("--webhook-secret-file FILE or STORMGLASS_WEBHOOK_SECRET"),
+                "\(error.description)")
+        #expect(throws: LiveSessionError.self) { try WebhookActuator(url: "ftp://x/", secretFile: nil, environment: ["STORMGLASS_WEBHOOK_SECRET": "k"]) }
+        let control = try stormglassProcess(["control", "--prometheus", "http://127.0.0.1:9", "--service", "x", "--signal", "rate=r", "--signal", "cpu=c",
+                                             "--signal", "ready=n", "--min-replicas", "1", "--max-replicas", "3", "--policy", "hpa",
+                                             "--webhook", "file:///etc/passwd", "--webhook-secret-file", "/no/such/key", "--exec", "/bin/true {replicas}"])
+        #expect(control.code == 2)
+        for words in ["--webhook file:///etc/passwd: not an http", "--webhook-secret-file /no/such/key: no such file", "one actuator, not both"] {
+            #expect(control.stderr.contains(words), "\(words): \(control.stderr)")
+        }
+        let neither = try stormglassProcess(["control", "--prometheus", "http://127.0.0.1:9", "--service", "x", "--signal", "rate=r", "--signal", "cpu=c",
+                                             "--signal", "ready=n", "--min-replicas", "1", "--max-replicas", "3", "--policy", "hpa"])
+        #expect(neither.code == 2 && neither.stderr.contains("--exec TEMPLATE or --webhook URL"), "\(neither.stderr)")
+    }
+
+    @Test func theSelfHealerReplacesAReplicaUnhealthyTooLongAndNeverOneThatLeft() {
+        var healer = ReplicaHealer(service: "api", replaceAfter: 30, checkPeriod: 15, maxReplacementsPerHour: 1, cooldown: 60)
+        func poll(_ t: Double, _ replicas: [String: Double?]) -> [LiveRead] {
+            replicas.keys.sorted().map { name in
+                let v = replicas[name]!
+                return LiveRead(time: t, service: "api", signal: ReplicaHealer.signal, query: "q", status: v == nil ? .nan : .ok, value: v, detail: name)
+            }
+        }
+        // a healthy throughout, b healthy then failing from 30 s, c healthy then gone (scaled in), d idle (NaN).
+        #expect(healer.observe(poll(0, ["a": 1, "b": 1, "c": 1, "d": nil]), at: 0).replace.isEmpty)
+        #expect(healer.observe(poll(15, ["a": 1, "b": 0.9, "d": nil]), at: 15).replace.isEmpty)
+        #expect(healer.observe(poll(30, ["a": 1, "b": 0.2, "d": nil]), at: 30).replace.isEmpty)
+        // Unreadable health says nothing: no one is replaced for it, however long it lasts.
+        let unreadable = [LiveRead(time: 45, service: "api", signal: ReplicaHealer.signal, query: "q", status: .error, detail: "timeout")]
+        #expect(healer.observe(unreadable, at: 45).replace.isEmpty)
+        // Last healthy at 15 s: at 45 s that is exactly 30 s (not more); at 60 s it is 45 s: replaced.
+        #expect(healer.observe(poll(60, ["a": 1, "b": 0, "d": nil]), at: 60).replace.map(\.replica) == ["b"])
+        // The budget (one an hour) is spent: the next failure is refused, in an event.
+        _ = healer.observe(poll(75, ["a": 0, "d": nil]), at: 75)
+        _ = healer.observe(poll(90, ["a": 0, "d": nil]), at: 90)
+        let refused = healer.observe(poll(120, ["a": 0, "d": nil]), at: 120)
+        #expect(refused.replace.isEmpty)
+        #expect(refused.events.map(\.kind) == [.nodeFailureDetected, .replacementRefused])
+        #expect(refused.events.first?.detail.hasPrefix("unhealthy for 60s") == true, "\(refused.events)")
+    }
+
+    @Test func aReplicaNameFromTheMetricsServerNeverBecomesAnOption() async throws {
+        let out = temporaryDirectory() + "/replaced"
+        let actuator = try ExecActuator(template: "/bin/true {replicas}", replaceTemplate: "/usr/bin/touch \(out)-{replica}")
+        let (done, detail) = await actuator.replace(service: "api", replica: "api-7d9f.x2:8080", reason: "unhealthy")
+        #expect(done, "\(detail)")
+        #expect(FileManager.default.fileExists(atPath: "\(out)-api-7d9f.x2:8080"))
+        for hostile in ["--all", "-rf", "../etc", "a b", "a/b", "$(id)", ""] {
+            let (ok, why) = await actuator.replace(service: "api", replica: hostile, reason: "")
+            #expect(!ok && why.contains("is not a plain name"), "\(hostile): \(why)")
+        }
+        let (none, whyNone) = await (try ExecActuator(template: "/bin/true {replicas}")).replace(service: "api", replica: "p", reason: "")
+        #expect(!none && whyNone.contains("no --exec-replace"))
+        #expect(throws: LiveSessionError.self) { try ExecActuator(template: "/bin/true {replicas}", replaceTemplate: "/bin/true {replicas}") }
+    }
+
+    @Test func aLiveSessionMergesWithItsReadsAndActions() throws {
+        let dir = temporaryDirectory()
+        let source = try ResultsStore(path: dir + "/a.sqlite")
+        let writer = try source.beginRun(RunMetadata(scenario: "shadow", seed: 0, parameters: [:], label: "", replication: 0, toolVersion: "t",
+                                                     simulatedSeconds: 1, scrapeSeconds: 1, services: [], pools: []))
+        let read = LiveRead(time: 5, service: "api", signal: "rate", query: "sum(rate(x[1m]))", status: .ok, value: 12.5)
+        let action = LiveAction(time: 5, service: "api", replicas: 3, actuator: "exec", outcome: "done", detail: "ok", replica: "api-1")
+        try source.appendLiveReads(run: writer.runID, [read], actions: [action])
+        try writer.finish(status: .finished, wallSeconds: 1, events: 1, figures: [], latencyHistogram: [:])
+        let target = try ResultsStore(path: dir + "/b.sqlite")
+        #expect(try target.merge(from: dir + "/a.sqlite") == 1)
+        let run = try #require(try target.runs().first?.id)
+        #expect(try target.liveReads(run: run) == [read])
+        #expect(try target.liveActions(run: run) == [action])
     }
 
     @Test func unreadableMetricsAreNeverZeroAndTheHPAHolds() throws {

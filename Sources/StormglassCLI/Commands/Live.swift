@@ -53,7 +53,43 @@ struct LiveSessionOptions: ParsableArguments {
     @Option(help: "PromQL answering the Unix time of the newest scrape behind the signals.")
     var freshnessQuery = "max(timestamp(up))"
 
+    @Option(help: ArgumentHelp("The self-healer's PromQL: one series per replica (label pod, else instance), below 0.5 while it is unhealthy.", valueName: "query"))
+    var replicaHealth: String?
+
+    @Option(help: "A replica seen healthy and then unhealthy this long is replaced.")
+    var replaceAfter = "60s"
+
+    @Option(help: "Replacements allowed per rolling hour.")
+    var maxReplacementsPerHour = 5
+
+    @Option(help: ArgumentHelp("Go on with the stopped session recorded as this run in --db, to its planned end: its plan, its clock, its policies' history.", valueName: "run"))
+    var resume: Int64?
+
     @OptionGroup var database: DatabaseOption
+
+    /// The session to run: resumed from the database, or planned from the options (in control, the
+    /// acting policy is the manifests' autoscaler, else the first --policy).
+    func session(mode: String) throws -> (SessionPlan, PrometheusClient.Configuration, Resumption?) {
+        guard let resume else {
+            guard mode == "control" else { let (plan, c) = try plan(mode: mode, acting: nil); return (plan, c, nil) }
+            let probe = try plan(mode: mode, acting: nil)
+            let acting = try probe.0.resolvePolicies().policies.first?.name
+            let (plan, c) = try plan(mode: mode, acting: acting)
+            return (plan, c, nil)
+        }
+        let resumption: Resumption
+        do { resumption = try Resumption.load(store: try ResultsStore.open(existing: database.db), run: resume) }
+        catch let e as LiveSessionError { throw InputError("--resume \(resume): " + e.description) }
+        var problems: [String] = []
+        if resumption.plan.mode != mode { problems.append("--resume \(resume): run \(resume) is a \(resumption.plan.mode) session; resume it with stormglass \(resumption.plan.mode)") }
+        let planned = resumption.origin + resumption.plan.duration
+        if Date().timeIntervalSince1970 > planned {
+            problems.append("--resume \(resume): the session was planned to end \(SimDuration.seconds(Date().timeIntervalSince1970 - planned)) ago; start a new one")
+        }
+        let configuration = server.configuration(defaultTimeout: 5, defaultRetries: 1, recorded: resumption.plan.prometheus, problems: &problems)
+        guard problems.isEmpty, let configuration else { throw InputError(problems.joined(separator: "\n")) }
+        return (resumption.plan, configuration, resumption)
+    }
 
     /// The session's plan, or every problem at once.
     func plan(mode: String, acting: String?) throws -> (SessionPlan, PrometheusClient.Configuration) {
@@ -83,6 +119,9 @@ struct LiveSessionOptions: ParsableArguments {
         }
         let every = seconds("interval", interval, 1...3600), length = seconds("for", duration, 1...(7 * 86_400))
         let stale = seconds("stale-after", staleAfter, 1...86_400), start = seconds("startup", startup, 0...3600)
+        let replaceWait = seconds("replace-after", replaceAfter, 1...86_400)
+        if !(0...1000).contains(maxReplacementsPerHour) { problems.append("--max-replacements-per-hour must be 0…1000, not \(maxReplacementsPerHour)") }
+        if replicaHealth?.isEmpty == true { problems.append("--replica-health: the query is empty") }
         if !(1...10_000).contains(concurrency) { problems.append("--concurrency must be 1…10000, not \(concurrency)") }
         var copies: [SessionPlan.ManifestCopy] = []
         for file in Manifests.files(manifests) {
@@ -97,14 +136,15 @@ struct LiveSessionOptions: ParsableArguments {
             if deployments.count == 1 { name = deployments[0].name }
         }
         if name == nil { problems.append("--service NAME: which Deployment (the manifests do not hold exactly one)") }
-        guard problems.isEmpty, let configuration, let every, let length, let stale, let start, let name else {
+        guard problems.isEmpty, let configuration, let every, let length, let stale, let start, let replaceWait, let name else {
             throw InputError(problems.joined(separator: "\n"))
         }
         let plan = SessionPlan(mode: mode, prometheus: configuration.baseURL, interval: every, duration: length, staleAfter: stale,
                                freshnessQuery: freshnessQuery.isEmpty ? nil : freshnessQuery, service: name, queries: queries,
                                concurrencyPerReplica: concurrency, policies: policies, acting: acting, manifests: copies,
                                metricMeanings: Dictionary(meaningPairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
-                               minReplicas: minReplicas, maxReplicas: maxReplicas, startupSeconds: start)
+                               minReplicas: minReplicas, maxReplicas: maxReplicas, startupSeconds: start,
+                               replicaHealthQuery: replicaHealth, replaceAfter: replaceWait, maxReplacementsPerHour: maxReplacementsPerHour)
         do { _ = try plan.resolvePolicies() } catch let e as LiveSessionError { throw InputError(e.description) }
         return (plan, configuration)
     }
@@ -118,7 +158,7 @@ struct LiveSessionOptions: ParsableArguments {
     }
 
     /// Runs a session to its end (or Ctrl-C), printing a line per poll on a terminal and a table at the end.
-    func run(_ plan: SessionPlan, _ configuration: PrometheusClient.Configuration, actuator: (any Actuator)?, safety: ActuationGuard) throws {
+    func run(_ plan: SessionPlan, _ configuration: PrometheusClient.Configuration, resuming: Resumption?, actuator: (any Actuator)?, safety: ActuationGuard) throws {
         let store = try database.openForRecording()
         let progress = ProgressLine()
         let session: LiveSession
@@ -126,9 +166,9 @@ struct LiveSessionOptions: ParsableArguments {
         do {
             client = try PrometheusClient(configuration)
             session = try LiveSession(plan: plan, reader: SignalReader(client: client, freshnessQuery: plan.freshnessQuery, staleAfter: plan.staleAfter),
-                                      store: store, toolVersion: toolVersion, actuator: actuator, safety: safety)
+                                      store: store, toolVersion: toolVersion, actuator: actuator, safety: safety, resuming: resuming)
         } catch let e as LiveSessionError { throw InputError(e.description) }
-        print("\(plan.mode) session: run \(session.runID) in \(database.db); \(plan.service) every \(SimDuration.seconds(plan.interval)) for \(SimDuration.seconds(plan.duration)) from \(plan.prometheus) (Ctrl-C ends it)")
+        print("\(plan.mode) session: run \(session.runID) in \(database.db)\(resuming.map { " (resuming run \($0.run))" } ?? ""); \(plan.service) every \(SimDuration.seconds(plan.interval)) for \(SimDuration.seconds(plan.duration)) from \(plan.prometheus) (Ctrl-C ends it)")
         fflush(stdout)
         let unreadable = Remembered(false)
         let polls = try waitFor { [session] in
@@ -150,7 +190,7 @@ struct LiveSessionOptions: ParsableArguments {
             }
         }
         progress.finish()
-        try? waitFor { await client.shutdown() }
+        try? waitFor { await client.shutdown(); await actuator?.shutdown() }
         print("\(polls) polls recorded as run \(session.runID)\(Interrupt.isRequested ? " (ended early)" : "")")
         try LiveTable.print(store: store, run: session.runID)
         try LiveTable.printProblems(store: store, run: session.runID)
@@ -198,7 +238,7 @@ enum LiveTable {
             table.add([SimDuration.seconds(s.time).description, "\(s.readyReplicas)", String(format: "%.1f", s.arrivalRate),
                        String(format: "%.0f", s.cpuUtilization * 100)]
                       + policies.map { wanted[$0].map(String.init) ?? "–" }
-                      + (actions.isEmpty ? [] : [acted.map { "\($0.outcome) \($0.replicas)" }.joined(separator: ", ")]))
+                      + (actions.isEmpty ? [] : [acted.map { a in a.replica.map { "\(a.outcome) replace \($0)" } ?? "\(a.outcome) \(a.replicas)" }.joined(separator: ", ")]))
         }
         Swift.print(table.rendered)
     }
@@ -226,15 +266,15 @@ struct Shadow: ParsableCommand {
             let store = try ResultsStore.open(existing: live.database.db)
             let outcome: SessionReplay.Outcome
             do { outcome = try SessionReplay.run(store: store, run: run) } catch let e as LiveSessionError { throw InputError(e.description) }
-            print("run \(run): \(outcome.polls) polls replayed, \(outcome.decisions) decisions recorded, \(outcome.divergent.count) divergent")
+            print("run \(run): \(outcome.polls) polls replayed, \(outcome.decisions) decisions\(outcome.replacements > 0 ? " and \(outcome.replacements) replacement\(outcome.replacements == 1 ? "" : "s")" : "") recorded, \(outcome.divergent.count) divergent")
             for d in outcome.divergent.prefix(5) {
                 print("  #\(d.index): recorded \(d.recorded.map(Self.readable) ?? "nothing")\n       replayed \(d.replayed.map(Self.readable) ?? "nothing")")
             }
             if !outcome.divergent.isEmpty { throw ExitCode(Exit.gateFailed) }
             return
         }
-        let (plan, configuration) = try live.plan(mode: "shadow", acting: nil)
-        try live.run(plan, configuration, actuator: nil, safety: .init())
+        let (plan, configuration, resuming) = try live.session(mode: "shadow")
+        try live.run(plan, configuration, resuming: resuming, actuator: nil, safety: .init())
     }
 
     static func readable(_ line: String) -> String { line.replacingOccurrences(of: "\u{1f}", with: " | ") }
@@ -246,8 +286,13 @@ struct Control: ParsableCommand {
         discussion: """
         The acting policy is the manifests' autoscaler, or the first --policy; the others run beside it in \
         shadow. In front of the actuator: bounds and the policy's own limits, --max-change-per-minute, and \
-        --kill-switch (while the file exists nothing is done and the replicas are left as they are). The \
-        command runs without a shell; {replicas} and {service} are replaced inside its arguments.
+        --kill-switch (while the file exists nothing is done and the replicas are left as they are). An \
+        --exec command runs without a shell; {replicas} and {service} are replaced inside its arguments. A \
+        --webhook gets a JSON POST (action, reason, replicas, service, time) signed in the header \
+        \(WebhookActuator.signatureHeader): sha256= and the hex HMAC-SHA256 of the body with the key in \
+        --webhook-secret-file or \(WebhookActuator.secretVariable). With --replica-health, the self-healer replaces \
+        a replica unhealthy for --replace-after through --exec-replace ({replica}: the series' pod or instance \
+        label, refused unless a plain name) or the webhook (action replace-replica, naming the replica).
         Example:
           stormglass control --prometheus http://127.0.0.1:9090 --manifests k8s/ --signal … \\
             --exec 'kubectl scale deployment/{service} --replicas={replicas}' --apply --kill-switch /tmp/stop-scaling
@@ -256,7 +301,19 @@ struct Control: ParsableCommand {
     @OptionGroup var live: LiveSessionOptions
 
     @Option(help: ArgumentHelp("The command that sets the replicas, e.g. 'kubectl scale deployment/{service} --replicas={replicas}'.", valueName: "template"))
-    var exec: String
+    var exec: String?
+
+    @Option(help: ArgumentHelp("The command that replaces one unhealthy replica (with --replica-health), e.g. 'kubectl delete pod {replica}'.", valueName: "template"))
+    var execReplace: String?
+
+    @Option(help: ArgumentHelp("Ask for each change with a signed JSON POST to this URL instead of a command.", valueName: "url"))
+    var webhook: String?
+
+    @Option(help: ArgumentHelp("The file holding the webhook's signing key (else $\(WebhookActuator.secretVariable)).", valueName: "file"))
+    var webhookSecretFile: String?
+
+    @Option(help: "How long the webhook's receiver has to answer.")
+    var webhookTimeout = "10s"
 
     @Flag(help: "Act: without it every action is recorded as a dry run.")
     var apply = false
@@ -269,19 +326,29 @@ struct Control: ParsableCommand {
 
     func run() throws {
         var problems: [String] = []
-        let actuator: ExecActuator?
-        do { actuator = try ExecActuator(template: exec) } catch let e as LiveSessionError { problems += e.problems; actuator = nil }
+        var actuator: (any Actuator)?
+        if let template = exec {
+            do { actuator = try ExecActuator(template: template, replaceTemplate: execReplace) } catch let e as LiveSessionError { problems += e.problems }
+        }
+        if let url = webhook {
+            if let timeout = SimDuration(parsing: webhookTimeout)?.seconds {
+                do { actuator = try WebhookActuator(url: url, secretFile: webhookSecretFile, timeout: timeout) }
+                catch let e as LiveSessionError { problems += e.problems }
+            } else { problems.append("--webhook-timeout \(webhookTimeout): not a duration") }
+        }
+        if exec == nil && webhook == nil { problems.append("how to act: --exec TEMPLATE or --webhook URL") }
+        if exec != nil && webhook != nil { problems.append("--exec and --webhook: one actuator, not both") }
+        if webhook == nil && webhookSecretFile != nil { problems.append("--webhook-secret-file needs --webhook") }
+        if exec == nil && execReplace != nil { problems.append("--exec-replace needs --exec") }
         if !(1...10_000).contains(maxChangePerMinute) { problems.append("--max-change-per-minute must be 1…10000, not \(maxChangePerMinute)") }
-        let planned: (SessionPlan, PrometheusClient.Configuration)?
-        do {
-            // The acting policy: the manifests' autoscaler, else the first --policy.
-            let probe = try live.plan(mode: "control", acting: nil)
-            let acting = try probe.0.resolvePolicies().policies.first?.name
-            planned = try live.plan(mode: "control", acting: acting)
-        } catch let e as InputError { problems.append(e.description); planned = nil }
-        guard problems.isEmpty, let (plan, configuration) = planned, let actuator else { throw InputError(problems.joined(separator: "\n")) }
+        let planned: (SessionPlan, PrometheusClient.Configuration, Resumption?)?
+        do { planned = try live.session(mode: "control") } catch let e as InputError { problems.append(e.description); planned = nil }
+        guard problems.isEmpty, let (plan, configuration, resuming) = planned, let actuator else {
+            try? waitFor { [actuator] in await actuator?.shutdown() }
+            throw InputError(problems.joined(separator: "\n"))
+        }
         if !apply { printError("note: a dry run: actions are recorded, none is made (--apply to act)") }
-        try live.run(plan, configuration, actuator: actuator,
+        try live.run(plan, configuration, resuming: resuming, actuator: actuator,
                      safety: .init(dryRun: !apply, killSwitch: killSwitch, maxChangePerMinute: maxChangePerMinute))
     }
 }

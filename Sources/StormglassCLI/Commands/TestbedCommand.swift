@@ -88,6 +88,7 @@ extension TestbedCommand {
             print("testbed up in \(dir): nginx \(supervisor.balancer.url)/  prometheus \(supervisor.prometheus.url)  (\(replicas) workers; stop with Ctrl-C)")
             print("signals for shadow and control (--prometheus \(supervisor.prometheus.url)):")
             for (signal, query) in TestbedSignals.queries() { print("  --signal \(signal)='\(query)'") }
+            print("  --replica-health '\(TestbedSignals.replicaHealth())'")
             fflush(stdout)
             let end = Date().addingTimeInterval(limit.seconds)
             supervisor.run { Interrupt.isRequested || Date() >= end }
@@ -115,17 +116,29 @@ extension TestbedCommand {
 
     struct Kill: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Kill one worker with SIGKILL (chaos on a real process): the oldest ready one, or --worker N.")
+            abstract: "Kill one worker with SIGKILL (chaos on a real process): the oldest ready one, --worker N, or --instance 127.0.0.1:PORT.",
+            discussion: "The supervisor starts another in its place, as a ReplicaSet does: `control --exec-replace` replaces an unhealthy worker with this.")
         @Option(help: "The testbed's folder.")
         var dir: String
         @Option(help: "The worker's index (events.csv names them).")
         var worker: Int?
+        @Option(help: "The worker's address as Prometheus labels it (its instance).")
+        var instance: String?
 
         func run() throws {
             let status = try TestbedStatus.read(dir)
             let ready = status.workers.filter { $0.ready && !$0.stopping }
-            guard let victim = worker.map({ w in status.workers.first { $0.index == w } }) ?? ready.min(by: { $0.index < $1.index }) else {
-                throw InputError(worker.map { "testbed \(dir): no worker \($0) (\(status.workers.map { String($0.index) }.joined(separator: ", ")))" }
+            let chosen: TestbedStatus.WorkerStatus?
+            switch (worker, instance) {
+            case (let w?, nil): chosen = status.workers.first { $0.index == w }
+            case (nil, let i?): chosen = status.workers.first { "127.0.0.1:\($0.port)" == i }
+            case (nil, nil): chosen = ready.min(by: { $0.index < $1.index })
+            case (_?, _?): throw InputError("--worker or --instance, not both")
+            }
+            guard let victim = chosen else {
+                let known = status.workers.map { "\($0.index) (127.0.0.1:\($0.port))" }.joined(separator: ", ")
+                throw InputError(worker.map { "testbed \(dir): no worker \($0) (\(known))" }
+                                 ?? instance.map { "testbed \(dir): no worker at \($0.debugDescription) (\(known))" }
                                  ?? "testbed \(dir): no ready worker to kill")
             }
             guard victim.pid > 1, kill(pid_t(victim.pid), SIGKILL) == 0 else { throw InputError("worker \(victim.index) (pid \(victim.pid)) is already gone") }

@@ -28,8 +28,9 @@ struct PrometheusServerOptions: ParsableArguments {
     var givenWithoutServer: Bool { prometheus == nil && (tokenFile != nil || user != nil || passwordFile != nil || timeout != nil || retries != nil) }
 
     /// The client's settings; problems are appended to `problems`. nil without --prometheus.
-    func configuration(defaultTimeout: Double = 30, defaultRetries: Int = 3, problems: inout [String]) -> PrometheusClient.Configuration? {
-        guard let prometheus else { return nil }
+    /// - Parameter recorded: the server to use when --prometheus is not given (a resumed session's).
+    func configuration(defaultTimeout: Double = 30, defaultRetries: Int = 3, recorded: String? = nil, problems: inout [String]) -> PrometheusClient.Configuration? {
+        guard let prometheus = prometheus ?? recorded else { return nil }
         var credentials: PrometheusCredentials?
         do { credentials = try PrometheusCredentials.resolve(tokenFile: tokenFile, user: user, passwordFile: passwordFile) }
         catch let e as CredentialsError { problems += e.problems }

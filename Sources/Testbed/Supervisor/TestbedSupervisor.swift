@@ -202,6 +202,8 @@ public final class TestbedSupervisor: @unchecked Sendable {
         let status: [String: Any] = [
             "balancer": balancer.url, "prometheus": prometheus.url, "desired": desired, "max_replicas": settings.maxReplicas, "supervisor_pid": Int(getpid()),
             "workers": workers.map { ["index": $0.index, "pid": Int($0.process.pid), "port": $0.port ?? 0, "ready": $0.ready, "stopping": $0.stopping] as [String: Any] },
+            // What `shadow` and `control` read here, ready to pass as --signal NAME=QUERY and --replica-health.
+            "signals": TestbedSignals.queries().map { "\($0.signal)=\($0.query)" }, "replica_health": TestbedSignals.replicaHealth(),
         ]
         let data = try JSONSerialization.data(withJSONObject: status, options: [.sortedKeys, .prettyPrinted])
         try data.write(to: URL(fileURLWithPath: settings.folder + "/testbed.json"), options: .atomic)
@@ -244,5 +246,11 @@ public enum TestbedSignals {
             ("errors", "sum(rate(stormglass_worker_requests_total{code!=\"200\"}[\(window)]))"),
             ("p95", "histogram_quantile(0.95, sum by (le) (rate(stormglass_worker_request_duration_seconds_bucket[\(window)])))"),
         ]
+    }
+
+    /// The self-healer's query (`--replica-health`): each worker's share of requests not answered 500 —
+    /// below 0.5, it is failing. No requests: NaN, no opinion. (503, turned away when full, is load, not sickness.)
+    public static func replicaHealth(window: String = "15s") -> String {
+        "1 - sum by (instance) (rate(stormglass_worker_requests_total{code=\"500\"}[\(window)])) / sum by (instance) (rate(stormglass_worker_requests_total[\(window)]))"
     }
 }
