@@ -72,10 +72,12 @@ public final class LiveSession: @unchecked Sendable {
         let started = Date()
         let origin = self.origin
         var k = 0, polls = 0, skipped = 0
+        var whySkipped = ""
         if let resuming {
             // Go on from the next tick to come, to the end the session was planned to have.
             k = max(0, Int(((Date().timeIntervalSince1970 - origin) / plan.interval).rounded(.up)))
             skipped = max(0, k - 1 - resuming.lastTick)
+            whySkipped = "while the session was stopped (resumed from run \(resuming.run))"
         }
         var status = RunStatus.finished
         do {
@@ -83,13 +85,14 @@ public final class LiveSession: @unchecked Sendable {
                 let tick = origin + Double(k) * plan.interval
                 // A scrape at the tick needs a moment to land: evaluate at the tick, ask a little after it.
                 guard await Self.sleep(until: tick + 0.25, unless: shouldStop) else { status = .aborted; break }
-                let poll = try await pollOnce(unixTime: tick, time: tick - origin, skippedBefore: skipped)
+                let poll = try await pollOnce(unixTime: tick, time: tick - origin, skipped: skipped, whySkipped: whySkipped)
                 polls += 1
                 progress(poll)
                 // Behind (a slow answer, a stopped machine): go on from the next tick to come, not every missed one,
                 // and say so with that poll.
                 let next = max(k + 1, Int(((Date().timeIntervalSince1970 - origin) / plan.interval).rounded(.up)))
                 skipped = next - k - 1
+                whySkipped = "the previous one ended \(skipped) interval\(skipped == 1 ? "" : "s") late"
                 k = next
             }
         } catch {
@@ -100,7 +103,7 @@ public final class LiveSession: @unchecked Sendable {
         return polls
     }
 
-    func pollOnce(unixTime: Double, time: Double, skippedBefore skipped: Int = 0) async throws -> Poll {
+    func pollOnce(unixTime: Double, time: Double, skipped: Int = 0, whySkipped: String = "") async throws -> Poll {
         var reads = await reader.read(plan.signals, unixTime: unixTime, time: time)
         if plan.acting != nil, plan.queries[LiveSignal.replicas.rawValue] == nil {
             // What the actuator last set is the Deployment's spec.replicas: recorded as a read, so the replay sees it too.
@@ -120,11 +123,8 @@ public final class LiveSession: @unchecked Sendable {
                                              detail: available ? "every signal read" : unreadable.joined(separator: "; ")))
         }
         if skipped > 0 {
-            let why = resuming != nil && time - Double(resuming!.lastTick) * plan.interval <= Double(skipped + 1) * plan.interval + 1e-6
-                ? "while the session was stopped (resumed from run \(resuming!.run))"
-                : "the previous one ended \(skipped) interval\(skipped == 1 ? "" : "s") late"
             step.events.append(TimelineEvent(time: time, kind: .pollsSkipped, subject: plan.service,
-                                             detail: "\(skipped) poll\(skipped == 1 ? "" : "s") missed: \(why)"))
+                                             detail: "\(skipped) poll\(skipped == 1 ? "" : "s") missed: \(whySkipped)"))
         }
         var actions: [LiveAction] = []
         for case .setReplicas(let service, let count, let reason) in step.actions {

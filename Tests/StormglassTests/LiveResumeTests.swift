@@ -49,5 +49,11 @@ struct LiveResumeTests {
         // Resuming as the wrong kind of session, or a simulated run, is refused in words.
         let wrong = try stormglassProcess(["control", "--resume", "1", "--db", db, "--exec", "/bin/true {replicas}"])
         #expect(wrong.code == 2 && wrong.stderr.contains("run 1 is a shadow session; resume it with stormglass shadow"), "\(wrong.stderr)")
+        let changed = try stormglassProcess(["shadow", "--resume", "1", "--db", db, "--policy", "predictive"])
+        #expect(changed.code == 2 && changed.stderr.contains("--policy cannot change it"), "\(changed.stderr)")
+        let simulated = dir + "/sim.sqlite"
+        #expect(try stormglassProcess(["run", "black-friday", "--duration", "5m", "--db", simulated, "--quiet"]).code == 0)
+        let notLive = try stormglassProcess(["shadow", "--resume", "1", "--db", simulated])
+        #expect(notLive.code == 2 && notLive.stderr.contains("not a live session"), "\(notLive.stderr)")
     }
 }

@@ -97,7 +97,7 @@ struct LiveTestbedTests {
         #expect(shadowed.code == 0, "\(shadowed.stderr)")
         #expect(controlled.stdout.contains("hpa wants") && controlled.stdout.contains("action") && controlled.stdout.contains("polls recorded as run 1"))
         #expect(shadowed.stdout.contains("hpa wants") && shadowed.stdout.contains("predictive wants"))
-        #expect(loaded.stdout.contains("requests (200: ") && loaded.stdout.contains("latency of 200s: p50"))
+        #expect(loaded.stdout.contains(" requests (") && loaded.stdout.contains("200: ") && loaded.stdout.contains("latency of 200s: p50"), "\(loaded.stdout)")
         #expect(kill.stdout.hasPrefix("killed worker 0"))
 
         // What the HPA asked for, the testbed did: every action made appears in its log, in order.
@@ -149,6 +149,10 @@ struct LiveTestbedTests {
         let counted = try #require(Self.instant(prometheus, "sum(max_over_time(stormglass_worker_requests_total[20m]))"))
         print("load: \(outcomes.count) requests, \(byWorkers) answered by workers; Prometheus counted \(Int(counted))")
         #expect(outcomes.count > 2000)
+        // The load generator's summary counts what its log holds: "N requests (no answer: a, 200: b, …)".
+        let summary = loaded.stdout.split(separator: "\n").first { $0.contains(" requests (") }.map(String.init) ?? ""
+        let byStatus = summary.split(separator: "(").last?.dropLast().split(separator: ",").compactMap { Int($0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") } ?? []
+        #expect(summary.hasPrefix("\(outcomes.count) requests (") && byStatus.reduce(0, +) == outcomes.count, "\(summary)")
         #expect(abs(counted - Double(byWorkers)) <= max(60, 0.03 * Double(byWorkers)))
     }
 }

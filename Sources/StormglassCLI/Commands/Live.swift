@@ -81,6 +81,12 @@ struct LiveSessionOptions: ParsableArguments {
         do { resumption = try Resumption.load(store: try ResultsStore.open(existing: database.db), run: resume) }
         catch let e as LiveSessionError { throw InputError("--resume \(resume): " + e.description) }
         var problems: [String] = []
+        let given = [("--signal", !signals.isEmpty), ("--manifests", !manifests.isEmpty), ("--policy", !policies.isEmpty), ("--service", service != nil),
+                     ("--min-replicas", minReplicas != nil), ("--max-replicas", maxReplicas != nil), ("--replica-health", replicaHealth != nil)]
+            .filter(\.1).map(\.0)
+        if !given.isEmpty {
+            problems.append("--resume \(resume) goes on with the plan recorded with the run; \(given.joined(separator: ", ")) cannot change it (start a new session for that)")
+        }
         if resumption.plan.mode != mode { problems.append("--resume \(resume): run \(resume) is a \(resumption.plan.mode) session; resume it with stormglass \(resumption.plan.mode)") }
         let planned = resumption.origin + resumption.plan.duration
         if Date().timeIntervalSince1970 > planned {
