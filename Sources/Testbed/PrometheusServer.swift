@@ -66,13 +66,15 @@ public final class PrometheusServer: @unchecked Sendable {
         throw TestbedError("prometheus did not become ready within \(Int(readyWithin)) s; its log ends:\n\(lastLog)")
     }
 
-    /// True once `/-/ready` answers; false if the process exits or the time runs out.
+    /// True once `/-/ready` answers; false if the process exits, or the time runs out after at least 20 looks.
+    /// (On a busy machine this task may not run for minutes: time it was not given is not time Prometheus failed.)
     private func waitUntilReady(within seconds: Double) async throws -> Bool {
         let client = try PrometheusClient(.init(baseURL: url, timeout: 5))
         let deadline = Date().addingTimeInterval(seconds)
-        var ready = false
-        while !ready && process.isRunning && Date() < deadline {
+        var ready = false, looks = 0
+        while !ready && process.isRunning && (Date() < deadline || looks < 20) {
             ready = await client.isReady()
+            looks += 1
             if !ready { try? await Task.sleep(nanoseconds: 100_000_000) }
         }
         await client.shutdown()
