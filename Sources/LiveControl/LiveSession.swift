@@ -239,16 +239,25 @@ public struct Resumption: Sendable {
 
 /// Re-runs a recorded live session offline: the same plan, the recorded reads, poll by poll.
 public enum SessionReplay {
-    /// Feeds recorded reads, poll by poll, to the policies and the healer; their answers are not kept.
-    static func relive(_ reads: [LiveRead], panel: inout PolicyPanel, builder: inout LiveSampleBuilder, healer: inout ReplicaHealer?) {
+    /// Recorded reads cut into polls (the reads of one poll share its time), in order.
+    static func polls(_ reads: [LiveRead]) -> [ArraySlice<LiveRead>] {
+        var polls: [ArraySlice<LiveRead>] = []
         var i = 0
         while i < reads.count {
             var j = i
             while j < reads.count && reads[j].time == reads[i].time { j += 1 }
-            let poll = Array(reads[i..<j])
-            _ = panel.observe(builder.sample(at: reads[i].time, from: poll))
-            _ = healer?.observe(poll.filter { $0.signal == ReplicaHealer.signal }, at: reads[i].time)
+            polls.append(reads[i..<j])
             i = j
+        }
+        return polls
+    }
+
+    /// Feeds recorded reads, poll by poll, to the policies and the healer; their answers are not kept.
+    static func relive(_ reads: [LiveRead], panel: inout PolicyPanel, builder: inout LiveSampleBuilder, healer: inout ReplicaHealer?) {
+        for poll in polls(reads) {
+            let time = poll.first!.time
+            _ = panel.observe(builder.sample(at: time, from: Array(poll)))
+            _ = healer?.observe(poll.filter { $0.signal == ReplicaHealer.signal }, at: time)
         }
     }
 
@@ -278,21 +287,14 @@ public enum SessionReplay {
         }
         var replayed: [ScalingDecision] = []
         var replayedReplacements: [String] = []
-        var polls = 0
-        let reads = try store.liveReads(run: run)
-        var i = 0
-        while i < reads.count {
-            var j = i
-            while j < reads.count && reads[j].time == reads[i].time { j += 1 }
-            let poll = Array(reads[i..<j])
-            let sample = builder.sample(at: reads[i].time, from: poll)
-            replayed += panel.observe(sample).decisions
+        let polls = Self.polls(try store.liveReads(run: run))
+        for poll in polls {
+            let time = poll.first!.time
+            replayed += panel.observe(builder.sample(at: time, from: Array(poll))).decisions
             if healer != nil {
-                replayedReplacements += healer!.observe(poll.filter { $0.signal == ReplicaHealer.signal }, at: reads[i].time).replace
-                    .map { "\(String(reads[i].time.bitPattern)) replace \($0.replica)" }
+                replayedReplacements += healer!.observe(poll.filter { $0.signal == ReplicaHealer.signal }, at: time).replace
+                    .map { "\(String(time.bitPattern)) replace \($0.replica)" }
             }
-            polls += 1
-            i = j
         }
         // Replacements after the scaling decisions, in the order each side made them.
         let recordedReplacements = try store.liveActions(run: run).compactMap { a in a.replica.map { "\(String(a.time.bitPattern)) replace \($0)" } }
@@ -303,7 +305,7 @@ public enum SessionReplay {
             let a = k < recordedLines.count ? recordedLines[k] : nil, b = k < replayedLines.count ? replayedLines[k] : nil
             if a != b { divergent.append((k, a, b)) }
         }
-        return Outcome(polls: polls, decisions: recordedLines.count - recordedReplacements.count, divergent: divergent,
+        return Outcome(polls: polls.count, decisions: recordedLines.count - recordedReplacements.count, divergent: divergent,
                        replacements: recordedReplacements.count)
     }
 }

@@ -100,7 +100,7 @@ public final class WebhookActuator: Actuator, @unchecked Sendable {
             let ok = (200..<300).contains(Int(response.status.code))
             return (ok, "POST \(url): HTTP \(response.status.code)\(text.isEmpty ? "" : ": \(text)")")
         } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
-            return (false, "POST \(url): no answer within \(SecondsText.of(timeout))")
+            return (false, "POST \(url): no answer within \(PrometheusClient.seconds(timeout))")
         } catch {
             return (false, "POST \(url): \(Self.words(error))")
         }
@@ -113,8 +113,4 @@ public final class WebhookActuator: Actuator, @unchecked Sendable {
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused (nothing listens there)" }
         return text.count > 200 ? String(text.prefix(200)) + "…" : text
     }
-}
-
-enum SecondsText {
-    static func of(_ seconds: Double) -> String { seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds) }
 }

@@ -224,7 +224,8 @@ public final class PrometheusClient: Sendable {
         v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.3f", v)
     }
 
-    static func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s) }
+    /// A timeout in words: `5 s`, `2.5 s`.
+    public static func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s) }
 }
 
 /// The envelope of an instant query's answer (and of every error answer).
