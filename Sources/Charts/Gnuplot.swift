@@ -46,18 +46,46 @@ public struct Gnuplot: Sendable {
     /// instead of leaving it orphaned. Written only here; read by a signal handler.
     nonisolated(unsafe) public static var runningProcess: pid_t = 0
 
-    /// Kills the running gnuplot and its children (its process group); async-signal-safe.
+    /// Kills the running gnuplot and its children (its process group) and removes its temporary files;
+    /// async-signal-safe.
     public static func killRunning() {
         let pid = runningProcess
         if pid > 0 { kill(-pid, SIGKILL) }
+        if let paths = scratchPaths {
+            for slot in 0..<Scratch.allCases.count where paths[slot * scratchCapacity] != 0 { unlink(paths + slot * scratchCapacity) }
+        }
+    }
+
+    /// The temporary files of the chart being drawn, as C strings that a signal handler can unlink
+    /// (a second Ctrl-C exits at once, before any `defer` runs). Allocated on first use, never freed.
+    nonisolated(unsafe) static var scratchPaths: UnsafeMutablePointer<CChar>? = nil
+    static let scratchCapacity = 4096
+    enum Scratch: Int, CaseIterable { case script, errors }
+
+    /// Notes `path` (nil: none) as the chart's `slot` file. Its first byte is written last, so a signal
+    /// arriving meanwhile sees either no path or the whole one.
+    static func note(_ path: String?, as slot: Scratch) {
+        if scratchPaths == nil {
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Scratch.allCases.count * scratchCapacity)
+            buffer.initialize(repeating: 0, count: Scratch.allCases.count * scratchCapacity)
+            scratchPaths = buffer
+        }
+        let base = scratchPaths! + slot.rawValue * scratchCapacity
+        base[0] = 0
+        guard let path else { return }
+        let bytes = path.utf8CString
+        guard bytes.count <= scratchCapacity, bytes.count > 1 else { return }
+        for i in 1..<bytes.count { base[i] = bytes[i] }
+        base[0] = bytes[0]
     }
 
     /// Draws `script`; fails unless gnuplot exits 0 within the time limit and `output` holds a picture.
     /// `shouldStop` is asked every 20 ms; stopping kills gnuplot and throws `Cancelled`.
     func run(_ script: GnuplotScript, output: String, shouldStop: @escaping @Sendable () -> Bool = { false }) async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("stormglass-\(getpid())-\(UUID().uuidString).gp")
+        Gnuplot.note(file.path, as: .script)
+        defer { try? FileManager.default.removeItem(at: file); Gnuplot.note(nil, as: .script) }
         do { try script.text.write(to: file, atomically: true, encoding: .utf8) } catch { throw ChartError.unwritable(file.path) }
-        defer { try? FileManager.default.removeItem(at: file) }
         let status = try await run(arguments: [file.path], shouldStop: shouldStop)
         if case .failed(let why) = status { throw ChartError.gnuplotFailed(why) }
         let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
@@ -82,7 +110,8 @@ public struct Gnuplot: Sendable {
     /// a stop is asked for; the last two end the group with SIGTERM, then SIGKILL a second later.
     func runSupervised(arguments: [String], shouldStop: () -> Bool) throws -> Outcome {
         let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("stormglass-\(getpid())-\(UUID().uuidString).err").path
-        defer { unlink(errPath) }
+        Gnuplot.note(errPath, as: .errors)
+        defer { unlink(errPath); Gnuplot.note(nil, as: .errors) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

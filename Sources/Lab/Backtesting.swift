@@ -35,8 +35,13 @@ public struct RollingOriginEvaluation {
     /// Scores every model; stops (throwing `Interrupted`) when an interrupt is requested.
     public func run() throws -> Result {
         for (a, b) in zip(series.points, series.points.dropFirst()) where b.time - a.time > Self.longestGap {
-            throw InvalidInput(String(format: "the series has a gap of %.4g days after t = %.0f s, longer than the %.0f days that can be filled; split the series there",
-                                      (b.time - a.time) / 86_400, a.time, Self.longestGap / 86_400))
+            let gap = b.time - a.time
+            let length = gap < 1e9 ? "\(SimDuration.seconds(gap))" : String(format: "%.4g days", gap / 86_400)
+            let after = a.time >= 1e8 && a.time < 1e11
+                ? ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: a.time)) + String(format: " (t = %.0f s)", a.time)
+                : String(format: "t = %.0f s", a.time)
+            throw InvalidInput("\(series.origin): the series has a gap of \(length) after \(after), longer than the "
+                               + "\(SimDuration.seconds(Self.longestGap)) that can be filled; split the series there")
         }
         let steps = horizons.map { Int(($0 / step).rounded()) }
         var forecasters = models.map { $0.make(step: step, horizons: steps) }

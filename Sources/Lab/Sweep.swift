@@ -51,15 +51,17 @@ public struct Shard: Sendable, Equatable {
         guard parts.count == 2, let n = Int(parts[1]), n >= 1 else { throw InvalidInput("--shard \(text): expected i/N, e.g. 0/4, or auto/N") }
         let i: Int
         if parts[0] == "auto" {
-            guard let v = environment["JOB_COMPLETION_INDEX"] ?? environment["SLURM_ARRAY_TASK_ID"], let x = Int(v) else {
+            let name = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID"].first { environment[$0] != nil }
+            guard let name, let v = environment[name] else {
                 throw InvalidInput("--shard auto/\(n): neither JOB_COMPLETION_INDEX nor SLURM_ARRAY_TASK_ID is set")
             }
+            guard let x = Int(v) else { throw InvalidInput("--shard auto/\(n): \(name) is \"\(v)\", not a whole number") }
             i = x
         } else {
             guard let x = Int(parts[0]) else { throw InvalidInput("--shard \(text): expected i/N") }
             i = x
         }
-        guard (0..<n).contains(i) else { throw InvalidInput("--shard \(text): the index must be in 0…\(n - 1)") }
+        guard (0..<n).contains(i) else { throw InvalidInput("--shard \(text): the index \(i) is not in 0…\(n - 1)") }
         index = i; count = n
     }
 

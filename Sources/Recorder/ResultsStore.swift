@@ -81,7 +81,22 @@ public final class ResultsStore {
     /// migrated first when it can be written, and is an error naming the way out when it cannot.
     /// A missing file is an error rather than a new file; another application's file is refused.
     public static func open(existing path: String) throws -> ResultsStore {
-        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missing(path: path) }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            // A part of the path that is a file is named: "no database" would send the user looking for one.
+            var ancestor = (path as NSString).deletingLastPathComponent
+            while !ancestor.isEmpty && ancestor != "/" && ancestor != "." {
+                if FileManager.default.fileExists(atPath: ancestor, isDirectory: &isFolder) {
+                    if !isFolder.boolValue { throw StoreError(description: "no results database at \(path): \(ancestor) is a file, not a folder") }
+                    break
+                }
+                ancestor = (ancestor as NSString).deletingLastPathComponent
+            }
+            throw StoreError.missing(path: path)
+        }
+        guard !isFolder.boolValue else {
+            throw StoreError(description: "\(path) is a folder, not a results database; give a file such as \((path as NSString).appendingPathComponent("results.sqlite"))")
+        }
         try requireStormglassDatabase(path)
         let queue = try readOnlyQueue(path)
         let current: Bool
@@ -140,9 +155,14 @@ public final class ResultsStore {
     /// Opens `path` for reading only. SQLite refuses a WAL database in a folder it cannot write (a
     /// read-only mount, another user's results), because it cannot make the shared-memory file; when
     /// no write-ahead log is pending, the file is then opened as immutable, which needs none.
+    ///
+    /// Where the file and its folder can be written, the connection is opened for writing but only ever
+    /// read through (GRDB's `read` is query-only): SQLite then removes the `-wal` and `-shm` files it made
+    /// when the last connection closes, so reading leaves nothing beside a file that had none.
     static func readOnlyQueue(_ path: String) throws -> DatabaseQueue {
         var config = Configuration()
-        config.readonly = true
+        let folder = (path as NSString).deletingLastPathComponent
+        config.readonly = !(FileManager.default.isWritableFile(atPath: path) && FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder))
         do {
             let queue = try DatabaseQueue(path: path, configuration: config)
             _ = try queue.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM sqlite_master") }   // opens the WAL

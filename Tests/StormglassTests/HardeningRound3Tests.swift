@@ -2,7 +2,7 @@
 import Foundation
 import GRDB
 @testable import Lab
-import Recorder
+@testable import Recorder
 import ScenarioKit
 import Scenarios
 import Testing
@@ -156,32 +156,38 @@ import Testing
         let dir = temporaryDirectory()
         let db = dir + "/c.sqlite"
         for seed in 1...3 { #expect(try stormglassProcess(["run", "node-crash", "--duration", "35m", "--seed", "\(seed)", "--db", db, "--quiet"]).code == 0) }
-        // Damage the pages the last run's samples were appended on: the end of the file, past the first two runs.
+        // The audit's reproduction: 8 KiB overwritten at the middle of the file.
         let queue = try DatabaseQueue(path: db)
         try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        let pageSize = try queue.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } ?? 4096
-        let pages = try queue.read { try Int.fetchOne($0, sql: "PRAGMA page_count") } ?? 0
         try queue.close()
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: db)[.size] as? Int)
         let handle = try #require(FileHandle(forUpdatingAtPath: db))
-        for page in [pages - 3, pages - 6] {
-            try handle.seek(toOffset: UInt64(page * pageSize))
-            handle.write(Data(repeating: 0xA5, count: pageSize))
-        }
+        try handle.seek(toOffset: UInt64(size / 2))
+        handle.write(Data(repeating: 0xA5, count: 8192))
         try handle.close()
+        // Which runs can still be read, found independently: each run's rows read whole, in a connection of its own.
+        func readable(_ id: Int64) -> Bool {
+            guard let q = try? DatabaseQueue(path: db) else { return false }
+            return (try? q.read { d in
+                for table in ["runs"] + ResultsStore.perRunTables {
+                    let rows = try Row.fetchCursor(d, sql: "SELECT * FROM \(table) WHERE \(table == "runs" ? "id" : "run_id") = ? ORDER BY rowid", arguments: [id])
+                    while let row = try rows.next() { _ = row.copy() }
+                }
+                return true
+            }) ?? false
+        }
+        let expected = (1...3).filter { readable(Int64($0)) }
+        #expect(expected.count < 3, "the damage hit no run's rows; the test damages nothing it can see")
         let refused = try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", db])
         #expect(refused.code == 2 && refused.stderr.contains(db), "\(refused.stderr)")
         let repaired = dir + "/repaired.sqlite"
         let out = try stormglassProcess(["merge", db, "-o", repaired])
+        #expect(out.code == 0, "\(out.stderr)")
         #expect(!out.stderr.contains("repaired.sqlite is not"), "the output is not blamed: \(out.stderr)")
-        if out.code == 0 {
-            // The runs it could read are copied; any it could not are named.
-            let copied = try runs(repaired).count
-            #expect(copied >= 1 && copied <= 3)
-            #expect(copied == 3 || out.stdout.contains("damaged run"), "\(out.stdout)")
-        } else {
-            // Too damaged to list its runs: said of the input, and no empty output is left behind.
-            #expect(out.code == 2 && out.stderr.contains(db), "\(out.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: repaired))
+        // Exactly the runs that can be read are copied; every other is named.
+        #expect(try runs(repaired).count == expected.count)
+        for id in 1...3 where !expected.contains(id) {
+            #expect(out.stderr.contains("\(db) run \(id) could not be read"), "\(out.stderr)")
         }
         // A refused input leaves no empty output behind.
         let notOurs = try write("hello", "notours.sqlite", in: dir)
@@ -324,6 +330,65 @@ import Testing
         #expect(folder.code == 2 && folder.stderr.contains("\(dir) is a folder"), "\(folder.stderr)")
         let through = try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", db + "/x/r.sqlite"])
         #expect(through.code == 2 && through.stderr.contains("\(db) is a file, not a folder"), "\(through.stderr)")
+    }
+
+    // D18: every message names the file and says what is wrong, in the form the option takes.
+    @Test func messagesNameTheFileAndTheRealProblem() throws {
+        let dir = temporaryDirectory()
+        // A gap one second longer than can be filled, named with the file, the instant and its exact length.
+        var rows = "timestamp,value\n"
+        for i in 0..<300 { rows += "\(1_400_000_000 + i * 60),\(i % 7 + 1)\n" }
+        let resumed = 1_400_000_000 + 299 * 60 + 7 * 86_400 + 1
+        for i in 0..<300 { rows += "\(resumed + i * 60),\(i % 7 + 1)\n" }
+        let gap = try write(rows, "gap.csv", in: dir)
+        let forecast = try stormglassProcess(["forecast", "--csv", gap])
+        #expect(forecast.code == 2 && forecast.stderr.contains("\(gap): the series has a gap of 7d1s after 2014-05-13T21:52:20Z (t = 1400017940 s)")
+                && forecast.stderr.contains("longer than the 7d that can be filled"), "\(forecast.stderr)")
+        // A value too large for a number, as written; a timestamp blamed on its unit only where that is the cause.
+        let huge = try write("timestamp,value\n1,1\n2,1e400\n", "huge.csv", in: dir)
+        let big = try stormglassProcess(["forecast", "--csv", huge])
+        #expect(big.code == 2 && big.stderr.contains("huge.csv:3: value 1e400 is beyond the largest number"), "\(big.stderr)")
+        let far = try write("timestamp,value\n1e15,1\n", "far.csv", in: dir)
+        let farOut = try stormglassProcess(["forecast", "--csv", far])
+        #expect(farOut.code == 2 && farOut.stderr.contains("far.csv:2: timestamp 1e15 is out of range even as milliseconds"), "\(farOut.stderr)")
+        let mixed = try write("timestamp,value\n1400000000,1\n1400000060000,1\n", "mixed.csv", in: dir)
+        let mixedOut = try stormglassProcess(["forecast", "--csv", mixed])
+        #expect(mixedOut.code == 2 && mixedOut.stderr.contains("mixed.csv:3: timestamp 1400000060000 is out of range as seconds")
+                && mixedOut.stderr.contains("seconds and milliseconds mixed?"), "\(mixedOut.stderr)")
+        // An option's malformed pair is said in that option's form; a shard index from the environment by its name.
+        let metric = try stormglassProcess(["replay", "--manifests", dir, "--trace", "api=" + gap, "--metric", "=x"])
+        #expect(metric.code == 2 && metric.stderr.contains("--metric =x: expected name=meaning"), "\(metric.stderr)")
+        let shard = try stormglassProcess(["sweep", "node-crash", "--vary", "api.replicas=12,16", "--shard", "auto/2", "--db", dir + "/s.sqlite"],
+                                          environment: ["JOB_COMPLETION_INDEX": "x"])
+        #expect(shard.code == 2 && shard.stderr.contains("JOB_COMPLETION_INDEX is \"x\", not a whole number"), "\(shard.stderr)")
+        // One wild value cannot widen forecast's table by hundreds of digits.
+        var wild = "timestamp,value\n"
+        for i in 0..<3000 { wild += "\(1_000_000 + i * 300),\(i == 1500 ? "1e300" : String(Double(i % 288) / 10 + 1))\n" }
+        let wide = try stormglassProcess(["forecast", "--csv", try write(wild, "wild.csv", in: dir), "--model", "linear"])
+        #expect(wide.code == 0 && wide.stdout.split(separator: "\n").allSatisfy { $0.count < 200 }, "\(wide.stdout)")
+    }
+
+    // D18: reading leaves nothing beside the file, a folder or a path through a file is named as such,
+    // and merging a file into a hard link of itself is refused at once.
+    @Test func readingAndMergingLeaveNothingAndNameThePath() throws {
+        let dir = temporaryDirectory()
+        let db = dir + "/r.sqlite"
+        #expect(try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", db, "--quiet"]).code == 0)
+        let beside = { try FileManager.default.contentsOfDirectory(atPath: dir).sorted() }
+        #expect(try beside() == ["r.sqlite"])
+        for verb in [["show", db], ["report", db], ["export", db, "--csv"], ["plot", db, "--plots-dir", temporaryDirectory()]] {
+            let out = try stormglassProcess(verb)
+            #expect(out.code == 0, "\(verb[0]): \(out.stderr)")
+            #expect(try beside() == ["r.sqlite"], "\(verb[0]) left files beside the database")
+        }
+        let folder = try stormglassProcess(["show", dir])
+        #expect(folder.code == 2 && folder.stderr.contains("\(dir) is a folder, not a results database"), "\(folder.stderr)")
+        let through = try stormglassProcess(["show", db + "/x.sqlite"])
+        #expect(through.code == 2 && through.stderr.contains("\(db) is a file, not a folder"), "\(through.stderr)")
+        #expect(link(db, dir + "/linked.sqlite") == 0)
+        let merge = try stormglassProcess(["merge", db, "-o", dir + "/linked.sqlite"])
+        #expect(merge.code == 2 && merge.stderr.contains("cannot merge \(db) into itself"), "\(merge.stderr)")
+        #expect(try runs(db).count == 1)
     }
 
     // D17: an unbounded queue under more traffic than it can serve stops in words, not by running out of memory.

@@ -186,15 +186,21 @@ import Testing
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
         try "#!/bin/sh\necho $$ > '\(dir)/pid'\ntrap '' INT TERM\nexec sleep 60\n".write(toFile: bin + "/gnuplot", atomically: true, encoding: .utf8)
         chmod(bin + "/gnuplot", 0o755)
+        // Its temporary files (the script, gnuplot's errors) go to a folder of this test's own, to be looked at.
+        let scratch = dir + "/tmp"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         let started = Date()
         let out = try stormglassProcess(["plot", db, "--plots-dir", dir + "/p"], signal: SIGINT, after: 1.5, times: interrupts,
-                                        environment: ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")])
+                                        environment: ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
+                                                      "TMPDIR": scratch])
         #expect(out.code == 130, "\(out.stderr)")
         #expect(Date().timeIntervalSince(started) < 50)   // gnuplot sleeps 60 s; loose for a busy machine
         let pid = try #require(pid_t((try String(contentsOfFile: dir + "/pid", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)))
         var gone = false
         for _ in 0..<100 where !gone { gone = kill(pid, 0) != 0; if !gone { Thread.sleep(forTimeInterval: 0.05) } }
         #expect(gone, "gnuplot \(pid) was left running")
+        // A second Ctrl-C exits at once, before any cleanup code runs: the files still go.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch) == [])
     }
 
     /// Results on a read-only mount (a CI artifact, another team's share): every reading verb works,

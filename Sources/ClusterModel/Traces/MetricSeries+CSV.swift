@@ -50,12 +50,10 @@ extension MetricSeries {
             case nil:
                 throw fail("bad timestamp \"\(fields[0])\" (expected an ISO 8601 date and time such as 2014-07-01 00:05:00, or epoch seconds)")
             }
-            guard abs(seconds) <= timeLimit else {
-                throw fail("timestamp \(fields[0]) is out of range (beyond the year 5138 — milliseconds read as seconds?)")
-            }
+            guard abs(seconds) <= timeLimit else { throw fail("timestamp \(fields[0]) " + Self.outOfRange(seconds: seconds, firstRaw: firstRaw)) }
             guard !fields[1].isEmpty else { throw fail("missing value") }
             guard let v = Timestamp.decimal(fields[1]) ?? nonFinite(fields[1]) else { throw fail("value \"\(fields[1])\" is not a number") }
-            let point = try checkedPoint(time: seconds, value: v, options: options, fail: fail)
+            let point = try checkedPoint(time: seconds, value: v, text: fields[1], options: options, fail: fail)
             if let last = points.last, seconds < last.time || (seconds == last.time && !options.repeatedTimestamps) {
                 throw fail("timestamp \(fields[0]) is not after the previous row's \(previousField) (rows must be sorted and unique)")
             }
@@ -67,20 +65,33 @@ extension MetricSeries {
     }
 
     /// Lines as byte slices: split on LF, CRLF or a lone CR, so Windows and old Mac files read alike.
-    static func lines(of data: Data) -> [Data] {
-        var result: [Data] = []
-        var start = data.startIndex, i = data.startIndex
-        while i < data.endIndex {
-            let b = data[i]
-            if b == 0x0A || b == 0x0D {
-                result.append(data[start..<i])
-                if b == 0x0D, data.index(after: i) < data.endIndex, data[data.index(after: i)] == 0x0A { i = data.index(after: i) }
-                start = data.index(after: i)
+    static func lines(of data: Data) -> Lines { Lines(data) }
+
+    /// A file's lines one at a time: reading holds the mapped file, the points kept and one line, never
+    /// a slice per line (which cost 2–3× the file again).
+    struct Lines: Sequence, IteratorProtocol {
+        let data: Data
+        var start: Data.Index
+
+        init(_ data: Data) { self.data = data; start = data.startIndex }
+
+        mutating func next() -> Data? {
+            guard start < data.endIndex else { return nil }
+            var i = start
+            while i < data.endIndex {
+                let b = data[i]
+                if b == 0x0A || b == 0x0D {
+                    let line = data[start..<i]
+                    var after = data.index(after: i)
+                    if b == 0x0D, after < data.endIndex, data[after] == 0x0A { after = data.index(after: after) }
+                    start = after
+                    return line
+                }
+                i = data.index(after: i)
             }
-            i = data.index(after: i)
+            defer { start = data.endIndex }
+            return data[start..<data.endIndex]
         }
-        if start < data.endIndex { result.append(data[start..<data.endIndex]) }
-        return result
     }
 
     /// `nan` and `inf` parse (to be refused as not finite, which says more than "not a number").

@@ -141,13 +141,13 @@ struct PrometheusMatrixReader {
             }
             if sampleCount & 0xFFFF == 0, StopRequest.isSet { throw StopRequested() }
             guard try s.peekKind() == .array else { throw fail(samplePath, "expected [timestamp, \"value\"]") }
-            var raw: Double?, value: Double?, count = 0
+            var raw: Double?, value: Double?, valueText: String?, count = 0
             try s.array { s, i in
                 count += 1
                 switch (i, try s.peekKind()) {
                 case (0, .number): raw = try s.number()
                 case (0, .string): raw = Double(try s.string())
-                case (1, .string): value = Double(try s.string()) ?? .signalingNaN
+                case (1, .string): valueText = try s.string(); value = Double(valueText!) ?? .signalingNaN
                 case (1, .number): value = try s.number()
                 default: try s.skipValue()
                 }
@@ -156,9 +156,9 @@ struct PrometheusMatrixReader {
             guard let raw, raw.isFinite else { throw fail(samplePath + "[0]", "timestamp is not a number") }
             if firstRaw == nil { firstRaw = raw }
             let t = MetricSeries.seconds(raw, unit: options.timeUnit == .auto ? .seconds : options.timeUnit, firstRaw: firstRaw)
-            guard abs(t) <= MetricSeries.timeLimit else { throw fail(samplePath + "[0]", "timestamp \(raw) is out of range") }
+            guard abs(t) <= MetricSeries.timeLimit else { throw fail(samplePath + "[0]", "timestamp \(raw) is out of range (beyond ±10¹¹ s, about the year 5138)") }
             guard let v = value, !v.isSignalingNaN else { throw fail(samplePath + "[1]", "value is not a number in a string") }
-            let p = try MetricSeries.checkedPoint(time: t, value: v, options: options) { fail(samplePath + "[1]", $0) }
+            let p = try MetricSeries.checkedPoint(time: t, value: v, text: valueText, options: options) { fail(samplePath + "[1]", $0) }
             if let last = times.last, t <= last {
                 throw fail(samplePath + "[0]", t == last ? "timestamp \(raw) is repeated (samples in a series must be sorted and unique)"
                                                          : "timestamp \(raw) is before the previous sample's (samples in a series must be sorted and unique)")

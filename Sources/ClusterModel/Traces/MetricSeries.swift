@@ -122,10 +122,27 @@ extension MetricSeries {
     }
 
     /// Checks shared by every format: a finite, in-range timestamp; a finite (non-negative if asked) value.
-    static func checkedPoint(time: Double, value: Double, options: TraceReadOptions, fail: (String) -> TraceError) throws -> Point {
-        guard value.isFinite else { throw fail("value \(value) is not a finite number") }
+    /// `text` is the value as written, for the message (a number too large for a Double reads as `inf`).
+    static func checkedPoint(time: Double, value: Double, text: String? = nil, options: TraceReadOptions, fail: (String) -> TraceError) throws -> Point {
+        guard value.isFinite else {
+            let written = text ?? "\(value)"
+            let literal = ["inf", "+inf", "-inf", "infinity", "nan", "+nan", "-nan"].contains(written.lowercased())
+            throw fail(literal || value.isNaN ? "value \(written) is not a finite number"
+                                              : "value \(written) is beyond the largest number a value can hold (±1.8e308)")
+        }
         if options.nonNegative && value < 0 { throw fail("value \(value) is negative (a rate or count cannot be)") }
         return Point(time: time, value: value)
+    }
+
+    /// Why a timestamp beyond ±``timeLimit`` was refused, blaming the unit only where reading it as
+    /// milliseconds would have brought it in range.
+    static func outOfRange(seconds: Double, firstRaw: Double?) -> String {
+        let readAsMilliseconds = abs(firstRaw ?? 0) >= 1e11
+        if readAsMilliseconds { return "is out of range even as milliseconds (beyond ±10¹¹ s, about the year 5138)" }
+        if abs(seconds / 1000) <= timeLimit {
+            return "is out of range as seconds (beyond the year 5138), the unit the file's first timestamp set: seconds and milliseconds mixed?"
+        }
+        return "is out of range (beyond ±10¹¹ s, about the year 5138)"
     }
 
     /// Plain-number timestamps in seconds, given the unit the file uses.

@@ -92,8 +92,10 @@ struct Forecast: ParsableCommand {
         if let db { try record(result, series: series, to: db, step: step) }
     }
 
-    func pct(_ x: Double) -> String { x.isFinite ? String(format: "%.1f%%", x * 100) : "–" }
-    func num(_ x: Double) -> String { x.isFinite ? String(format: "%.3f", x) : "–" }
+    // Fixed decimals up to a million, then three significant digits: one wild value in the series
+    // cannot widen the table by hundreds of digits.
+    func pct(_ x: Double) -> String { x.isFinite ? String(format: abs(x * 100) < 1e6 ? "%.1f%%" : "%.3g%%", x * 100) : "–" }
+    func num(_ x: Double) -> String { x.isFinite ? String(format: abs(x) < 1e6 ? "%.3f" : "%.3g", x) : "–" }
 
     func record(_ result: RollingOriginEvaluation.Result, series: MetricSeries, to path: String, step: Double) throws {
         let store = try ResultsStore.forRecording(path)

@@ -103,7 +103,7 @@ struct LiveSessionOptions: ParsableArguments {
         if server.prometheus == nil { problems.append("--prometheus URL: the server the signals are read from") }
         let configuration = server.configuration(defaultTimeout: 5, defaultRetries: 1, problems: &problems)
         var queries: [String: String] = [:]
-        let (pairs, pairProblems) = keyedValues(signals, option: "--signal")
+        let (pairs, pairProblems) = keyedValues(signals, option: "--signal", form: "name=query")
         problems += pairProblems
         for (name, query) in pairs {
             guard LiveSignal(rawValue: name) != nil else {
@@ -115,7 +115,7 @@ struct LiveSessionOptions: ParsableArguments {
         for needed in [LiveSignal.rate, .cpu, .ready] where queries[needed.rawValue] == nil {
             problems.append("--signal \(needed.rawValue)=QUERY is needed (e.g. \(Self.example(needed)))")
         }
-        let (meaningPairs, meaningProblems) = keyedValues(metrics, option: "--metric")
+        let (meaningPairs, meaningProblems) = keyedValues(metrics, option: "--metric", form: "name=meaning")
         problems += meaningProblems
         let seconds: (String, String, ClosedRange<Double>) -> Double? = { option, text, range in
             guard let d = SimDuration(parsing: text), range.contains(d.seconds) else {

@@ -107,9 +107,9 @@ struct Replay: ParsableCommand {
         var problems: [String] = []
         if manifests.isEmpty { problems.append("give --manifests FILE-OR-FOLDER (Deployments with their HPA or ScaledObject)") }
         if traces.isEmpty { problems.append("give --trace DEPLOYMENT=FILE (CSV or Prometheus JSON)") }
-        let (pairs, pairProblems) = keyedValues(traces, option: "--trace")
-        let (cpuPairs, cpuProblems) = keyedValues(cpuTraces, option: "--cpu-trace")
-        let (metricPairs, metricProblems) = keyedValues(metrics, option: "--metric")
+        let (pairs, pairProblems) = keyedValues(traces, option: "--trace", form: "deployment=file")
+        let (cpuPairs, cpuProblems) = keyedValues(cpuTraces, option: "--cpu-trace", form: "deployment=file")
+        let (metricPairs, metricProblems) = keyedValues(metrics, option: "--metric", form: "name=meaning")
         let (settings, knobProblems) = knobs.settings()
         problems += pairProblems + cpuProblems + metricProblems + knobProblems
         var study = ReplayScenario(services: pairs.map { ReplayScenario.TracedService(deployment: $0.key, trace: $0.value) })

@@ -108,12 +108,13 @@ struct ReplayKnobs: ParsableArguments {
     }
 }
 
-/// `service=value` pairs from repeatable options, or the problem with one.
-func keyedValues(_ values: [String], option: String) -> ([(key: String, value: String)], [String]) {
+/// `key=value` pairs from repeatable options, or the problem with one, said in the option's own form
+/// (`service=file`, `name=meaning`, …).
+func keyedValues(_ values: [String], option: String, form: String = "service=file") -> ([(key: String, value: String)], [String]) {
     var pairs: [(String, String)] = [], problems: [String] = []
     for v in values {
         guard let eq = v.firstIndex(of: "="), eq != v.startIndex, v.index(after: eq) != v.endIndex else {
-            problems.append("\(option) \(v): expected service=file"); continue
+            problems.append("\(option) \(v): expected \(form)"); continue
         }
         pairs.append((String(v[..<eq]), String(v[v.index(after: eq)...])))
     }
