@@ -147,10 +147,9 @@ public final class RunWriter {
     private static func write(runID id: Int64, scrapes: [Scrape], events: [TimelineEvent], predictions: [PredictionRecord],
                               decisions: [ScalingDecision], to store: ResultsStore) throws {
         try store.write { db in
-            for scrape in scrapes {
-                try db.insert(all: scrape.services.lazy.map { ServiceSampleRow(runID: id, $0) })
-                try db.insert(all: scrape.nodes.lazy.map { NodeSampleRow(runID: id, $0) })
-            }
+            // One call per table and batch: a call looks its statement up by its SQL text.
+            try db.insert(all: scrapes.lazy.flatMap { $0.services.lazy.map { ServiceSampleRow(runID: id, $0) } })
+            try db.insert(all: scrapes.lazy.flatMap { $0.nodes.lazy.map { NodeSampleRow(runID: id, $0) } })
             for e in events { try EventRow(runID: id, e).insert(db) }
             try db.insert(all: predictions.lazy.map { PredictionRow(runID: id, $0) })
             for x in decisions { try DecisionRow(runID: id, x).insert(db) }
