@@ -73,14 +73,19 @@ public struct RunExecutor {
         var done = 0
         let next = Counter()
         let workers = max(1, min(parallelism, jobs.count))
+        // Runs are recorded (numbered) one at a time in job order, so run ids follow the seeds.
+        let starting = NSLock()
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
+                starting.lock()
                 let i = next.take()
-                guard i < jobs.count, !Interrupt.isRequested else { return }
+                guard i < jobs.count, !Interrupt.isRequested else { starting.unlock(); return }
                 lock.lock(); let failed = firstError != nil; lock.unlock()
-                if failed { return }
+                if failed { starting.unlock(); return }
                 do {
-                    let c = try runOne(jobs[i], showRunProgress: jobs.count == 1, writesInBackground: workers == 1)
+                    let prepared: (ScenarioRunner, RunWriter)
+                    do { defer { starting.unlock() }; prepared = try begin(jobs[i]) }
+                    let c = try run(jobs[i], prepared, showRunProgress: jobs.count == 1, writesInBackground: workers == 1)
                     lock.lock()
                     completed[i] = c
                     done += 1
@@ -100,6 +105,11 @@ public struct RunExecutor {
     /// Runs and records one job. Recording goes to a background thread only when this is the
     /// sole run going (otherwise the other cores are busy simulating anyway).
     public func runOne(_ job: RunJob, showRunProgress: Bool, writesInBackground: Bool = true) throws -> CompletedRun {
+        try run(job, begin(job), showRunProgress: showRunProgress, writesInBackground: writesInBackground)
+    }
+
+    /// The job's simulation, and its run recorded as `running` (which gives it its id).
+    func begin(_ job: RunJob) throws -> (ScenarioRunner, RunWriter) {
         let runner = try ScenarioRunner(spec: job.spec, seed: job.seed)
         let writer = try store.beginRun(RunMetadata(
             scenario: job.spec.name, seed: job.seed, parameters: job.parameters, label: job.label,
@@ -120,6 +130,11 @@ public struct RunExecutor {
                 return .init(name: f.name, kind: f.kind.name, target: f.target.description, targetService: service,
                              start: f.start.seconds, duration: f.duration?.seconds)
             }, recording: recording))
+        return (runner, writer)
+    }
+
+    func run(_ job: RunJob, _ started: (runner: ScenarioRunner, writer: RunWriter), showRunProgress: Bool, writesInBackground: Bool) throws -> CompletedRun {
+        let (runner, writer) = started
         writer.writesInBackground = writesInBackground
         let label = job.spec.name
         let observer = RecordingObserver(writer: writer) { p in

@@ -146,8 +146,10 @@ public struct ScenarioRunner {
             let before = world.desiredReplicas(i)
             guard before != count else { return }
             world.setDesiredReplicas(i, count)
+            // A policy's reason already opens with the change ("5 → 6 by hpa: …"): said once.
+            let change = "\(before) → \(count)"
             log.events.append(TimelineEvent(time: now, kind: count > before ? .scaleUp : .scaleDown, subject: service,
-                                            detail: "\(before) → \(count): \(reason)"))
+                                            detail: reason.hasPrefix(change + " ") ? reason : change + ": " + reason))
         case .provisionNode(let pool, let reason):
             guard let p = spec.pools.firstIndex(where: { $0.name == pool }) else { return }
             let n = world.provisionNode(pool: p)

@@ -22,14 +22,7 @@ public final class ResultsStore {
         }
         let dir = (path as NSString).deletingLastPathComponent
         // A part of the folder path that is a file is named, not reported as a permission problem.
-        var ancestor = dir
-        while !ancestor.isEmpty && ancestor != "/" && ancestor != "." {
-            if FileManager.default.fileExists(atPath: ancestor, isDirectory: &isFolder) {
-                if !isFolder.boolValue { throw StoreError.unwritable(path: path, reason: "\(ancestor) is a file, not a folder") }
-                break
-            }
-            ancestor = (ancestor as NSString).deletingLastPathComponent
-        }
+        if let file = Self.fileOnThePath(to: path) { throw StoreError.unwritable(path: path, reason: "\(file) is a file, not a folder") }
         if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
             do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
                 throw StoreError.unwritable(path: path, reason: "cannot create folder \(dir)")
@@ -84,14 +77,7 @@ public final class ResultsStore {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             // A part of the path that is a file is named: "no database" would send the user looking for one.
-            var ancestor = (path as NSString).deletingLastPathComponent
-            while !ancestor.isEmpty && ancestor != "/" && ancestor != "." {
-                if FileManager.default.fileExists(atPath: ancestor, isDirectory: &isFolder) {
-                    if !isFolder.boolValue { throw StoreError(description: "no results database at \(path): \(ancestor) is a file, not a folder") }
-                    break
-                }
-                ancestor = (ancestor as NSString).deletingLastPathComponent
-            }
+            if let file = fileOnThePath(to: path) { throw StoreError(description: "no results database at \(path): \(file) is a file, not a folder") }
             throw StoreError.missing(path: path)
         }
         guard !isFolder.boolValue else {
@@ -107,12 +93,23 @@ public final class ResultsStore {
         }
         if current { return ResultsStore(path: path, queue: queue) }
         guard FileManager.default.isWritableFile(atPath: path) else {
-            throw StoreError(description: "\(path) was written by an older Stormglass and cannot be upgraded here (read-only): copy it somewhere writable and run `stormglass show` on the copy")
+            throw StoreError(description: "\(path) was written by an older Stormglass and cannot be upgraded here (read-only): copy it somewhere writable and run `\(CommandName.current) show` on the copy")
         }
         return try ResultsStore(path: path)
     }
 
     private init(path: String, queue: DatabaseQueue) { self.path = path; self.db = queue }
+
+    /// The nearest existing part of the folders leading to `path`, when it is a file rather than a folder.
+    static func fileOnThePath(to path: String) -> String? {
+        var ancestor = (path as NSString).deletingLastPathComponent
+        var isFolder: ObjCBool = false
+        while !ancestor.isEmpty && ancestor != "/" && ancestor != "." {
+            if FileManager.default.fileExists(atPath: ancestor, isDirectory: &isFolder) { return isFolder.boolValue ? nil : ancestor }
+            ancestor = (ancestor as NSString).deletingLastPathComponent
+        }
+        return nil
+    }
 
     /// Refuses to append to a file that fails SQLite's quick integrity check, so damage is found
     /// before more runs go into it. O(size of the file); called once per command that records.
@@ -217,7 +214,7 @@ public struct StoreError: Error, CustomStringConvertible {
     init(description: String) { self.description = description }
 
     static func damaged(path: String, check: [String]) -> StoreError {
-        StoreError(description: "\(path) is damaged (SQLite's integrity check: \(check.joined(separator: "; ").replacingOccurrences(of: "\n", with: "; "))); nothing was appended. `stormglass merge \(path) -o repaired.sqlite` copies the runs it can still read")
+        StoreError(description: "\(path) is damaged (SQLite's integrity check: \(check.joined(separator: "; ").replacingOccurrences(of: "\n", with: "; "))); nothing was appended. `\(CommandName.current) merge \(path) -o repaired.sqlite` copies the runs it can still read")
     }
 
     init(path: String, _ e: DatabaseError) {

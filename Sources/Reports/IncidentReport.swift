@@ -122,8 +122,7 @@ public struct IncidentAnalysis: Sendable {
         let closeT = a.closed ?? a.end
         // Replica start-up against the time the system had before it breached.
         let starts = events.filter { $0.kind == .replicaStarting && $0.time >= a.opened - 600 && $0.time <= closeT }
-        let readies = Dictionary(events.filter { $0.kind == .replicaReady }.map { ($0.subject, $0.time) }, uniquingKeysWith: { _, b in b })
-        let startups = starts.compactMap { s in readies[s.subject].flatMap { $0 >= s.time ? $0 - s.time : nil } }
+        let startups = startUpDurations(of: starts, in: events)
         if let cause = a.cause, !startups.isEmpty,
            let firstBreach = samples.first(where: { $0.time > cause.start && (slos[$0.service]?.isBreached(by: $0) ?? false) })?.time {
             let meanStartup = startups.reduce(0, +) / Double(startups.count)
@@ -156,7 +155,7 @@ public struct IncidentAnalysis: Sendable {
         let rejected = a.impact.reduce(0) { $0 + $1.rejected }, timedOut = a.impact.reduce(0) { $0 + $1.timedOut }
         if rejected > 0 && rejected >= timedOut { recs.append("Full queues rejected \(rejected) requests: scale sooner or allow a deeper queue where latency allows.") }
         if !a.actions.contains(where: { $0.kind.isScaling || $0.kind == .replace }) {
-            recs.append("The control plane took no corrective action: give the affected service an autoscaling policy (compare them with `stormglass compare`).")
+            recs.append("The control plane took no corrective action: give the affected service an autoscaling policy (compare them with `\(CommandName.current) compare`).")
         }
         if recs.isEmpty { recs.append("None: detection, mitigation and recovery were quick for this fault.") }
         return recs
@@ -164,6 +163,21 @@ public struct IncidentAnalysis: Sendable {
 }
 
 extension IncidentAnalysis {
+    /// How long each of `starts` took to become ready: paired with the first ready event of the same replica
+    /// after it and before that name starts again (names are reused, and a restart starts again); a start
+    /// that never became ready is left out.
+    static func startUpDurations(of starts: [TimelineEvent], in events: [TimelineEvent]) -> [Double] {
+        func timesBySubject(_ kind: EventKind) -> [String: [Double]] {
+            Dictionary(grouping: events.filter { $0.kind == kind }, by: \.subject).mapValues { $0.map(\.time).sorted() }
+        }
+        let readies = timesBySubject(.replicaReady), startTimes = timesBySubject(.replicaStarting)
+        return starts.compactMap { s in
+            let nextStart = startTimes[s.subject]?.first { $0 > s.time } ?? .infinity
+            guard let ready = readies[s.subject]?.first(where: { $0 >= s.time }), ready < nextStart else { return nil }
+            return ready - s.time
+        }
+    }
+
     static func hhmmss(_ t: Double) -> String {
         let s = Int(t.rounded())
         return String(format: "%02d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60)
@@ -195,8 +209,10 @@ extension IncidentAnalysis {
         } else {
             md += "No fault was injected and no anomaly preceded it: the trigger was the SLO breach itself (\(cell(trigger))).\n"
         }
-        let errors = impact.reduce(0) { $0 + $1.failed + $1.rejected + $1.timedOut }
-        md += "It cost \(errors) failed requests and \(String(format: "%.2f", impact.reduce(0) { $0 + $1.sloViolationMinutes })) SLO-violation minutes.\n\n"
+        // Said as the impact table counts them: failed, rejected and timed out apart.
+        let (failed, rejected, timedOut) = impact.reduce((0, 0, 0)) { ($0.0 + $1.failed, $0.1 + $1.rejected, $0.2 + $1.timedOut) }
+        md += "It cost \(failed + rejected + timedOut) requests (\(failed) failed, \(rejected) rejected, \(timedOut) timed out) and "
+            + "\(String(format: "%.2f", impact.reduce(0) { $0 + $1.sloViolationMinutes })) SLO-violation minutes.\n\n"
         md += "## Timeline\n\n| time | what | detail |\n|---|---|---|\n"
         for e in timeline { md += "| \(h(e.time)) | \(e.kind) \(cell(e.subject)) | \(cell(e.detail)) |\n" }
         if replicaStartsLeftOut > 0 { md += "\n(\(replicaStartsLeftOut) replica start-ups in this window are left out of the table.)\n" }

@@ -34,6 +34,25 @@ public struct Gate: Sendable, Equatable, CustomStringConvertible, ScenarioCompon
 
     public func apply(to spec: inout ScenarioSpec) { spec.gates.append(self) }
 
+    /// Whether two gates judge the same thing (metric, comparison and threshold), however written.
+    public func judgesTheSame(as other: Gate) -> Bool {
+        metric == other.metric && comparison == other.comparison && threshold == other.threshold
+    }
+
+    /// A scenario's gates with `extra` added: a gate it already has is judged once (over the whole
+    /// interval if either asks for it), never reported twice.
+    public static func adding(_ extra: [Gate], to gates: [Gate]) -> [Gate] {
+        var all = gates
+        for g in extra {
+            if let i = all.firstIndex(where: { $0.judgesTheSame(as: g) }) {
+                all[i].wholeInterval = all[i].wholeInterval || g.wholeInterval
+            } else {
+                all.append(g)
+            }
+        }
+        return all
+    }
+
     /// Parses a gate expression; errors say what was expected.
     public init(_ text: String, wholeInterval: Bool = false) throws {
         let trimmed = text.trimmingCharacters(in: .whitespaces)

@@ -1,3 +1,4 @@
+import Telemetry
 import ClusterModel
 import ControlPlane
 import SimulationKernel
@@ -106,7 +107,7 @@ extension ScenarioSpec {
         if matching.isEmpty { matching = parameters.filter { $0.key == key } }   // a shape named like a service, …
         guard !matching.isEmpty else {
             throw ParameterError(key: key, message: "unknown parameter" + suggestion(key, parameters.map(\.key))
-                                 + " (`stormglass list --parameters \(name)` lists them)")
+                                 + " (`\(CommandName.current) list --parameters \(name)` lists them)")
         }
         for p in matching { try p.set(&self, value) }
     }

@@ -1,3 +1,4 @@
+import Telemetry
 import Lab
 import Charts
 import ArgumentParser
@@ -10,7 +11,10 @@ import ScenarioKit
 /// `ScenarioCatalog`, under the name the executable was started by.
 public struct Stormglass: ParsableCommand {
     /// The executable's name, for usage lines and help (`stormglass`, `shop-lab`).
-    nonisolated(unsafe) public static var commandName = "stormglass"
+    public static var commandName: String {
+        get { CommandName.current }
+        set { CommandName.current = newValue }
+    }
 
     public static var configuration: CommandConfiguration { CommandConfiguration(
         commandName: commandName,

@@ -56,6 +56,21 @@ import Telemetry
         #expect(r[1].0 - r[0].0 >= 120)
     }
 
+    @Test func aFailureWaitingOutTheCooldownIsDetectedOnce() {
+        var h = SelfHealer(config: SelfHealerConfig(timeout: 30, checkPeriod: 10, maxReplacementsPerHour: 5, cooldown: 120))
+        // a and b go silent together: a is replaced at once, b waits 120 s for the cooldown, checked every 10 s.
+        var detected: [String] = [], replaced: [String] = []
+        var t = 10.0
+        while t <= 600 {
+            let (actions, events) = h.receive(beats(t < 100 ? ["a", "b"] : [], at: t), at: t)
+            detected += events.filter { $0.kind == .nodeFailureDetected }.map(\.subject)
+            for case .replaceNode(let n, _) in actions { replaced.append(n) }
+            t += 10
+        }
+        #expect(replaced == ["a", "b"])
+        #expect(detected == ["a", "b"], "one detection per node per failure, not one per check")
+    }
+
     @Test func nodesTheControlPlaneRemovesAreExpected() {
         var h = SelfHealer(config: SelfHealerConfig())
         _ = drive(&h, until: 50) { _ in ["a"] }

@@ -69,6 +69,12 @@ import Testing
         }
         #expect(md.contains("injected fault **crash**"))
         #expect(md.contains("| 00:30:00 | fault-start crash |"))
+        // The summary counts what the impact table counts, each kind named as the table names it.
+        let lines = md.components(separatedBy: "\n")
+        let header = try #require(lines.firstIndex { $0.hasPrefix("| service | failed | rejected | timed out |") })
+        let rows = lines[(header + 2)...].prefix { $0.hasPrefix("| ") }.map { $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } }
+        let (failed, rejected, timedOut) = rows.reduce((0, 0, 0)) { ($0.0 + Int($1[1])!, $0.1 + Int($1[2])!, $0.2 + Int($1[3])!) }
+        #expect(md.contains("It cost \(failed + rejected + timedOut) requests (\(failed) failed, \(rejected) rejected, \(timedOut) timed out)"), "\(md)")
         let none = try stormglassProcess(["report", db, "--run", "99"])
         #expect(none.code == 2 || none.stdout.contains("no incidents"))
     }

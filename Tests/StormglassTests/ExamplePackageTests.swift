@@ -7,16 +7,17 @@ import Testing
 @Suite(.serialized) struct ExamplePackageTests {
     static let package = repositoryRoot.appendingPathComponent("Examples/ShopLab").path
 
-    /// Runs a process to completion, returning its exit code and standard output.
+    /// Runs a process to completion, returning its exit code and standard output (with `withErrors`,
+    /// standard error too).
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> (code: Int32, output: String) {
+    static func run(_ executable: String, _ arguments: [String], in directory: String? = nil, withErrors: Bool = false) throws -> (code: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
         if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe()
         p.standardOutput = out
-        p.standardError = FileHandle.standardError
+        p.standardError = withErrors ? out : FileHandle.standardError
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()   // read before waiting: no pipe deadlock
         p.waitUntilExit()
@@ -79,6 +80,11 @@ import Testing
         #expect(run.code == 0 && run.output.contains("cache-stampede"))
         let unknown = try Self.run(shopLab, ["run", "black-friday", "--db", db])
         #expect(unknown.code == 2)
+        // What to run next is said in the user's command, not ours.
+        let knob = try Self.run(shopLab, ["run", "zone-outage", "--set", "nosuch=1", "--db", db], withErrors: true)
+        #expect(knob.code == 2 && knob.output.contains("`shop-lab list --parameters zone-outage` lists them"), "\(knob.output)")
+        let help = try Self.run(shopLab, ["run", "--help"])
+        #expect(help.output.contains("shop-lab list") && !help.output.contains("stormglass list") && !help.output.contains("stormglass run"), "\(help.output)")
     }
 }
 

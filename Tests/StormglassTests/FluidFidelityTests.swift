@@ -87,6 +87,14 @@ import SimulationKernel
         }
     }
 
+    @Test func aFluidRunSaysItsPaceAsAFluidRun() throws {
+        let dir = temporaryDirectory()
+        let out = try stormglassProcess(["run", "black-friday", "--fidelity", "fluid", "--duration", "2h", "--db", dir + "/r.sqlite", "--quiet"])
+        #expect(out.code == 0, "\(out.stderr)")
+        let head = try #require(out.lines.first)
+        #expect(head.contains("(fluid: ") && head.contains(" discrete events)") && !head.contains("events/s"), "\(head)")
+    }
+
     @Test func fluidRunOfAScenarioItCannotRepresentExitsTwoNamingEveryProblem() throws {
         let dir = temporaryDirectory()
         let out = try stormglassProcess(["run", "probe-cascade", "--fidelity", "fluid", "--db", dir + "/r.sqlite"], in: dir)

@@ -8,6 +8,13 @@ import Testing
 import Reports
 
 @Suite struct GateParsingTests {
+    @Test func addedGatesThatJudgeTheSameAreOne() throws {
+        let scenario = [try Gate("recovery <= 3m"), try Gate("availability >= 99.9%")]
+        let all = Gate.adding([try Gate("recovery<=180s", wholeInterval: true), try Gate("recovery <= 2m"), try Gate("recovery <= 120s")], to: scenario)
+        #expect(all.map(\.threshold) == [180, scenario[1].threshold, 120])
+        #expect(all[0].wholeInterval && !all[1].wholeInterval)   // asked again over the whole interval: judged so
+    }
+
     @Test func expressionsParseWithUnits() throws {
         let r = try Gate("recovery <= 3m")
         #expect(r.metric == .recovery && r.comparison == .le && r.threshold == 180)
@@ -59,6 +66,21 @@ import Reports
 }
 
 @Suite(.serialized) struct GateCommandTests {
+    @Test func aGateAskedTwiceIsJudgedOnceAndMarkdownOnlyWhenAsked() throws {
+        let dir = temporaryDirectory()
+        // The same gate in two spellings, and once more over the whole interval: one test case.
+        let out = try stormglassProcess(["gate", "node-crash", "--duration", "50m", "--replications", "4", "--gate", "recovery <= 10m",
+                                         "--gate", "recovery<=600s", "--db", dir + "/g.sqlite", "--junit", dir + "/g.xml", "--quiet"], in: dir)
+        #expect(out.code == 0, "\(out.stdout) \(out.stderr)")
+        let xml = try String(contentsOfFile: dir + "/g.xml", encoding: .utf8)
+        #expect(xml.contains("tests=\"1\""), "\(xml)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/results/gates.md"), "a Markdown summary nobody asked for")
+        #expect(!out.stdout.contains("summary:"), "\(out.stdout)")
+        // Runs simulated side by side are numbered in seed order, not as they happened to start or finish.
+        let seeds = try DatabaseQueue(path: dir + "/g.sqlite").read { try Int.fetchAll($0, sql: "SELECT seed FROM runs ORDER BY id") }
+        #expect(seeds == [1, 2, 3, 4])
+    }
+
     @Test func aGateThatMustFailFailsAndOneThatMustPassPasses() throws {
         let dir = temporaryDirectory()
         let code = stormglass("gate", "node-crash", "--duration", "50m", "--replications", "2", "--gate", "recovery <= 10m",

@@ -34,6 +34,8 @@ public struct SelfHealer: Sendable {
     var replacements: [Double] = []
     var lastCheck = -Double.infinity
     var failed: Set<String> = []
+    /// Failures already announced: a node waiting out the cooldown is checked again, not detected again.
+    var announced: Set<String> = []
 
     public init(config: SelfHealerConfig) { self.config = config }
 
@@ -50,6 +52,7 @@ public struct SelfHealer: Sendable {
                 lastSeen[b.node] = (b.time, b.pool)
                 missed[b.node] = 0
                 failed.remove(b.node)
+                announced.remove(b.node)
             }
         }
         guard config.enabled, now - lastCheck >= config.checkPeriod - 1e-9 else { return ([], []) }
@@ -61,8 +64,10 @@ public struct SelfHealer: Sendable {
             guard missed[node]! >= config.missedChecks else { continue }
             failed.insert(node)
             let silence = Int(now - seen.time)
-            events.append(TimelineEvent(time: now, kind: .nodeFailureDetected, subject: node,
-                                        detail: "no heartbeat for \(silence)s (timeout \(Int(config.timeout))s, \(missed[node]!) missed check\(missed[node]! == 1 ? "" : "s"))"))
+            if announced.insert(node).inserted {
+                events.append(TimelineEvent(time: now, kind: .nodeFailureDetected, subject: node,
+                                            detail: "no heartbeat for \(silence)s (timeout \(Int(config.timeout))s, \(missed[node]!) missed check\(missed[node]! == 1 ? "" : "s"))"))
+            }
             replacements.removeAll { now - $0 > 3600 }
             if replacements.count >= config.maxReplacementsPerHour {
                 events.append(TimelineEvent(time: now, kind: .replacementRefused, subject: node,

@@ -1,3 +1,4 @@
+import Telemetry
 import Reports
 import Lab
 import ArgumentParser
@@ -9,7 +10,7 @@ import ScenarioKit
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run one scenario under several scaling policies on the same seeds (common random numbers), side by side.",
-        discussion: "Example: stormglass compare black-friday --policy hpa --policy predictive --replications 5")
+        discussion: "Example: \(CommandName.current) compare black-friday --policy hpa --policy predictive --replications 5")
 
     @Argument(help: "Scenario name.")
     var scenario: String

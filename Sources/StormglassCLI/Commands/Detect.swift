@@ -1,3 +1,4 @@
+import Telemetry
 import ArgumentParser
 import ClusterModel
 import ControlPlane
@@ -14,8 +15,8 @@ struct Detect: ParsableCommand {
         were anomalous, and ends after --cooldown without one. With --score, each file's alerts are scored \
         against its labelled windows under NAB's three profiles (standard, reward_low_FP_rate, \
         reward_low_FN_rate); the total is normalised as NAB does (0 = never alert, 100 = every window at its start).
-        Examples: stormglass detect --csv cpu.csv --kind cpu
-                  stormglass detect --csv traces/nab --score traces/nab/anomaly_windows.json
+        Examples: \(CommandName.current) detect --csv cpu.csv --kind cpu
+                  \(CommandName.current) detect --csv traces/nab --score traces/nab/anomaly_windows.json
         """)
 
     @Option(name: .customLong("csv"), help: "A `timestamp,value` CSV, a folder of them, or promql:'QUERY' with --prometheus (repeatable).")

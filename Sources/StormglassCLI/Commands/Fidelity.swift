@@ -1,3 +1,4 @@
+import Telemetry
 import ArgumentParser
 import Foundation
 import Lab
@@ -13,7 +14,7 @@ struct FidelityCommand: ParsableCommand {
             Prints SLO-violation minutes, availability, cost and each service's p95 both ways, the wall time of each, \
             and per service how many unsaturated scrapes have their p95 within 10 %. Exits 1 when a tolerance is exceeded, 2 when the \
             scenario uses something the fluid fidelity cannot represent.
-            Example: stormglass fidelity black-friday --duration 6h
+            Example: \(CommandName.current) fidelity black-friday --duration 6h
             """)
 
     @Argument(help: "Scenario name.")

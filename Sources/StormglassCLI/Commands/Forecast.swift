@@ -16,7 +16,7 @@ struct Forecast: ParsableCommand {
         Every model is fed the series one point at a time; after each point it forecasts each horizon, and \
         each forecast is scored against the value observed at its target time. Accuracy is max(0, 1 − MAPE); \
         MASE is scaled by the in-sample seasonal-naive (one day) error, so MASE < 1 beats seasonal-naive.
-        Example: stormglass forecast --csv cpu.csv --horizon 10m,30m,2h --model all
+        Example: \(CommandName.current) forecast --csv cpu.csv --horizon 10m,30m,2h --model all
         """)
 
     @Option(name: [.customLong("trace"), .customLong("csv")], help: "The metric history: a `timestamp,value` CSV (ISO 8601 or epoch seconds/milliseconds), a Prometheus range-query JSON export, or promql:'QUERY' with --prometheus.")

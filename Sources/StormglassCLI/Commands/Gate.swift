@@ -1,3 +1,4 @@
+import Telemetry
 import Reports
 import Lab
 import ArgumentParser
@@ -12,7 +13,7 @@ struct GateCommand: ParsableCommand {
         discussion: """
         Gates come from the scenario (Gates(...)) and from --gate. Each is evaluated on the mean over the seeds, \
         or with --whole-interval on the pessimistic end of the 95 % confidence interval.
-        Example: stormglass gate node-crash latency-injection --replications 5 --gate "recovery <= 5m" --junit gates.xml
+        Example: \(CommandName.current) gate node-crash latency-injection --replications 5 --gate "recovery <= 5m" --junit gates.xml
         """)
 
     @Argument(help: "Scenarios to gate.")
@@ -30,8 +31,8 @@ struct GateCommand: ParsableCommand {
     @Option(help: "JUnit XML report (one test case per gate per scenario).")
     var junit: String = "results/gates.xml"
 
-    @Option(help: "Markdown summary.")
-    var markdown: String = "results/gates.md"
+    @Option(help: "Also write a Markdown summary to this file (e.g. for a pull-request comment).")
+    var markdown: String?
 
     @OptionGroup var options: ScenarioOptions
     @OptionGroup var database: DatabaseOption
@@ -49,7 +50,7 @@ struct GateCommand: ParsableCommand {
         // Every scenario resolved (and every gate known) before anything runs.
         let resolved = try scenarios.map { name in
             let (spec, params) = try options.resolve(name)
-            let all = spec.gates.map { var g = $0; g.wholeInterval = g.wholeInterval || wholeInterval; return g } + extra
+            let all = Gate.adding(extra, to: spec.gates.map { var g = $0; g.wholeInterval = g.wholeInterval || wholeInterval; return g })
             if all.isEmpty { throw InputError("\(name) declares no gates; add --gate \"…\"") }
             for g in all {
                 if case .p95(let service) = g.metric, spec.serviceIndex(service) == nil {
@@ -67,7 +68,7 @@ struct GateCommand: ParsableCommand {
         let recording = try database.recording(default: .all)
         let placeholder = unjudged("the gate run did not finish (stopped, killed or still running)")
         try writeFile(junit, GateReport.junit(placeholder, scenarios: scenarios))
-        try writeFile(markdown, GateReport.markdown(placeholder, replications: replications))
+        if let markdown { try writeFile(markdown, GateReport.markdown(placeholder, replications: replications)) }
         var outcomes: [GateOutcome] = []
         var failure: Error?
         do {
@@ -91,8 +92,8 @@ struct GateCommand: ParsableCommand {
         }
         print(GateReport.table(outcomes))
         try writeFile(junit, GateReport.junit(outcomes, scenarios: scenarios))
-        try writeFile(markdown, GateReport.markdown(outcomes, replications: replications))
-        print("\njunit: \(junit)   summary: \(markdown)   results: \(database.db)")
+        if let markdown { try writeFile(markdown, GateReport.markdown(outcomes, replications: replications)) }
+        print("\njunit: \(junit)" + (markdown.map { "   summary: \($0)" } ?? "") + "   results: \(database.db)")
         if let failure { printError("error: \(failure)") }
         if Interrupt.isRequested { throw ExitCode(Exit.interrupted) }
         let unjudged = outcomes.filter { if case .notEvaluated = $0.verdict { return true } else { return false } }

@@ -1,3 +1,4 @@
+import Telemetry
 import ArgumentParser
 import ControlPlane
 import Foundation
@@ -16,7 +17,7 @@ struct League: ParsableCommand {
         90 s lognormal start-up, 2…60 replicas at $0.05 an hour, SLO p95 ≤ 1 s and ≤ 1 % errors. \
         Each policy is judged against the HPA on the same trace: fewer SLO-violation minutes at no more than \
         +10 % cost win; equal minutes (within half a minute or 5 %) win at ≥ 1 % less cost, tie up to +3 %.
-        Example: stormglass league --traces traces/nab --policy hpa --policy predictive --replications 2
+        Example: \(CommandName.current) league --traces traces/nab --policy hpa --policy predictive --replications 2
         """)
 
     @Option(help: "A folder of `timestamp,value` CSV traces, one file, or promql:'QUERY' with --prometheus.")

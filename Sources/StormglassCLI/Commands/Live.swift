@@ -87,7 +87,7 @@ struct LiveSessionOptions: ParsableArguments {
         if !given.isEmpty {
             problems.append("--resume \(resume) goes on with the plan recorded with the run; \(given.joined(separator: ", ")) cannot change it (start a new session for that)")
         }
-        if resumption.plan.mode != mode { problems.append("--resume \(resume): run \(resume) is a \(resumption.plan.mode) session; resume it with stormglass \(resumption.plan.mode)") }
+        if resumption.plan.mode != mode { problems.append("--resume \(resume): run \(resume) is a \(resumption.plan.mode) session; resume it with \(CommandName.current) \(resumption.plan.mode)") }
         let planned = resumption.origin + resumption.plan.duration
         if Date().timeIntervalSince1970 > planned {
             problems.append("--resume \(resume): the session was planned to end \(SimDuration.seconds(Date().timeIntervalSince1970 - planned)) ago; start a new one")
@@ -258,7 +258,7 @@ struct Shadow: ParsableCommand {
         recorded as such and each policy does what its upstream does (the HPA holds; KEDA's fallback). \
         --replay-session RUN re-runs a recorded session offline from its reads and counts decisions that differ.
         Example:
-          stormglass shadow --prometheus http://127.0.0.1:9090 --manifests k8s/ --policy predictive \\
+          \(CommandName.current) shadow --prometheus http://127.0.0.1:9090 --manifests k8s/ --policy predictive \\
             --signal rate='sum(rate(http_requests_total[1m]))' --signal cpu='…' --signal ready='…' --for 1h
         """)
 
@@ -300,7 +300,7 @@ struct Control: ParsableCommand {
         a replica unhealthy for --replace-after through --exec-replace ({replica}: the series' pod or instance \
         label, refused unless a plain name) or the webhook (action replace-replica, naming the replica).
         Example:
-          stormglass control --prometheus http://127.0.0.1:9090 --manifests k8s/ --signal … \\
+          \(CommandName.current) control --prometheus http://127.0.0.1:9090 --manifests k8s/ --signal … \\
             --exec 'kubectl scale deployment/{service} --replicas={replicas}' --apply --kill-switch /tmp/stop-scaling
         """)
 

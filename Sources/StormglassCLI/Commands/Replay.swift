@@ -1,3 +1,4 @@
+import Telemetry
 import ArgumentParser
 import ClusterModel
 import ControlPlane
@@ -17,7 +18,7 @@ struct Replay: ParsableCommand {
         exactly as configured (every field that cannot be honoured is an error naming file, line and YAML path). \
         CPU utilization is the per-request CPU (--cpu-per-request, or derived from --cpu-trace) over the ready pods' \
         CPU requests. --vs runs other policies on the same traffic and seed.
-        Example: stormglass replay --manifests k8s/ --trace checkout=prom.json --replay-values per-second --cpu-per-request 25ms --vs predictive
+        Example: \(CommandName.current) replay --manifests k8s/ --trace checkout=prom.json --replay-values per-second --cpu-per-request 25ms --vs predictive
         """)
 
     @Option(name: .customLong("manifests"), help: "A manifest file or folder (repeatable): Deployments, autoscaling/v2 HPAs, KEDA ScaledObjects.")

@@ -8,7 +8,7 @@ import Recorder
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a post-incident report (Markdown) for every incident of a recorded run.",
-        discussion: "Example: stormglass run latency-injection && stormglass report -o reports/")
+        discussion: "Example: \(CommandName.current) run latency-injection && \(CommandName.current) report -o reports/")
 
     @Argument(help: "Results database.")
     var file: String = "results/stormglass.sqlite"

@@ -1,3 +1,4 @@
+import Telemetry
 import Reports
 import Lab
 import ArgumentParser
@@ -8,9 +9,9 @@ import ScenarioKit
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a scenario and record it to SQLite.",
-        discussion: "Example: stormglass run black-friday --seed 7 --set surge.multiplier=6 --duration 12h")
+        discussion: "Example: \(CommandName.current) run black-friday --seed 7 --set surge.multiplier=6 --duration 12h")
 
-    @Argument(help: "Scenario name (see `stormglass list`).")
+    @Argument(help: "Scenario name (see `\(CommandName.current) list`).")
     var scenario: String
 
     @OptionGroup var options: ScenarioOptions
@@ -40,10 +41,11 @@ struct Run: ParsableCommand {
         let done = try executor.run(jobs)
         for c in done where replications == 1 {
             let simulated = c.result.status == .finished ? "\(spec.duration) simulated" : "stopped before the end of its \(spec.duration)"
+            // A fluid run's requests are flows, not events: its few discrete events say nothing of its pace.
+            let pace = spec.fidelity == .fluid ? "fluid: \(c.result.events) discrete events"
+                : "\(c.result.events) events, " + String(format: "%.1fM events/s", Double(c.result.events) / max(c.result.wallSeconds, 1e-9) / 1e6)
             print("run \(c.runID): \(spec.name), seed \(c.job.seed), \(simulated) in "
-                  + String(format: "%.2fs", c.result.wallSeconds) + " (\(c.result.events) events, "
-                  + String(format: "%.1fM events/s", Double(c.result.events) / max(c.result.wallSeconds, 1e-9) / 1e6)
-                  + ") — \(c.result.status.rawValue)")
+                  + String(format: "%.2fs", c.result.wallSeconds) + " (\(pace)) — \(c.result.status.rawValue)")
             print(try SummaryReport.run(store, c.runID))
         }
         if replications > 1 {

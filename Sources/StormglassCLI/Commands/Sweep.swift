@@ -1,3 +1,4 @@
+import Telemetry
 import ArgumentParser
 import Foundation
 import Lab
@@ -9,9 +10,9 @@ struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "What-if sweep: the cartesian product of parameter values × seeds, in parallel, resumable.",
         discussion: """
-        Example: stormglass sweep black-friday --vary surge.multiplier=2,4,8 --vary checkout.minReplicas=2...10:4 --vary policy=hpa,predictive --replications 5
+        Example: \(CommandName.current) sweep black-friday --vary surge.multiplier=2,4,8 --vary checkout.minReplicas=2...10:4 --vary policy=hpa,predictive --replications 5
         Re-running the same sweep on the same database skips points already finished. --shard i/N runs one slice \
-        (for a CI matrix, a Kubernetes Indexed Job or a Slurm array); `stormglass merge` combines the files.
+        (for a CI matrix, a Kubernetes Indexed Job or a Slurm array); `\(CommandName.current) merge` combines the files.
         """)
 
     @Argument(help: "Scenario name.")
@@ -106,7 +107,7 @@ struct Merge: ParsableCommand {
 struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find the smallest setting of a parameter that meets a goal (binary search; assumes more is better).",
-        discussion: "Example: stormglass plan black-friday --find checkout.minReplicas --meet \"slo-violation <= 5m\" --range 1...40")
+        discussion: "Example: \(CommandName.current) plan black-friday --find checkout.minReplicas --meet \"slo-violation <= 5m\" --range 1...40")
 
     @Argument(help: "Scenario name.")
     var scenario: String

@@ -1,3 +1,4 @@
+import Telemetry
 import ArgumentParser
 import ClusterModel
 import Foundation
@@ -14,9 +15,9 @@ struct TestbedCommand: ParsableCommand {
         discussion: """
         Needs nginx, prometheus and prometheus-nginx-exporter (scripts/ensure-deps --testbed installs them).
         Example:
-          stormglass testbed up --dir tb --replicas 2 --for 10m &
-          stormglass testbed load --target http://127.0.0.1:PORT/ --trace traffic.csv --compress 288 --peak-rate 80
-          stormglass testbed scale --dir tb 4
+          \(CommandName.current) testbed up --dir tb --replicas 2 --for 10m &
+          \(CommandName.current) testbed load --target http://127.0.0.1:PORT/ --trace traffic.csv --compress 288 --peak-rate 80
+          \(CommandName.current) testbed scale --dir tb 4
         """,
         subcommands: [Up.self, Scale.self, Kill.self, Load.self, Worker.self])
 }
@@ -99,7 +100,7 @@ extension TestbedCommand {
     struct Scale: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Ask a running testbed for a number of workers (what `control --actuator exec` runs).",
-            discussion: "Example: stormglass testbed scale --dir tb 4")
+            discussion: "Example: \(CommandName.current) testbed scale --dir tb 4")
         @Option(help: "The testbed's folder.")
         var dir: String
         @Argument(help: "Workers wanted.")
@@ -199,7 +200,7 @@ extension TestbedCommand {
             discussion: """
             Requests leave on schedule whether or not earlier ones were answered; latency counts from the \
             scheduled time. Prints requests by status and p50/p95/p99; --log writes every request.
-            Example: stormglass testbed load --dir tb --trace day.csv --compress 288 --peak-rate 60 --log latency.csv
+            Example: \(CommandName.current) testbed load --dir tb --trace day.csv --compress 288 --peak-rate 60 --log latency.csv
             """)
         @Option(help: "The testbed's folder: load goes to its nginx.")
         var dir: String?

@@ -1,3 +1,4 @@
+import Telemetry
 import ArgumentParser
 import Foundation
 import ClusterModel
@@ -13,7 +14,7 @@ struct ScenarioOptions: ParsableArguments {
     @Option(help: "Simulated duration, e.g. 90s, 15m, 24h (default: the scenario's).")
     var duration: String?
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: key=value (repeatable). `stormglass list --parameters SCENARIO` lists them.", valueName: "key=value"))
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter: key=value (repeatable). `\(CommandName.current) list --parameters SCENARIO` lists them.", valueName: "key=value"))
     var overrides: [String] = []
 
     @Option(help: "request: every request an event (the default, the reference); fluid: requests as flows, for large models (refused where it cannot represent the scenario).")
@@ -195,7 +196,7 @@ extension ResultsStore {
     func requireSamples(run id: Int64, for verb: String) throws {
         guard let r = try runs().first(where: { $0.id == id }), !r.recording.keepsSamples else { return }
         throw InputError("run \(id) was recorded with --record \(r.recording.rawValue): it keeps no per-scrape rows for \(verb); "
-                         + "run it again with --record samples (its summary: stormglass show \(path) --run \(id))")
+                         + "run it again with --record samples (its summary: \(CommandName.current) show \(path) --run \(id))")
     }
 
     /// The run asked for, or the latest one; a clear error when the file has none.
