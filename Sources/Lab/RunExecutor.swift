@@ -133,8 +133,8 @@ public struct RunExecutor {
         return (runner, writer)
     }
 
-    func run(_ job: RunJob, _ started: (runner: ScenarioRunner, writer: RunWriter), showRunProgress: Bool, writesInBackground: Bool) throws -> CompletedRun {
-        let (runner, writer) = started
+    func run(_ job: RunJob, _ prepared: (runner: ScenarioRunner, writer: RunWriter), showRunProgress: Bool, writesInBackground: Bool) throws -> CompletedRun {
+        let (runner, writer) = prepared
         writer.writesInBackground = writesInBackground
         let label = job.spec.name
         let observer = RecordingObserver(writer: writer) { p in

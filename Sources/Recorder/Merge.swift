@@ -5,7 +5,7 @@ import Telemetry
 extension ResultsStore {
     /// Whether two paths name one file: the same device and inode (a hard link, a symbolic link, another
     /// spelling of the path), or the same resolved path when either does not exist yet.
-    public static func sameFile(_ a: String, _ b: String) -> Bool {
+    static func sameFile(_ a: String, _ b: String) -> Bool {
         let fm = FileManager.default
         if let x = try? fm.attributesOfItem(atPath: a), let y = try? fm.attributesOfItem(atPath: b),
            let dx = (x[.systemNumber] as? NSNumber)?.uint64Value, let dy = (y[.systemNumber] as? NSNumber)?.uint64Value,

@@ -84,7 +84,7 @@ public final class ResultsStore {
             throw StoreError(description: "\(path) is a folder, not a results database; give a file such as \((path as NSString).appendingPathComponent("results.sqlite"))")
         }
         try requireStormglassDatabase(path)
-        let queue = try readOnlyQueue(path)
+        let queue = try queueForReading(path)
         let current: Bool
         do {
             current = try queue.read { try migrator.hasCompletedMigrations($0) }
@@ -128,7 +128,7 @@ public final class ResultsStore {
     static func requireStormglassDatabase(_ path: String) throws {
         let isOurs: Bool
         do {
-            isOurs = try readOnlyQueue(path).read { db in
+            isOurs = try queueForReading(path).read { db in
                 if try db.tableExists("grdb_migrations"), try db.tableExists(RunRow.databaseTableName),
                    try Bool.fetchOne(db, sql: "SELECT COUNT(*) > 0 FROM grdb_migrations WHERE identifier = 'v1'") ?? false {
                     return true
@@ -141,7 +141,7 @@ public final class ResultsStore {
         } catch let e as DatabaseError {
             // Damage where the schema is read: said as damage, with SQLite's own words, when its check finds it.
             if e.resultCode == .SQLITE_CORRUPT,
-               let check = try? readOnlyQueue(path).read({ try String.fetchAll($0, sql: "PRAGMA quick_check(5)") }), check != ["ok"] {
+               let check = try? queueForReading(path).read({ try String.fetchAll($0, sql: "PRAGMA quick_check(5)") }), check != ["ok"] {
                 throw StoreError.damaged(path: path, check: check)
             }
             throw StoreError(path: path, e)
@@ -156,7 +156,7 @@ public final class ResultsStore {
     /// Where the file and its folder can be written, the connection is opened for writing but only ever
     /// read through (GRDB's `read` is query-only): SQLite then removes the `-wal` and `-shm` files it made
     /// when the last connection closes, so reading leaves nothing beside a file that had none.
-    static func readOnlyQueue(_ path: String) throws -> DatabaseQueue {
+    static func queueForReading(_ path: String) throws -> DatabaseQueue {
         var config = Configuration()
         let folder = (path as NSString).deletingLastPathComponent
         config.readonly = !(FileManager.default.isWritableFile(atPath: path) && FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder))

@@ -147,7 +147,9 @@ struct PrometheusMatrixReader {
                 switch (i, try s.peekKind()) {
                 case (0, .number): raw = try s.number()
                 case (0, .string): raw = Double(try s.string())
-                case (1, .string): valueText = try s.string(); value = Double(valueText!) ?? .signalingNaN
+                case (1, .string):
+                    let text = try s.string()
+                    valueText = text; value = Double(text) ?? .signalingNaN
                 case (1, .number): value = try s.number()
                 default: try s.skipValue()
                 }
