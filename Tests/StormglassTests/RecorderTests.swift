@@ -198,4 +198,24 @@ import Scenarios
         try writer.finish(status: .finished, wallSeconds: 0, events: 0, figures: [], latencyHistogram: [:])
         #expect(try store.serviceSamples(run: writer.runID) == [s])
     }
+
+    /// Bulk inserts bind only what differs from the previous row: text equal to the previous row's but
+    /// not the same bytes (decomposed after precomposed) must still be stored as given.
+    @Test func rowsThatDifferOnlyInRepresentationAreStoredAsGiven() throws {
+        let store = try ResultsStore(path: temporaryDirectory() + "/bits.sqlite")
+        let writer = try store.beginRun(RunMetadata(scenario: "bits", seed: 1, parameters: [:], label: "", replication: 0, toolVersion: "test",
+                                                    simulatedSeconds: 60, scrapeSeconds: 15, services: [], pools: []))
+        let services = ["caf\u{E9}", "cafe\u{301}", "cafe\u{301}", "caf\u{E9}"]
+        for (i, name) in services.enumerated() {
+            var s = ServiceSample(time: 15 * Double(i + 1), interval: 15, service: name)
+            s.arrivals = i % 2   // alternating: 0 1 0 1
+            try writer.append(Scrape(time: s.time, interval: 15, services: [s], nodes: []))
+        }
+        try writer.finish(status: .finished, wallSeconds: 0, events: 0, figures: [], latencyHistogram: [:])
+        let stored = try DatabaseQueue(path: store.path).read { db in
+            try Row.fetchAll(db, sql: "SELECT hex(service) AS name, arrivals FROM service_samples ORDER BY t")
+        }
+        #expect(stored.map { $0["name"] as String } == services.map { $0.utf8.map { String(format: "%02X", $0) }.joined() })
+        #expect(stored.map { $0["arrivals"] as Int } == [0, 1, 0, 1])
+    }
 }
