@@ -6,6 +6,7 @@ import Testing
 @testable import ScenarioKit
 @testable import StormglassCLI
 import Reports
+import Scenarios
 
 @Suite struct GateParsingTests {
     @Test func addedGatesThatJudgeTheSameAreOne() throws {
@@ -104,6 +105,7 @@ import Reports
     }
 
     @Test func aShardedSweepMergedEqualsTheUnshardedOne() throws {
+        ScenarioCatalog.all = Scenarios.all   // run alone, nothing else has set the catalog `Stormglass.execute` reads
         let dir = temporaryDirectory()
         let args = ["sweep", "node-crash", "--duration", "35m", "--vary", "api.replicas=12,16", "--vary", "api.concurrency=4,6", "--record", "samples", "--quiet"]
         #expect(Stormglass.execute(args + ["--db", dir + "/all.sqlite"]) == 0)
