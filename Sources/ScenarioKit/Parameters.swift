@@ -68,9 +68,13 @@ public struct Parameter: Sendable {
             spec[keyPath: path] = value
         })
     }
-    /// A distribution's mean (a duration), keeping its shape.
+    /// A distribution's mean (a duration), keeping its shape. Shown to the millisecond from a second up
+    /// (a log-normal's mean is rarely a round number: 22.359s, not 22.35927423s); what is shown sets it.
     static func mean(_ key: String, _ help: String, _ path: Path<Distribution>, _ range: ClosedRange<SimDuration>) -> Parameter {
-        Parameter(key, help, get: { "\(SimDuration.seconds($0[keyPath: path].mean))" },
+        Parameter(key, help, get: {
+                      let mean = SimDuration.seconds($0[keyPath: path].mean)
+                      return mean >= .seconds(1) ? "\(SimDuration(nanoseconds: (mean.nanoseconds + 500_000) / 1_000_000 * 1_000_000))" : "\(mean)"
+                  },
                   set: { $0[keyPath: path] = $0[keyPath: path].withMean(try parseDuration($1, key, range).seconds) })
     }
 }
@@ -88,6 +92,7 @@ enum Limits {
     static let rate = 0.0...100_000_000
     static let price = 0.0...1_000_000
     static let fraction = 0.0...1
+    static let hpaTarget = 0.001...1_000_000.0
     static let runLength = SimDuration.seconds(1)...SimDuration.days(366)
     static let latency = SimDuration.zero...SimDuration.days(1)
     static let positiveLatency = SimDuration(nanoseconds: 1)...SimDuration.days(1)
@@ -116,7 +121,8 @@ extension ScenarioSpec {
     public var parameters: [Parameter] {
         runParameters
             + pools.indices.flatMap { NodePoolSpec.parameters(pools[$0].name, at: \ScenarioSpec.pools[$0]) }
-            + services.indices.flatMap { ServiceDefinition.parameters(services[$0].name, at: \ScenarioSpec.services[$0], calls: services[$0].model.calls) }
+            + services.indices.flatMap { ServiceDefinition.parameters(services[$0].name, at: \ScenarioSpec.services[$0], calls: services[$0].model.calls,
+                                                                     hpa: services[$0].hpaMetricKinds) }
             + traffic.indices.flatMap { TrafficDefinition.parameters(of: traffic[$0], at: $0) }
     }
 
@@ -125,7 +131,7 @@ extension ScenarioSpec {
         var out = runParameters.filter { $0.key == owner }
         if let i = pools.firstIndex(where: { $0.name == owner }) { out += NodePoolSpec.parameters(owner, at: \ScenarioSpec.pools[i]) }
         if let i = services.firstIndex(where: { $0.name == owner }) {
-            out += ServiceDefinition.parameters(owner, at: \ScenarioSpec.services[i], calls: services[i].model.calls)
+            out += ServiceDefinition.parameters(owner, at: \ScenarioSpec.services[i], calls: services[i].model.calls, hpa: services[i].hpaMetricKinds)
         }
         for (i, t) in traffic.enumerated() where t.service == owner || t.shapes.contains(where: { $0.name == owner }) {
             out += TrafficDefinition.parameters(of: t, at: i)
@@ -165,14 +171,36 @@ extension NodePoolSpec {
 }
 
 extension ServiceDefinition {
+    /// The metrics an HPA scales this service on (none for other policies).
+    var hpaMetricKinds: [HPA.MetricTarget.Kind] { (policy as? HPAPolicy)?.config.metrics.map(\.kind) ?? [] }
+
     /// `checkout.replicas`, `checkout.slo.p95`, …
-    static func parameters(_ k: String, at service: WritableKeyPath<ScenarioSpec, ServiceDefinition>, calls: [String] = []) -> [Parameter] {
+    static func parameters(_ k: String, at service: WritableKeyPath<ScenarioSpec, ServiceDefinition>, calls: [String] = [],
+                           hpa: [HPA.MetricTarget.Kind] = []) -> [Parameter] {
         let model = service.appending(path: \.model)
         let edges = calls.flatMap { target -> [Parameter] in
             let policy = model.appending(path: \.[callPolicy: target])
             return Parameter.retry("\(k).calls.\(target).retry", "calls from \(k) to \(target)", policy.appending(path: \.retry))
         }
-        return edges + [
+        // `checkout.hpa.cpu`: the target of each metric the service's HPA scales on.
+        let hpaTargets = hpa.map { kind in
+            let key = "\(k).hpa.\(kind.rawValue)"
+            return Parameter(key, "HPA target for \(kind.rawValue)" + ([.cpu, .memory].contains(kind) ? " utilization (percent)" : ""),
+                             get: { spec in
+                                 (spec[keyPath: service].policy as? HPAPolicy)?.config.metrics.first { $0.kind == kind }.map { "\($0.target)" } ?? "none"
+                             },
+                             set: { spec, v throws in
+                                 guard var policy = spec[keyPath: service].policy as? HPAPolicy,
+                                       let i = policy.config.metrics.firstIndex(where: { $0.kind == kind }) else {
+                                     throw ParameterError(key: key, message: "\(k) is not scaled by an HPA on \(kind.rawValue)")
+                                 }
+                                 policy.config.metrics[i].target = try parseDouble(v, key, Limits.hpaTarget)
+                                 spec[keyPath: service].policy = policy
+                             })
+        }
+        return edges + hpaTargets + [
+            .optionalInt("\(k).connectionPool", "database connections shared by the replicas: requests in service at once (none = no pool)",
+                         model.appending(path: \.connectionPool), Limits.concurrency),
             .optionalInt("\(k).memoryLimitMiB", "container memory limit: OOM-killed above it (none = no limit)", model.appending(path: \.memoryLimitMiB), Limits.mebibytes),
             Parameter("\(k).liveness.timeout", "liveness probe timeout (none = no liveness probe)",
                       get: { $0[keyPath: model].liveness.map { "\($0.timeout)" } ?? "none" },

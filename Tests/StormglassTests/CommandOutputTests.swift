@@ -17,7 +17,7 @@ import Testing
         #expect(out.stdout.contains("node-crash: 2 policies × 1 seed (1…1), 45m each"))
         let fixed = try #require(row(out, "fixed")), hpa = try #require(row(out, "hpa"))
         #expect(fixed[fixed.count - 2] == "0.00", "a fixed policy never scales: \(fixed)")
-        // SLO-violation minutes per policy from the raw samples (DESIGN.md's definition, written here).
+        // SLO-violation minutes per policy from the raw samples (the Definitions article's definition, written here).
         let sql = """
             SELECT r.label, SUM(CASE WHEN ss.p95 > sv.slo_p95_seconds OR ss.error_rate > sv.slo_error_rate THEN ss.interval ELSE 0 END) / 60.0
             FROM runs r JOIN service_samples ss ON ss.run_id = r.id JOIN services sv ON sv.run_id = r.id AND sv.service = ss.service
@@ -203,13 +203,19 @@ import Testing
         let params = try stormglassProcess(["list", "--parameters", "node-crash"])
         #expect(params.lines.contains { $0.hasPrefix("api.replicas ") && $0.contains(" 16 ") })
         #expect(params.lines.contains { $0.hasPrefix("general.count ") && $0.contains(" 4 ") })
+        // A mean from a second up is shown to the millisecond (92.196s, not 92.196110088s).
+        let means = params.lines.filter { $0.contains(".mean ") }.map { $0.split(separator: " ")[1] }
+        #expect(means.count >= 3)
+        for value in means where value.hasSuffix("s") && !value.hasSuffix("ms") {
+            #expect(value.split(separator: ".").last.map { $0.count <= 4 } ?? true, "\(value)")
+        }
 
         let dir = temporaryDirectory()
         let db = dir + "/s.sqlite"
         #expect(try stormglassProcess(["run", "node-crash", "--duration", "35m", "--db", db, "--quiet"]).code == 0)
         let show = try stormglassProcess(["show", db])
         #expect(show.stdout.hasPrefix("run 1: node-crash, seed 1, finished"))
-        // The requests column equals the samples' sum of finished requests (DESIGN.md's denominator).
+        // The requests column equals the samples' sum of finished requests (the Definitions article's denominator).
         let requests = try DatabaseQueue(path: db).read {
             try Int.fetchOne($0, sql: "SELECT SUM(completed + failed + rejected + timed_out) FROM service_samples")
         }
@@ -223,6 +229,9 @@ import Testing
         let events = try DatabaseQueue(path: db).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM events") }
         #expect(lines.count - 1 == events)
         #expect(lines.contains { $0.hasPrefix("1,1800.0,fault-start,crash,") })
+        // CSV is the format: --csv may be left out.
+        let plain = try stormglassProcess(["export", db, "--table", "events"])
+        #expect(plain.code == 0 && plain.stdout == export.stdout)
 
         let merged = try stormglassProcess(["merge", db, db.replacingOccurrences(of: "s.sqlite", with: "s.sqlite"), "-o", dir + "/m.sqlite"])
         #expect(merged.code == 0 && merged.stdout.contains("merged 2 runs from 2 databases into \(dir)/m.sqlite"))

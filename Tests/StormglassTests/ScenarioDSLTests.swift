@@ -2,6 +2,7 @@
 import Foundation
 import Testing
 import ClusterModel
+import ControlPlane
 @testable import ScenarioKit
 import Scenarios
 import SimulationKernel
@@ -104,6 +105,43 @@ import SimulationKernel
         }
         #expect(m == 6 && start == .hours(17))
         #expect(s.parameters.first { $0.key == "surge.multiplier" }?.value(in: s) == "6.0")
+    }
+
+    /// Knobs a user found missing: an HPA's metric targets and a connection pool's size, each checked
+    /// against what it must do to a run.
+    @Test func hpaTargetsAndConnectionPoolsAreParameters() throws {
+        let scenario = Scenario("knobs", "an HPA on CPU over 10 busy slots of work") {
+            RunFor(.minutes(40))
+            NodePool("general", count: 8)
+            Service("api") {
+                Replicas(4, min: 1, max: 40)
+                Concurrency(4)
+                ServiceTime(.exponential(mean: 0.05))
+                Autoscale(.hpa(HPAConfig(metrics: [.cpu(60)])))
+            }
+            Traffic(to: "api", rate: 200)
+        }
+        var half = scenario.spec
+        #expect(half.parameters.first { $0.key == "api.hpa.cpu" }?.value(in: half) == "60.0")
+        try half.set("api.hpa.cpu", "30")
+        #expect((half.services[0].policy as? HPAPolicy)?.config.metrics == [.cpu(30)])
+        // 200/s × 50 ms = 10 busy slots of 4 per replica: about 10 ÷ (4 × 0.6) = 4.2 replicas at 60 %, 8.3 at 30 %.
+        let at60 = try ScenarioRunner(spec: scenario.spec, seed: 1).run().summary.services[0].meanReplicas
+        let at30 = try ScenarioRunner(spec: half, seed: 1).run().summary.services[0].meanReplicas
+        #expect((4...6.5).contains(at60) && (7.5...10.5).contains(at30), "mean replicas \(at60) at 60 %, \(at30) at 30 %")
+
+        var pooled = scenario.spec
+        try pooled.set("api.connectionPool", "6")
+        #expect(pooled.services[0].model.connectionPool == 6)
+        // Six connections serve at most 6 ÷ 50 ms = 120 requests/s of the 200 offered.
+        let served = try ScenarioRunner(spec: pooled, seed: 1).run().summary.services[0].completed
+        #expect(Double(served) <= 1.03 * 120 * 2400 && Double(served) >= 0.9 * 120 * 2400, "\(served) served")
+        try pooled.set("api.connectionPool", "none")
+        #expect(pooled.services[0].model.connectionPool == nil)
+
+        var other = scenario.spec
+        try other.set("api.policy", "predictive")
+        #expect(throws: ParameterError.self, "a service the HPA no longer scales has no HPA target") { try other.set("api.hpa.cpu", "50") }
     }
 
     @Test func badOverridesAreClearErrors() {

@@ -9,7 +9,7 @@ struct Export: ParsableCommand {
     @Argument(help: "Results database.")
     var file: String = "results/stormglass.sqlite"
 
-    @Flag(help: "Write CSV (the only format for now).")
+    @Flag(help: "CSV, the format export writes (it may be left out).")
     var csv = false
 
     @Option(help: "What to export: \(ExportTable.allCases.map(\.rawValue).joined(separator: ", ")).")
