@@ -4,16 +4,18 @@ import Stormglass
 /// The shop's own scaling policy: enough replicas to keep CPU at the target, plus a fixed number of
 /// spare replicas, and scale-in only after the lower proposal has held for three evaluations.
 /// Registered as `my-policy`, so `compare --policy hpa --policy my-policy` runs both on the same traffic.
-struct HeadroomPolicy: ScalingPolicy, Equatable {
-    var targetCPU = 60.0
-    var spare = 2
-    var evaluationInterval = 30.0
+public struct HeadroomPolicy: ScalingPolicy, Equatable {
+    public var targetCPU = 60.0
+    public var spare = 2
+    public var evaluationInterval = 30.0
     private var lastEvaluation = -Double.infinity
     private var lowerProposals = 0
 
-    var name: String { "my-policy" }
+    public init() {}
 
-    mutating func propose(_ context: PolicyContext) -> ScalingProposal? {
+    public var name: String { "my-policy" }
+
+    public mutating func propose(_ context: PolicyContext) -> ScalingProposal? {
         guard context.now - lastEvaluation >= evaluationInterval else { return nil }
         lastEvaluation = context.now
         let s = context.sample, current = context.currentReplicas

@@ -3,7 +3,7 @@ import Stormglass
 extension Scenario {
     /// The shop's lunchtime promotion: traffic quadruples in three minutes on a checkout that calls
     /// payments, both scaled by the HPA the shop runs in production.
-    static let checkoutSurge = Scenario("checkout-surge", "Checkout traffic quadruples in three minutes; HPA on CPU 60 %") {
+    public static let checkoutSurge = Scenario("checkout-surge", "Checkout traffic quadruples in three minutes; HPA on CPU 60 %") {
         RunFor(.hours(2))
         NodePool("general", count: 4, cpuMillicores: 8000, memoryMiB: 32768, pricePerHour: 0.40)
         Service("checkout") {
@@ -35,7 +35,7 @@ extension Scenario {
 
     /// One of three zones goes dark for fifteen minutes while the product catalogue's cache is cold
     /// (the shop's own fault kind, `CacheStampede`).
-    static let zoneOutage = Scenario("zone-outage", "Zone b goes dark for 15 minutes while the catalogue cache stampedes") {
+    public static let zoneOutage = Scenario("zone-outage", "Zone b goes dark for 15 minutes while the catalogue cache stampedes") {
         RunFor(.minutes(45))
         NodePool("general", count: 6, cpuMillicores: 8000, memoryMiB: 32768, zones: ["a", "b", "c"], pricePerHour: 0.40)
         Service("catalog") {

@@ -1,8 +1,9 @@
+import ShopLab
 import Stormglass
 
 /// The whole Stormglass command line over this package's scenarios:
 /// `swift run shop-lab gate checkout-surge --replications 5 --junit results/gates.xml`.
-@main struct ShopLab: StormglassCommand {
+@main struct ShopLabCommand: StormglassCommand {
     static let scenarios: [Scenario] = [.checkoutSurge, .zoneOutage]
     static let policies: [any ScalingPolicy] = [HeadroomPolicy()]
 }
