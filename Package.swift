@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// The module map follows the data flow in DESIGN.md:
+// The module map follows the data flow in Sources/Stormglass/Stormglass.docc/Architecture.md:
 //   SimulationKernel  – virtual clock, event set, random streams (knows nothing about clusters)
 //   ClusterModel      – nodes, replicas, services, routing, workload, faults; emits Telemetry
 //   Telemetry         – the observation/heartbeat/action vocabulary shared by both sides
@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         // HMAC for signed webhooks; async-http-client builds swift-crypto already (through swift-certificates).
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // `swift package generate-documentation` for the DocC catalog: a plugin, built only when it is run.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         .target(name: "SimulationKernel"),

@@ -5,7 +5,7 @@ import Foundation
 import SimulationKernel
 import Telemetry
 
-/// One fault's measured impact, as DESIGN.md defines the figures.
+/// One fault's measured impact, as the Definitions article defines the figures.
 public struct FaultImpact: Sendable, Equatable {
     public var fault: String
     public var start: Double
@@ -19,7 +19,7 @@ public struct FaultImpact: Sendable, Equatable {
     /// Per service recovery (same definition), nil = not recovered.
     public var serviceRecovery: [String: Double?]
     /// When the fault ended (nil: it never does), and recovery measured from then: the same stable
-    /// stretch, 0 when it began before the end; nil = not recovered (DESIGN.md).
+    /// stretch, 0 when it began before the end; nil = not recovered (the Definitions article).
     public var end: Double? = nil
     public var recoveryAfterEndSeconds: Double? = nil
 }

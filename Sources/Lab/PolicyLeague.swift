@@ -123,7 +123,7 @@ public struct PolicyLeague: Sendable {
         case win, tie, loss
     }
 
-    /// The rule, stated once (README "Policy league"): SLO-violation minutes count as equal within
+    /// The rule, stated once (docs/results/league.md): SLO-violation minutes count as equal within
     /// half a minute or 5 % of the HPA's. More minutes lose. Fewer minutes win when the cost is at
     /// most 10 % above the HPA's, and lose otherwise. Equal minutes win at a cost at least 1 %
     /// below the HPA's, tie up to 3 % above it, and lose beyond.

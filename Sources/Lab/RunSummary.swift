@@ -2,7 +2,7 @@ import ScenarioKit
 import Foundation
 import Telemetry
 
-/// The headline figures of one run, each computed exactly as DESIGN.md defines it, from the same
+/// The headline figures of one run, each computed exactly as the Definitions article defines it, from the same
 /// scrape stream the database stores (so a SQL query over the samples gives the same numbers).
 public struct RunSummary: @unchecked Sendable, Equatable {
     public struct ServiceFigures: Sendable, Equatable {
@@ -44,7 +44,7 @@ public struct RunSummary: @unchecked Sendable, Equatable {
     }
 
     public var sloViolationMinutes: Double { services.reduce(0) { $0 + $1.sloViolationMinutes } }
-    /// Successful external requests per second over the run (DESIGN.md).
+    /// Successful external requests per second over the run (the Definitions article).
     public var goodput: Double { simulatedSeconds > 0 ? Double(services.reduce(0) { $0 + $1.goodput }) / simulatedSeconds : 0 }
     public var cost: Double { nodeCost + services.reduce(0) { $0 + $1.replicaCost } }
     public var availability: Double {
@@ -138,7 +138,7 @@ struct SummaryAccumulator {
     }
 
     /// Run-wide percentiles from the latency histogram buckets: the smallest bucket upper edge at
-    /// which the cumulative count reaches ⌈p·total⌉ (the query in the README does the same).
+    /// which the cumulative count reaches ⌈p·total⌉ (the query in the ResultsDatabase article does the same).
     static func percentile(_ buckets: [(upperMicros: UInt64, count: UInt64)], _ p: Double) -> Double {
         let total = buckets.reduce(0) { $0 + $1.count }
         guard total > 0 else { return 0 }

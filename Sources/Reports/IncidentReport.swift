@@ -19,7 +19,7 @@ public struct IncidentAnalysis: Sendable {
         public var peakDesired = 0
         /// Tries that arrived, and how many of them were retries.
         public var arrivals = 0, retries = 0
-        /// Tries per first try over the incident (DESIGN.md's retry amplification).
+        /// Tries per first try over the incident (the Definitions article's retry amplification).
         public var retryAmplification: Double { arrivals > retries ? Double(arrivals) / Double(arrivals - retries) : 1 }
     }
     /// The injected fault active when the incident opened (or that started shortly before).

@@ -62,7 +62,7 @@ public enum SummaryReport {
         return out
     }
 
-    /// Prediction accuracy per service and horizon (DESIGN.md's definitions).
+    /// Prediction accuracy per service and horizon (the Definitions article's definitions).
     public static func accuracyTable(_ records: [AccuracyRecord], models: Set<String>?) -> String {
         var t = TextTable(["service", "metric", "model", "horizon", "forecasts", "accuracy", "MAPE", "sMAPE", "MASE", "hit ±10%", "coverage"])
         for r in records where models?.contains(r.model) ?? true {

@@ -4,7 +4,7 @@ import ClusterModel
 import ControlPlane
 import SimulationKernel
 
-/// A service's objective: DESIGN.md's SLO breach interval is one where p95 exceeds `p95` or the
+/// A service's objective: the Definitions article's SLO breach interval is one where p95 exceeds `p95` or the
 /// error rate exceeds `errorRate`.
 public struct SLO: Sendable, Equatable {
     public var p95: SimDuration
@@ -84,7 +84,7 @@ public struct ScenarioSpec: Sendable, Equatable {
     public var scrapeInterval: SimDuration = .seconds(15)
     /// Requests as events (the default and the reference) or as flows (`Fidelity(.fluid)`).
     public var fidelity: Fidelity = .request
-    /// How long the SLO must hold continuously to count as recovered (DESIGN.md).
+    /// How long the SLO must hold continuously to count as recovered (the Definitions article).
     public var stabilityWindow: SimDuration = .minutes(2)
     public var pools: [NodePoolSpec] = []
     public var services: [ServiceDefinition] = []

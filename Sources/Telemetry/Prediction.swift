@@ -10,7 +10,7 @@ public struct PredictionRecord: Sendable, Equatable {
     }
 }
 
-/// Accuracy of one model at one horizon over a run (DESIGN.md's definitions), as recorded.
+/// Accuracy of one model at one horizon over a run (the Definitions article's definitions), as recorded.
 public struct AccuracyRecord: Sendable, Equatable {
     public var service: String, metric: String, model: String
     public var horizon: Double

@@ -1,4 +1,4 @@
-/// A service's objective as the control plane and every report judge it: DESIGN.md's SLO breach
+/// A service's objective as the control plane and every report judge it: the Definitions article's SLO breach
 /// interval is one in which p95 latency exceeds `p95` or the error rate exceeds `errorRate`.
 ///
 /// This is the one place the rule is written; summaries, fault recovery, incidents and reports call it.

@@ -19,7 +19,7 @@ public struct ServiceSample: Sendable, Equatable, Codable {
     public var retries: Int = 0
     /// Arrivals turned away by admission control or a rate limit (included in `rejected`).
     public var shed: Int = 0
-    /// External requests that finally succeeded here, each once however many tries it took (DESIGN.md).
+    /// External requests that finally succeeded here, each once however many tries it took (the Definitions article).
     public var goodput: Int = 0
 
     // Latency of requests completed in the interval (seconds), from an HDR histogram.
@@ -63,9 +63,9 @@ public struct ServiceSample: Sendable, Equatable, Codable {
     public var arrivalRate: Double { interval > 0 ? Double(arrivals) / interval : 0 }
     public var throughput: Double { interval > 0 ? Double(completed) / interval : 0 }
     public var errors: Int { failed + rejected + timedOut }
-    /// Tries ÷ first tries (DESIGN.md's retry amplification; 1 without retries).
+    /// Tries ÷ first tries (the Definitions article's retry amplification; 1 without retries).
     public var retryAmplification: Double { arrivals > retries ? Double(arrivals) / Double(arrivals - retries) : (arrivals > 0 ? .infinity : 1) }
-    /// Failed + rejected + timed-out ÷ all requests that finished in the interval (DESIGN.md).
+    /// Failed + rejected + timed-out ÷ all requests that finished in the interval (the Definitions article).
     public var errorRate: Double {
         let all = completed + errors
         return all > 0 ? Double(errors) / Double(all) : 0

@@ -23,7 +23,7 @@ public struct SummarySubject: RawRepresentable, Hashable, Sendable, CustomString
     public var isService: Bool { self != .run && faultName == nil && probeName == nil }
 }
 
-/// What a figure measures (`summaries.metric`), as DESIGN.md defines it.
+/// What a figure measures (`summaries.metric`), as the Definitions article defines it.
 public struct SummaryMetric: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
@@ -52,7 +52,7 @@ public struct SummaryMetric: RawRepresentable, Hashable, Sendable, CustomStringC
     public static let recovery = SummaryMetric(rawValue: "recovery_s")
     public static let detect = SummaryMetric(rawValue: "detect_s")
     public static let mitigate = SummaryMetric(rawValue: "mitigate_s")
-    /// For a fault with an end: its end, and recovery measured from it (DESIGN.md; catches metastable failures).
+    /// For a fault with an end: its end, and recovery measured from it (the Definitions article; catches metastable failures).
     public static let faultEnd = SummaryMetric(rawValue: "end_s")
     public static let recoveryAfterEnd = SummaryMetric(rawValue: "recovery_after_end_s")
     /// Retries and shed requests (counts), and goodput (successful external requests per second).

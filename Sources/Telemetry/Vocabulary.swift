@@ -64,9 +64,9 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, Codable, CustomSt
 }
 
 extension EventKind {
-    /// DESIGN.md's time to detect: the first incident or alert raised after a fault.
+    /// the Definitions article's time to detect: the first incident or alert raised after a fault.
     public var countsAsDetection: Bool { self == .incidentOpen || self == .anomaly || self == .nodeFailureDetected }
-    /// DESIGN.md's time to mitigate: the first corrective action (scale-up, replacement node, new node).
+    /// the Definitions article's time to mitigate: the first corrective action (scale-up, replacement node, new node).
     public var countsAsMitigation: Bool { self == .replace || self == .provision || self == .scaleUp }
     /// A change to a replica count (either direction, or an old database's `scale`).
     public var isScaling: Bool { self == .scaleUp || self == .scaleDown || self == .legacyScale }
@@ -88,7 +88,7 @@ public struct NodeState: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let down = NodeState(rawValue: "down")
     public static let removed = NodeState(rawValue: "removed")
 
-    /// Charged for by DESIGN.md's cost: a node that is up or being provisioned.
+    /// Charged for by the Definitions article's cost: a node that is up or being provisioned.
     public var isBilled: Bool { self == .up || self == .provisioning }
 }
 

@@ -4,7 +4,7 @@ import ClusterModel
 import SimulationKernel
 import Telemetry
 
-/// The fluid fidelity's steady states against queueing theory, with the tolerances the README
+/// The fluid fidelity's steady states against queueing theory, with the tolerances the FluidFidelity article
 /// states: mean wait within 10 % of Erlang C, Little's law within 3 %, throughput within 0.5 % of
 /// the offered load (1 % of capacity when overloaded), and p95 within 10 % of the request-level
 /// simulation of the same station.

@@ -86,6 +86,49 @@ import Testing
         let help = try Self.run(shopLab, ["run", "--help"])
         #expect(help.output.contains("shop-lab list") && !help.output.contains("stormglass list") && !help.output.contains("stormglass run"), "\(help.output)")
     }
+
+    /// The package's own tests, written as the catalog's "Testing your scenarios" shows: `swift test`
+    /// builds them beside the library and the command, and `GateCheck` judges the gates.
+    @Test func itsOwnTestsJudgeItsGates() throws {
+        _ = try Self.executable.get()   // the package builds (and is built once for both)
+        let swift = try #require(ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":")
+            .map { "\($0)/swift" }.first { FileManager.default.isExecutableFile(atPath: $0) })
+        let test = try Self.run(swift, ["test", "--package-path", Self.package], withErrors: true)
+        #expect(test.code == 0, "\(test.output.suffix(3000))")
+        #expect(test.output.contains("theZoneOutageRecoversInFiveMinutes()") && test.output.contains("aRecoveryInTenSecondsIsBeyondIt()"))
+        #expect(test.output.contains("Test run with 2 tests") && test.output.contains("passed"), "\(test.output.suffix(2000))")
+    }
+
+    /// Every Swift block in the documentation catalog is code this package compiles: its lines appear,
+    /// in order and together, in one of the package's files (indentation aside).
+    @Test func everySwiftSnippetInTheCatalogIsCompiledHere() throws {
+        let catalog = repositoryRoot.appendingPathComponent("Sources/Stormglass/Stormglass.docc").path
+        let articles = try FileManager.default.contentsOfDirectory(atPath: catalog).filter { $0.hasSuffix(".md") }
+        #expect(articles.count >= 10)
+        var files: [String: [String]] = [:]
+        for case let path as String in FileManager.default.enumerator(atPath: Self.package)! where path.hasSuffix(".swift") && !path.hasPrefix(".build") {
+            files[path] = try String(contentsOfFile: Self.package + "/" + path, encoding: .utf8).components(separatedBy: "\n")
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        var snippets = 0
+        for article in articles.sorted() {
+            let lines = try String(contentsOfFile: catalog + "/" + article, encoding: .utf8).components(separatedBy: "\n")
+            var i = 0
+            while i < lines.count {
+                guard lines[i].trimmingCharacters(in: .whitespaces) == "```swift" else { i += 1; continue }
+                var block: [String] = []
+                i += 1
+                while i < lines.count, lines[i].trimmingCharacters(in: .whitespaces) != "```" { block.append(lines[i].trimmingCharacters(in: .whitespaces)); i += 1 }
+                i += 1
+                snippets += 1
+                let found = files.contains { _, file in
+                    file.count >= block.count && (0...(file.count - block.count)).contains { Array(file[$0..<($0 + block.count)]) == block }
+                }
+                #expect(found, "\(article): a Swift block starting \"\(block.first ?? "")\" is not code Examples/ShopLab compiles")
+            }
+        }
+        #expect(snippets >= 8)
+    }
 }
 
 struct ExampleBuildFailed: Error, CustomStringConvertible {

@@ -10,7 +10,7 @@ import Testing
         PolicyLeague.Entry(trace: "t", policy: "p", sloMinutes: slo, cost: cost, scalingActions: 0, oscillations: 0)
     }
 
-    /// The verdict rule as the README states it.
+    /// The verdict rule as docs/results/league.md states it.
     @Test func verdictsFollowTheStatedRule() {
         let hpa = entry(20, 100)
         #expect(PolicyLeague.verdict(entry(5, 109), against: hpa) == .win, "fewer minutes at ≤ +10 % cost")
@@ -75,7 +75,7 @@ import Testing
         #expect(quietRun.summary.sloViolationMinutes == 0)
     }
 
-    /// The work is what the README says: median 100 ms and p99 300 ms (the empirical quantiles of a
+    /// The work is what docs/results/league.md says: median 100 ms and p99 300 ms (the empirical quantiles of a
     /// million draws), and its tail never reaches the SLO on its own (the lognormal with the same
     /// median and p99 puts about half a draw in a million over a second).
     @Test func theStandardWorkHasItsStatedQuantilesAndNoTailPastTheSLO() {

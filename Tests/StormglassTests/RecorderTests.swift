@@ -71,9 +71,10 @@ import Scenarios
     }
 
     @Test func theDocumentedQueryReproducesTheFiguresShowPrints() throws {
-        let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let article = "Sources/Stormglass/Stormglass.docc/ResultsDatabase.md"
+        let readme = try String(contentsOf: repositoryRoot.appendingPathComponent(article), encoding: .utf8)
         guard let start = readme.range(of: "<!-- sql:show -->\n```sql\n"), let end = readme.range(of: "```\n<!-- /sql:show -->") else {
-            Issue.record("README has no sql:show block"); return
+            Issue.record("\(article) has no sql:show block"); return
         }
         let sql = String(readme[start.upperBound..<end.lowerBound])
         let path = temporaryDirectory() + "/q.sqlite"
@@ -83,7 +84,7 @@ import Scenarios
         let figures = try store.summary(run: c.runID)
         #expect((figures[.service("checkout"), .sloViolationMinutes] ?? 0) > 10)  // the surge breaches: a real check
 
-        // With the sqlite3 shell when it is installed (as the README shows), else through GRDB.
+        // With the sqlite3 shell when it is installed (as the ResultsDatabase article shows), else through GRDB.
         var table: [[String]] = []
         let shellSQL = sql.replacingOccurrences(of: ":run", with: String(c.runID))
         if let shell = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {

@@ -17,7 +17,7 @@ func stormglass(_ args: String...) -> Int32 {
     return Stormglass.execute(args)
 }
 
-/// The repository root (for README.md and scenarios/).
+/// The repository root (for the documentation and scenarios/).
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// What a command printed and how it exited.

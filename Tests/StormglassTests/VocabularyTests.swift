@@ -40,7 +40,7 @@ import Telemetry
     }
 
     @Test func definitionsOfDetectionAndMitigationFollowDesign() {
-        // DESIGN.md: detect = first incident or alert; mitigate = first scale-up, replacement node or failover.
+        // the Definitions article: detect = first incident or alert; mitigate = first scale-up, replacement node or failover.
         let detection = [EventKind.incidentOpen, .anomaly, .nodeFailureDetected, .faultStart, .scaleUp, .replicaReady].map { $0.countsAsDetection }
         #expect(detection == [true, true, true, false, false, false])
         let mitigation = [EventKind.scaleUp, .replace, .provision, .scaleDown, .oscillation, .incidentOpen].map { $0.countsAsMitigation }

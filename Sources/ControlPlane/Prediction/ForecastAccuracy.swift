@@ -1,7 +1,7 @@
 import Foundation
 import Telemetry
 
-/// Accuracy of one model at one horizon, as DESIGN.md defines it.
+/// Accuracy of one model at one horizon, as the Definitions article defines it.
 public struct AccuracyFigures: Sendable, Equatable {
     public var model: String
     public var horizon: Double

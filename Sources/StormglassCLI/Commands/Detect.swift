@@ -27,7 +27,7 @@ struct Detect: ParsableCommand {
 
     // The defaults are the one setting (for every file, as NAB allows) that scored best on the shipped
     // labelled series: a long baseline, two anomalous points before an alert, one alert per two days of a
-    // persisting anomaly. See the README's anomaly-detection table.
+    // persisting anomaly. See docs/results/anomaly-detection.md.
     @Option(help: "Method: \(DetectionMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
     var method: String = "zscore"
 

@@ -12,7 +12,7 @@ struct League: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A policy league on public traces: every trace of a folder replayed through one standard service under each policy, on the same seeds.",
         discussion: """
-        The standard service (README "Policy league"): one service whose load follows the trace, rescaled to \
+        The standard service (docs/results/league.md): one service whose load follows the trace, rescaled to \
         --peak requests/s; one request at a time per replica, gamma work (median 100 ms, p99 300 ms), \
         90 s lognormal start-up, 2…60 replicas at $0.05 an hour, SLO p95 ≤ 1 s and ≤ 1 % errors. \
         Each policy is judged against the HPA on the same trace: fewer SLO-violation minutes at no more than \
