@@ -93,6 +93,22 @@ import Telemetry
         var errors = GnuplotScript(format: .png, output: "/dev/null")
         #expect(ErrorsChart().draw(data.services[0], data, into: &errors))
         #expect(!errors.text.contains("retries / s"))
+
+        // The load chart's replicas axis is its requests axis ÷ the per-replica throughput, so the capacity
+        // line is the ready replicas (never a second line that only sometimes lies on it), and the dashed
+        // desired line is drawn last, over it.
+        var load = GnuplotScript(format: .png, output: "/dev/null")
+        #expect(LoadChart().draw(data.services[0], data, into: &load))
+        func top(_ axis: String) -> Double? {
+            let prefix = "set \(axis)range [0:"
+            return load.text.components(separatedBy: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count).dropLast()) }
+        }
+        let y = try #require(top("y")), y2 = try #require(top("y2"))
+        #expect(abs(y / y2 - data.services[0].capacityPerReplica) < 1e-6 * data.services[0].capacityPerReplica, "\(y) / \(y2)")
+        let plot = String(load.text[try #require(load.text.range(of: "plot ")).lowerBound...])
+        #expect(!plot.contains("'ready replicas'"))
+        let desired = try #require(plot.range(of: "'desired replicas'")), capacity = try #require(plot.range(of: "'capacity"))
+        #expect(desired.lowerBound > capacity.lowerBound)
     }
 }
 
