@@ -40,11 +40,15 @@ extension Database {
         let keys = Array(Row.CodingKeys.allCases)
         var chunk: [Row] = []
         chunk.reserveCapacity(rowsPerStatement)
-        var statements: [Int: (SQLiteStatement, bound: [DatabaseValue?])] = [:]
+        // One statement per chunk size met (the full size and the last, shorter chunk), its SQL built once.
+        var statements: [Int: (SQLiteStatement, sql: String, bound: [DatabaseValue?])] = [:]
         func write(_ chunk: [Row]) throws {
-            let sql = Row.insertSQL(rows: chunk.count)
-            var (s, bound) = try statements[chunk.count] ?? (cachedStatement(sql: sql).sqliteStatement,
-                                                             [DatabaseValue?](repeating: nil, count: keys.count * chunk.count))
+            if statements[chunk.count] == nil {
+                let sql = Row.insertSQL(rows: chunk.count)
+                statements[chunk.count] = (try cachedStatement(sql: sql).sqliteStatement, sql, Array(repeating: nil, count: keys.count * chunk.count))
+            }
+            let (s, sql, lastBound) = statements[chunk.count]!
+            var bound = lastBound
             sqlite3_reset(s)
             var slot = 0
             for row in chunk {
@@ -64,13 +68,13 @@ extension Database {
                     bound[slot] = value
                 }
             }
-            statements[chunk.count] = (s, bound)
+            statements[chunk.count] = (s, sql, bound)
             let code = sqlite3_step(s)
             sqlite3_reset(s)
             if code != SQLITE_DONE { throw lastError(code, sql) }
         }
         // Bindings outlive this call only as values nobody reads: cleared so a text is not kept.
-        defer { for (s, _) in statements.values { sqlite3_reset(s); sqlite3_clear_bindings(s) } }
+        defer { for (s, _, _) in statements.values { sqlite3_reset(s); sqlite3_clear_bindings(s) } }
         for row in rows {
             chunk.append(row)
             if chunk.count == rowsPerStatement { try write(chunk); chunk.removeAll(keepingCapacity: true) }
