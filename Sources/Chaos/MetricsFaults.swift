@@ -18,15 +18,10 @@ extension MetricsFault {
 }
 
 extension ServiceSample {
-    /// Copies the measured figures of `other` (rates, latencies, utilization, queue) and keeps this
-    /// sample's time and replica counts, which come from the API server rather than from metrics.
+    /// Takes the measured figures of `other` (and the interval they cover), keeping this sample's
+    /// time and replica counts, which come from the API server rather than from metrics.
     mutating func takeMeasurements(of other: ServiceSample) {
-        arrivals = other.arrivals; completed = other.completed; failed = other.failed; rejected = other.rejected
-        timedOut = other.timedOut; retries = other.retries; shed = other.shed; goodput = other.goodput
-        p50 = other.p50; p95 = other.p95; p99 = other.p99; meanQueueWait = other.meanQueueWait
-        queueDepth = other.queueDepth; inFlight = other.inFlight
-        cpuUtilization = other.cpuUtilization; memoryMiB = other.memoryMiB; memoryUtilization = other.memoryUtilization
-        connectionPoolUtilization = other.connectionPoolUtilization
+        measured = other.measured
         interval = other.interval
     }
 }
@@ -64,7 +59,7 @@ public struct MetricsZero: MetricsFault, Equatable {
     public init() {}
     public var name: String { "metrics-zero" }
     public func distort(_ sample: inout ServiceSample, history: ArraySlice<ServiceSample>) {
-        sample.takeMeasurements(of: ServiceSample(time: sample.time, interval: sample.interval, service: sample.service))
+        sample.measured = ServiceSample.Measurements()
     }
 }
 

@@ -92,6 +92,28 @@ struct FluidCarry {
     }
 }
 
+extension IntervalCounters {
+    /// A fluid interval's flows as the counters a scrape reads: whole requests, the fractions carried
+    /// to the next scrape. Slot and replica areas are integrated by the replicas, as at request level.
+    /// (Retries and shedding have no fluid form: `Fidelity` refuses scenarios that have them.)
+    /// `FluidSteadyStateTests` checks that every counter is filled from the tally.
+    init(fluid t: FluidTally, carry: inout FluidCarry, slotArea: Double, replicaArea: Double) {
+        self.init()
+        arrivals = FluidCarry.whole(t.arrivals, &carry.arrivals)
+        completed = FluidCarry.whole(t.completed, &carry.completed)
+        failed = FluidCarry.whole(t.failed, &carry.failed)
+        rejected = FluidCarry.whole(t.rejected, &carry.rejected)
+        timedOut = FluidCarry.whole(t.timedOut, &carry.timedOut)
+        goodput = FluidCarry.whole(t.goodput, &carry.goodput)
+        waitCount = FluidCarry.whole(t.started, &carry.started)
+        waitSum = t.waitSum
+        latencySum = t.latency.sum
+        busySlotNanos = Int64(t.busyArea * 1e9)
+        self.slotArea = slotArea
+        self.replicaArea = replicaArea
+    }
+}
+
 extension ClusterSimulation {
     var isFluid: Bool { fluid != nil }
 
@@ -166,20 +188,9 @@ extension ClusterSimulation {
         fluid = nil
         defer { fluid = world }
         let t = world.services[si].tally
-        var i = IntervalCounters()
-        i.arrivals = FluidCarry.whole(t.arrivals, &world.carries[si].arrivals)
-        i.completed = FluidCarry.whole(t.completed, &world.carries[si].completed)
-        i.failed = FluidCarry.whole(t.failed, &world.carries[si].failed)
-        i.rejected = FluidCarry.whole(t.rejected, &world.carries[si].rejected)
-        i.timedOut = FluidCarry.whole(t.timedOut, &world.carries[si].timedOut)
-        i.goodput = FluidCarry.whole(t.goodput, &world.carries[si].goodput)
-        i.waitCount = FluidCarry.whole(t.started, &world.carries[si].started)
-        i.waitSum = t.waitSum
-        i.latencySum = t.latency.sum
-        i.busySlotNanos = Int64(t.busyArea * 1e9)
-        i.slotArea = services[si].interval.slotArea
-        i.replicaArea = services[si].interval.replicaArea
-        services[si].interval = i
+        services[si].interval = IntervalCounters(fluid: t, carry: &world.carries[si],
+                                                 slotArea: services[si].interval.slotArea,
+                                                 replicaArea: services[si].interval.replicaArea)
 
         var o = sample(services[si], time: time, interval: interval)
         let f = world.services[si]

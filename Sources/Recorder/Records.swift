@@ -74,19 +74,15 @@ public struct FaultRow: Codable, Sendable, Equatable, FetchableRecord, Persistab
     }
 }
 
-/// A service's scrape (`service_samples`): every field of `ServiceSample`.
-struct ServiceSampleRow: Decodable, FetchableRecord, PersistableRecord {
+/// A service's scrape (`service_samples`): every recorded field of `ServiceSample`, one column each.
+///
+/// The row is the sample itself; its columns are named once (`CodingKeys`), written in one exhaustive
+/// switch (`value(_:)`) and read in `init(row:)`. `RecorderTests` sets every field of a sample and
+/// reads it back, so a field missed here fails there.
+struct ServiceSampleRow: FetchableRecord, PersistableRecord {
     static let databaseTableName = "service_samples"
     var runID: Int64
-    var t: Double, interval: Double, service: String
-    var arrivals: Int, completed: Int, failed: Int, rejected: Int, timedOut: Int
-    var errorRate: Double, p50: Double, p95: Double, p99: Double, meanQueueWait: Double
-    var queueDepth: Int, inFlight: Int
-    var cpuUtilization: Double, memoryMiB: Double, memoryUtilization: Double
-    var ready: Int, starting: Int, pending: Int, desired: Int, concurrency: Int
-    var replicaSeconds: Double
-    var connectionPool: Int, connectionPoolUtilization: Double
-    var retries: Int, shed: Int, goodput: Int
+    var sample: ServiceSample
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case runID = "run_id", t, interval, service, arrivals, completed, failed, rejected, timedOut = "timed_out"
@@ -97,31 +93,29 @@ struct ServiceSampleRow: Decodable, FetchableRecord, PersistableRecord {
         case retries, shed, goodput
     }
 
-    init(runID: Int64, _ o: ServiceSample) {
+    init(runID: Int64, _ sample: ServiceSample) {
         self.runID = runID
-        t = o.time; interval = o.interval; service = o.service
-        arrivals = o.arrivals; completed = o.completed; failed = o.failed; rejected = o.rejected; timedOut = o.timedOut
-        errorRate = o.errorRate; p50 = o.p50; p95 = o.p95; p99 = o.p99; meanQueueWait = o.meanQueueWait
-        queueDepth = o.queueDepth; inFlight = o.inFlight
-        cpuUtilization = o.cpuUtilization; memoryMiB = o.memoryMiB; memoryUtilization = o.memoryUtilization
-        ready = o.readyReplicas; starting = o.startingReplicas; pending = o.pendingReplicas; desired = o.desiredReplicas
-        concurrency = o.concurrencyPerReplica; replicaSeconds = o.replicaSeconds
-        connectionPool = o.connectionPool; connectionPoolUtilization = o.connectionPoolUtilization
-        retries = o.retries; shed = o.shed; goodput = o.goodput
+        self.sample = sample
     }
 
-    /// The sample as the control plane saw it.
-    var sample: ServiceSample {
-        var o = ServiceSample(time: t, interval: interval, service: service)
-        o.arrivals = arrivals; o.completed = completed; o.failed = failed; o.rejected = rejected; o.timedOut = timedOut
-        o.p50 = p50; o.p95 = p95; o.p99 = p99; o.meanQueueWait = meanQueueWait
-        o.queueDepth = queueDepth; o.inFlight = inFlight
-        o.cpuUtilization = cpuUtilization; o.memoryMiB = memoryMiB; o.memoryUtilization = memoryUtilization
-        o.readyReplicas = ready; o.startingReplicas = starting; o.pendingReplicas = pending; o.desiredReplicas = desired
-        o.concurrencyPerReplica = concurrency; o.replicaSeconds = replicaSeconds
-        o.connectionPool = connectionPool; o.connectionPoolUtilization = connectionPoolUtilization
-        o.retries = retries; o.shed = shed; o.goodput = goodput
-        return o
+    /// The sample as the control plane saw it (`error_rate` is derived, so not read back).
+    init(row: Row) throws {
+        func column<Value: DatabaseValueConvertible>(_ key: CodingKeys) throws -> Value { try row.decode(Value.self, forColumn: key.rawValue) }
+        runID = try column(.runID)
+        var o = ServiceSample(time: try column(.t), interval: try column(.interval), service: try column(.service))
+        var m = ServiceSample.Measurements()
+        m.arrivals = try column(.arrivals); m.completed = try column(.completed); m.failed = try column(.failed)
+        m.rejected = try column(.rejected); m.timedOut = try column(.timedOut)
+        m.retries = try column(.retries); m.shed = try column(.shed); m.goodput = try column(.goodput)
+        m.p50 = try column(.p50); m.p95 = try column(.p95); m.p99 = try column(.p99); m.meanQueueWait = try column(.meanQueueWait)
+        m.queueDepth = try column(.queueDepth); m.inFlight = try column(.inFlight)
+        m.cpuUtilization = try column(.cpuUtilization); m.memoryMiB = try column(.memoryMiB)
+        m.memoryUtilization = try column(.memoryUtilization); m.connectionPoolUtilization = try column(.connectionPoolUtilization)
+        o.measured = m
+        o.readyReplicas = try column(.ready); o.startingReplicas = try column(.starting); o.pendingReplicas = try column(.pending)
+        o.desiredReplicas = try column(.desired); o.concurrencyPerReplica = try column(.concurrency)
+        o.replicaSeconds = try column(.replicaSeconds); o.connectionPool = try column(.connectionPool)
+        sample = o
     }
 }
 
@@ -243,37 +237,38 @@ extension ResultsStore {
 // up its statement for every row — more than all the rest of a large fluid run.
 extension ServiceSampleRow: BulkInsertable {
     func value(_ key: CodingKeys) -> DatabaseValue {
+        let o = sample, m = sample.measured
         switch key {
-        case .runID: runID.databaseValue
-        case .t: t.databaseValue
-        case .interval: interval.databaseValue
-        case .service: service.databaseValue
-        case .arrivals: arrivals.databaseValue
-        case .completed: completed.databaseValue
-        case .failed: failed.databaseValue
-        case .rejected: rejected.databaseValue
-        case .timedOut: timedOut.databaseValue
-        case .errorRate: errorRate.databaseValue
-        case .p50: p50.databaseValue
-        case .p95: p95.databaseValue
-        case .p99: p99.databaseValue
-        case .meanQueueWait: meanQueueWait.databaseValue
-        case .queueDepth: queueDepth.databaseValue
-        case .inFlight: inFlight.databaseValue
-        case .cpuUtilization: cpuUtilization.databaseValue
-        case .memoryMiB: memoryMiB.databaseValue
-        case .memoryUtilization: memoryUtilization.databaseValue
-        case .ready: ready.databaseValue
-        case .starting: starting.databaseValue
-        case .pending: pending.databaseValue
-        case .desired: desired.databaseValue
-        case .concurrency: concurrency.databaseValue
-        case .replicaSeconds: replicaSeconds.databaseValue
-        case .connectionPool: connectionPool.databaseValue
-        case .connectionPoolUtilization: connectionPoolUtilization.databaseValue
-        case .retries: retries.databaseValue
-        case .shed: shed.databaseValue
-        case .goodput: goodput.databaseValue
+        case .runID: return runID.databaseValue
+        case .t: return o.time.databaseValue
+        case .interval: return o.interval.databaseValue
+        case .service: return o.service.databaseValue
+        case .arrivals: return m.arrivals.databaseValue
+        case .completed: return m.completed.databaseValue
+        case .failed: return m.failed.databaseValue
+        case .rejected: return m.rejected.databaseValue
+        case .timedOut: return m.timedOut.databaseValue
+        case .errorRate: return o.errorRate.databaseValue
+        case .p50: return m.p50.databaseValue
+        case .p95: return m.p95.databaseValue
+        case .p99: return m.p99.databaseValue
+        case .meanQueueWait: return m.meanQueueWait.databaseValue
+        case .queueDepth: return m.queueDepth.databaseValue
+        case .inFlight: return m.inFlight.databaseValue
+        case .cpuUtilization: return m.cpuUtilization.databaseValue
+        case .memoryMiB: return m.memoryMiB.databaseValue
+        case .memoryUtilization: return m.memoryUtilization.databaseValue
+        case .ready: return o.readyReplicas.databaseValue
+        case .starting: return o.startingReplicas.databaseValue
+        case .pending: return o.pendingReplicas.databaseValue
+        case .desired: return o.desiredReplicas.databaseValue
+        case .concurrency: return o.concurrencyPerReplica.databaseValue
+        case .replicaSeconds: return o.replicaSeconds.databaseValue
+        case .connectionPool: return o.connectionPool.databaseValue
+        case .connectionPoolUtilization: return m.connectionPoolUtilization.databaseValue
+        case .retries: return m.retries.databaseValue
+        case .shed: return m.shed.databaseValue
+        case .goodput: return m.goodput.databaseValue
         }
     }
 }

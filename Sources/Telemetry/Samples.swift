@@ -2,72 +2,96 @@
 ///
 /// This is the whole of what the control plane may know about a service: the same figures a
 /// Prometheus scrape of a real deployment would give. Times are seconds since the run started.
+///
+/// Two kinds of figure, kept apart because a metrics-pipeline fault treats them differently:
+/// ``Measurements`` (counts, latencies, utilisations: what a metrics pipeline delivers, and what a
+/// stale or missing pipeline distorts) and the API server's facts (the time and the replica
+/// counts), which stay true. Read a measurement as if it were the sample's own property
+/// (`sample.p95`, `sample.arrivals`): the sample looks its members up in ``measured``.
+@dynamicMemberLookup
 public struct ServiceSample: Sendable, Equatable, Codable {
     public var time: Double
     public var interval: Double
     public var service: String
 
-    // Counts in the interval.
-    public var arrivals: Int
-    public var completed: Int
-    /// Requests lost on a replica or node that died, or failed by an injected error.
-    public var failed: Int
-    /// Requests turned away because the queue was full or no replica could take them.
-    public var rejected: Int
-    public var timedOut: Int
-    /// Arrivals that were retries (included in `arrivals`).
-    public var retries: Int = 0
-    /// Arrivals turned away by admission control or a rate limit (included in `rejected`).
-    public var shed: Int = 0
-    /// External requests that finally succeeded here, each once however many tries it took (the Definitions article).
-    public var goodput: Int = 0
+    /// What the metrics pipeline measured over the interval.
+    public var measured = Measurements()
 
-    // Latency of requests completed in the interval (seconds), from an HDR histogram.
-    public var p50: Double
-    public var p95: Double
-    public var p99: Double
-    public var meanQueueWait: Double
-
-    // State at the scrape instant.
-    public var queueDepth: Int
-    public var inFlight: Int
-    /// Time-weighted busy worker slots ÷ ready slots over the interval (0…1).
-    public var cpuUtilization: Double
-    public var memoryMiB: Double
-    public var memoryUtilization: Double
-    public var readyReplicas: Int
-    public var startingReplicas: Int
-    public var pendingReplicas: Int
-    public var desiredReplicas: Int
+    // The API server's facts at the scrape instant.
+    public var readyReplicas: Int = 0
+    public var startingReplicas: Int = 0
+    public var pendingReplicas: Int = 0
+    public var desiredReplicas: Int = 0
     /// Worker slots per replica, so a controller can turn replicas into capacity.
-    public var concurrencyPerReplica: Int
+    public var concurrencyPerReplica: Int = 1
     /// Replica-seconds accrued in the interval (ready + starting replicas hold resources).
-    public var replicaSeconds: Double
-    /// Database connection pool size (0 = the service has none) and its time-weighted use (0…1).
+    public var replicaSeconds: Double = 0
+    /// Database connection pool size (0 = the service has none).
     public var connectionPool: Int = 0
-    public var connectionPoolUtilization: Double = 0
     /// What the metrics pipeline could not deliver (set only by metrics-pipeline faults, never
     /// recorded): ready pods whose metrics are missing, and whether the metrics API answered at all.
     public var missingPods: Int = 0
     public var metricsAvailable: Bool = true
 
-    public init(time: Double, interval: Double, service: String) {
-        self.time = time; self.interval = interval; self.service = service
-        arrivals = 0; completed = 0; failed = 0; rejected = 0; timedOut = 0
-        p50 = 0; p95 = 0; p99 = 0; meanQueueWait = 0
-        queueDepth = 0; inFlight = 0; cpuUtilization = 0; memoryMiB = 0; memoryUtilization = 0
-        readyReplicas = 0; startingReplicas = 0; pendingReplicas = 0; desiredReplicas = 0
-        concurrencyPerReplica = 1; replicaSeconds = 0
+    /// The figures a metrics pipeline delivers for one interval. A recorded metric is added here
+    /// (and to the recorder's column list); a fault that replaces measurements copies them all at once.
+    public struct Measurements: Sendable, Equatable, Codable {
+        // Counts in the interval.
+        public var arrivals = 0
+        public var completed = 0
+        /// Requests lost on a replica or node that died, or failed by an injected error.
+        public var failed = 0
+        /// Requests turned away because the queue was full or no replica could take them.
+        public var rejected = 0
+        public var timedOut = 0
+        /// Arrivals that were retries (included in `arrivals`).
+        public var retries = 0
+        /// Arrivals turned away by admission control or a rate limit (included in `rejected`).
+        public var shed = 0
+        /// External requests that finally succeeded here, each once however many tries it took (the Definitions article).
+        public var goodput = 0
+
+        // Latency of requests completed in the interval (seconds), from an HDR histogram.
+        public var p50 = 0.0
+        public var p95 = 0.0
+        public var p99 = 0.0
+        /// Mean of (start of service − arrival) over the requests that started service in the interval (the Definitions article).
+        public var meanQueueWait = 0.0
+
+        // At the scrape instant, or averaged over the interval.
+        public var queueDepth = 0
+        public var inFlight = 0
+        /// Time-weighted busy worker slots ÷ ready slots over the interval (0…1).
+        public var cpuUtilization = 0.0
+        public var memoryMiB = 0.0
+        public var memoryUtilization = 0.0
+        /// Time-weighted use of the database connection pool (0…1; 0 without a pool).
+        public var connectionPoolUtilization = 0.0
+
+        public init() {}
     }
 
-    public var arrivalRate: Double { interval > 0 ? Double(arrivals) / interval : 0 }
-    public var throughput: Double { interval > 0 ? Double(completed) / interval : 0 }
-    public var errors: Int { failed + rejected + timedOut }
+    public init(time: Double, interval: Double, service: String) {
+        self.time = time; self.interval = interval; self.service = service
+    }
+
+    /// A measurement, read or written as the sample's own property.
+    public subscript<Value>(dynamicMember path: WritableKeyPath<Measurements, Value>) -> Value {
+        get { measured[keyPath: path] }
+        set { measured[keyPath: path] = newValue }
+    }
+
+    public var arrivalRate: Double { interval > 0 ? Double(measured.arrivals) / interval : 0 }
+    public var throughput: Double { interval > 0 ? Double(measured.completed) / interval : 0 }
+    public var errors: Int { measured.failed + measured.rejected + measured.timedOut }
     /// Tries ÷ first tries (the Definitions article's retry amplification; 1 without retries).
-    public var retryAmplification: Double { arrivals > retries ? Double(arrivals) / Double(arrivals - retries) : (arrivals > 0 ? .infinity : 1) }
+    public var retryAmplification: Double {
+        let arrivals = measured.arrivals, retries = measured.retries
+        return arrivals > retries ? Double(arrivals) / Double(arrivals - retries) : (arrivals > 0 ? .infinity : 1)
+    }
     /// Failed + rejected + timed-out ÷ all requests that finished in the interval (the Definitions article).
     public var errorRate: Double {
-        let all = completed + errors
+        let all = measured.completed + errors
         return all > 0 ? Double(errors) / Double(all) : 0
     }
 }

@@ -188,9 +188,11 @@ import Scenarios
         // Every stored property differs from a fresh sample's, so a field added to ServiceSample must be set here too
         // (except what only the control plane's view of a metrics-pipeline fault carries, which is never recorded).
         let viewOnly: Set<String> = ["missingPods", "metricsAvailable"]
-        let fresh = Mirror(reflecting: ServiceSample(time: 0, interval: 0, service: "")).children.map { "\($0.value)" }
-        for (child, untouched) in zip(Mirror(reflecting: s).children, fresh) where !viewOnly.contains(child.label ?? "") {
-            #expect("\(child.value)" != untouched, "\(child.label ?? "?") is not set by this test")
+        let fresh = storedFields(of: ServiceSample(time: 0, interval: 0, service: ""))
+        let set = storedFields(of: s)
+        #expect(set.map(\.path) == fresh.map(\.path))
+        for (field, untouched) in zip(set, fresh) where !viewOnly.contains(field.path) {
+            #expect(field.value != untouched.value, "\(field.path) is not set by this test")
         }
         let store = try ResultsStore(path: temporaryDirectory() + "/fields.sqlite")
         let writer = try store.beginRun(RunMetadata(scenario: "fields", seed: 1, parameters: [:], label: "", replication: 0, toolVersion: "test",

@@ -178,3 +178,11 @@ final class OneRequestReceiver: @unchecked Sendable {
         return (head, lines[0], parts.dropFirst().joined(separator: "\r\n\r\n"))
     }
 }
+
+/// Every stored property of `value`, nested structs opened, as (dotted path, printed value) in declaration order:
+/// for tests that set every field of a record and check that a copy or a round trip kept each one.
+func storedFields(of value: Any, under prefix: String = "") -> [(path: String, value: String)] {
+    let children = Mirror(reflecting: value).children
+    if children.isEmpty { return [(prefix, "\(value)")] }
+    return children.flatMap { storedFields(of: $0.value, under: prefix.isEmpty ? $0.label ?? "?" : prefix + "." + ($0.label ?? "?")) }
+}
