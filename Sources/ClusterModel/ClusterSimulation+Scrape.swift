@@ -10,6 +10,10 @@ extension ClusterSimulation {
         let t = Double(now) / 1e9
         let interval = Double(now - lastScrape) / 1e9
         lastScrape = now
+        #if STORMGLASS_INVARIANTS
+        let problems = invariantViolations()
+        precondition(problems.isEmpty, "world invariants broken at \(t) s: " + problems.joined(separator: "; "))
+        #endif
         accountNodes()
         var samples: [ServiceSample] = []
         samples.reserveCapacity(services.count)
