@@ -55,6 +55,7 @@ extension ClusterSimulation {
             o.p99 = Double(p[2]) / 1e6
         }
         o.meanQueueWait = s.interval.waitCount > 0 ? s.interval.waitSum / Double(s.interval.waitCount) : 0
+        o.started = s.interval.waitCount
         o.queueDepth = s.queuedTotal
         o.inFlight = s.busyTotal
         if let work = s.spec.cpuSecondsPerRequest {

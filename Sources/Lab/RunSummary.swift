@@ -23,6 +23,10 @@ public struct RunSummary: @unchecked Sendable, Equatable {
         public var availability: Double { completed + errors > 0 ? Double(completed) / Double(completed + errors) : 1 }
         public var meanReplicas: Double = 0
         public var retries = 0, shed = 0, goodput = 0
+        /// Requests that started service, and the sum of their queue waits (seconds).
+        public var started = 0, queueWaitSum = 0.0
+        /// Mean of (start of service − arrival) over every request that started service (the Definitions article).
+        public var meanQueueWait: Double { started > 0 ? queueWaitSum / Double(started) : 0 }
     }
 
     public var services: [ServiceFigures]
@@ -47,6 +51,11 @@ public struct RunSummary: @unchecked Sendable, Equatable {
     /// Successful external requests per second over the run (the Definitions article).
     public var goodput: Double { simulatedSeconds > 0 ? Double(services.reduce(0) { $0 + $1.goodput }) / simulatedSeconds : 0 }
     public var cost: Double { nodeCost + services.reduce(0) { $0 + $1.replicaCost } }
+    /// Mean queue wait over every service's requests that started service.
+    public var meanQueueWait: Double {
+        let started = services.reduce(0) { $0 + $1.started }
+        return started > 0 ? services.reduce(0) { $0 + $1.queueWaitSum } / Double(started) : 0
+    }
     public var availability: Double {
         let ok = services.reduce(0) { $0 + $1.completed }, all = services.reduce(0) { $0 + $1.completed + $1.errors }
         return all > 0 ? Double(ok) / Double(all) : 1
@@ -65,12 +74,13 @@ public struct RunSummary: @unchecked Sendable, Equatable {
                     SummaryFigure(x, .peakReplicas, Double(s.peakReplicas)),
                     SummaryFigure(x, .scalingActions, Double(s.scalingActions)), SummaryFigure(x, .oscillations, Double(s.oscillations)),
                     SummaryFigure(x, .retries, Double(s.retries)), SummaryFigure(x, .shed, Double(s.shed)),
-                    SummaryFigure(x, .goodput, simulatedSeconds > 0 ? Double(s.goodput) / simulatedSeconds : 0)]
+                    SummaryFigure(x, .goodput, simulatedSeconds > 0 ? Double(s.goodput) / simulatedSeconds : 0),
+                    SummaryFigure(x, .meanQueueWait, s.meanQueueWait)]
         }
         out += [SummaryFigure(.run, .sloViolationMinutes, sloViolationMinutes), SummaryFigure(.run, .availability, availability),
                 SummaryFigure(.run, .cost, cost), SummaryFigure(.run, .nodeCost, nodeCost),
                 SummaryFigure(.run, .simulatedSeconds, simulatedSeconds), SummaryFigure(.run, .resilienceScore, resilienceScore),
-                SummaryFigure(.run, .goodput, goodput)]
+                SummaryFigure(.run, .goodput, goodput), SummaryFigure(.run, .meanQueueWait, meanQueueWait)]
         // A missing figure is stored as NULL: not recovered / not detected.
         for f in impacts {
             let x = SummarySubject.fault(f.fault)
@@ -121,6 +131,8 @@ struct SummaryAccumulator {
             f.retries += s.retries
             f.shed += s.shed
             f.goodput += s.goodput
+            f.started += s.started
+            f.queueWaitSum += s.meanQueueWait * Double(s.started)
             if slo.target.isBreached(by: s) {
                 f.breachIntervals += 1
                 f.sloViolationMinutes += s.interval / 60

@@ -90,7 +90,7 @@ struct ServiceSampleRow: FetchableRecord, PersistableRecord {
         case cpuUtilization = "cpu_utilization", memoryMiB = "memory_mib", memoryUtilization = "memory_utilization"
         case ready, starting, pending, desired, concurrency, replicaSeconds = "replica_seconds"
         case connectionPool = "connection_pool", connectionPoolUtilization = "connection_pool_utilization"
-        case retries, shed, goodput
+        case retries, shed, goodput, started
     }
 
     init(runID: Int64, _ sample: ServiceSample) {
@@ -108,6 +108,7 @@ struct ServiceSampleRow: FetchableRecord, PersistableRecord {
         m.rejected = try column(.rejected); m.timedOut = try column(.timedOut)
         m.retries = try column(.retries); m.shed = try column(.shed); m.goodput = try column(.goodput)
         m.p50 = try column(.p50); m.p95 = try column(.p95); m.p99 = try column(.p99); m.meanQueueWait = try column(.meanQueueWait)
+        m.started = try column(.started)
         m.queueDepth = try column(.queueDepth); m.inFlight = try column(.inFlight)
         m.cpuUtilization = try column(.cpuUtilization); m.memoryMiB = try column(.memoryMiB)
         m.memoryUtilization = try column(.memoryUtilization); m.connectionPoolUtilization = try column(.connectionPoolUtilization)
@@ -269,6 +270,7 @@ extension ServiceSampleRow: BulkInsertable {
         case .retries: return m.retries.databaseValue
         case .shed: return m.shed.databaseValue
         case .goodput: return m.goodput.databaseValue
+        case .started: return m.started.databaseValue
         }
     }
 }

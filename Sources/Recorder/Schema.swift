@@ -197,6 +197,10 @@ extension ResultsStore {
             // The self-healer's replacements go through the actuator too: which replica (NULL for a change of count).
             try db.execute(sql: "ALTER TABLE live_actions ADD COLUMN replica TEXT")
         }
+        m.registerMigration("v10-queue-wait-count") { db in
+            // Requests that started service per scrape, the weights of a run's mean queue wait (0 in older runs).
+            try db.alter(table: "service_samples") { t in t.add(column: "started", .integer).notNull().defaults(to: 0) }
+        }
         return m
     }
 }

@@ -12,6 +12,7 @@ public enum SummaryReport {
         case .count: return String(Int(v.rounded()))
         case .percent: return String(format: "%.3f%%", v * 100)
         case .millis: return String(format: "%.0f ms", v * 1000)
+        case .millis1: return String(format: "%.1f ms", v * 1000)
         case .minutes: return String(format: "%.2f", v)
         case .money: return String(format: "$%.2f", v)
         case .plain: return String(format: "%.2f", v)
@@ -19,17 +20,19 @@ public enum SummaryReport {
         case .percent1: return String(format: "%.1f%%", v * 100)
         }
     }
-    public enum Style: Sendable { case count, percent, percent1, millis, minutes, money, plain, plain3 }
+    public enum Style: Sendable { case count, percent, percent1, millis, millis1, minutes, money, plain, plain3 }
 
     /// One run: a row per service plus the whole-run line.
     public static func run(_ store: ResultsStore, _ id: Int64, allModels: Bool = false) throws -> String {
         let figures = try store.summary(run: id)
         let services = try store.services(run: id)
-        var t = TextTable(["service", "requests", "availability", "p50", "p95", "p99", "SLO-violation min", "replica cost", "mean replicas"])
+        var t = TextTable(["service", "requests", "availability", "p50", "p95", "p99", "mean queue wait", "SLO-violation min", "replica cost",
+                           "mean replicas"])
         for name in services {
             let s = SummarySubject.service(name)
             t.add([name, format(figures[s, .requests], .count), format(figures[s, .availability], .percent), format(figures[s, .p50], .millis),
-                   format(figures[s, .p95], .millis), format(figures[s, .p99], .millis), format(figures[s, .sloViolationMinutes], .minutes),
+                   format(figures[s, .p95], .millis), format(figures[s, .p99], .millis), format(figures[s, .meanQueueWait], .millis1),
+                   format(figures[s, .sloViolationMinutes], .minutes),
                    format(figures[s, .replicaCost], .money), format(figures[s, .meanReplicas], .plain)])
         }
         var out = t.rendered

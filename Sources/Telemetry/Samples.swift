@@ -57,6 +57,8 @@ public struct ServiceSample: Sendable, Equatable, Codable {
         public var p99 = 0.0
         /// Mean of (start of service − arrival) over the requests that started service in the interval (the Definitions article).
         public var meanQueueWait = 0.0
+        /// Requests that started service in the interval: those `meanQueueWait` averages over.
+        public var started = 0
 
         // At the scrape instant, or averaged over the interval.
         public var queueDepth = 0

@@ -59,6 +59,8 @@ public struct SummaryMetric: RawRepresentable, Hashable, Sendable, CustomStringC
     public static let retries = SummaryMetric(rawValue: "retries")
     public static let shed = SummaryMetric(rawValue: "shed")
     public static let goodput = SummaryMetric(rawValue: "goodput_per_s")
+    /// Mean queue wait over the run: every interval's mean weighted by the requests that started service in it (seconds).
+    public static let meanQueueWait = SummaryMetric(rawValue: "mean_queue_wait_s")
     // Per probe: 1 passed, 0 failed.
     public static let probeBefore = SummaryMetric(rawValue: "before")
     public static let probeAfter = SummaryMetric(rawValue: "after")

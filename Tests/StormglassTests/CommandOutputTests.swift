@@ -222,6 +222,12 @@ import Testing
         let api = try #require(row(show, "api"))
         #expect(api[1] == String(requests ?? -1))
         #expect(show.stdout.contains("crash     30m"), "the fault table lists the crash at 30m: \(show.stdout)")
+        // Mean queue wait: the scrapes' means weighted by the requests that started service (the Definitions article).
+        let wait = try DatabaseQueue(path: db).read {
+            try Double.fetchOne($0, sql: "SELECT SUM(mean_queue_wait * started) / SUM(started) FROM service_samples WHERE service = 'api'")
+        }
+        #expect(show.lines.first?.contains("mean queue wait") == false && show.stdout.contains("mean queue wait"))
+        #expect(api.count > 10 && api[9] == String(format: "%.1f", (wait ?? -1) * 1000) && api[10] == "ms", "\(api)")
 
         let export = try stormglassProcess(["export", db, "--csv", "--table", "events"])
         let lines = export.lines.filter { !$0.isEmpty }

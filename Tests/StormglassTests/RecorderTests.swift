@@ -108,7 +108,7 @@ import Scenarios
                 #expect(abs(v - w) <= 1e-9 * max(1, abs(w)), "\(r[0]) \(metric): SQL \(v) vs show \(w)")
             }
             close(r[1], "requests"); close(r[2], "availability"); close(r[3], "p50_s"); close(r[4], "p95_s")
-            close(r[5], "p99_s"); close(r[6], "slo_violation_minutes"); close(r[7], "replica_cost")
+            close(r[5], "p99_s"); close(r[6], "mean_queue_wait_s"); close(r[7], "slo_violation_minutes"); close(r[8], "replica_cost")
         }
     }
 
@@ -184,7 +184,7 @@ import Scenarios
         s.cpuUtilization = 0.12; s.memoryMiB = 13; s.memoryUtilization = 0.14
         s.readyReplicas = 15; s.startingReplicas = 16; s.pendingReplicas = 17; s.desiredReplicas = 18
         s.concurrencyPerReplica = 19; s.replicaSeconds = 20; s.connectionPool = 21; s.connectionPoolUtilization = 0.22
-        s.retries = 23; s.shed = 24; s.goodput = 25
+        s.retries = 23; s.shed = 24; s.goodput = 25; s.started = 26
         // Every stored property differs from a fresh sample's, so a field added to ServiceSample must be set here too
         // (except what only the control plane's view of a metrics-pipeline fault carries, which is never recorded).
         let viewOnly: Set<String> = ["missingPods", "metricsAvailable"]
