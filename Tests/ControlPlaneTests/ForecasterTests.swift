@@ -166,11 +166,17 @@ func sinusoid(_ i: Int) -> Double { 100 + 40 * sin(2 * Double.pi * Double(i) / D
         #expect(trend.weights(stepsAhead: 5).first?.model == "linear")
     }
 
-    @Test func everyModelBuildsFromItsName() {
+    /// Each name makes its own kind of forecaster, and every kind forecasts a constant series as that constant
+    /// (whatever it models — trend, seasons, level — a series that never changed has none of them). Three days
+    /// at 5-minute steps, so that the daily models have whole seasons and the linear one's hour holds 12 points.
+    @Test func everyModelBuildsFromItsNameAndForecastsAConstant() throws {
         for m in ForecastModel.allCases {
-            var f = m.make(step: 60, horizons: [1])
-            feed(&f, 50, step: 60) { 5 + Double($0 % 7) }
-            #expect(!f.name.isEmpty)
+            var f = m.make(step: 300, horizons: [1])
+            #expect(f.name == m.rawValue)
+            #expect(f.neverForecastsBecause == nil, "\(m.rawValue)")
+            feed(&f, 3 * 288, step: 300) { _ in 42 }
+            let next = try #require(f.forecast(stepsAhead: 1), "\(m.rawValue) has no forecast after 3 days")
+            #expect(abs(next.value - 42) < 1e-6, "\(m.rawValue) forecasts \(next.value)")
         }
     }
 }
