@@ -40,38 +40,28 @@ public struct Stormglass: ParsableCommand {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
-            return Interrupt.isRequested ? Exit.interrupted : Exit.ok
+            return (Interrupt.isRequested ? ExitCode.interrupted : .success).rawValue
         } catch let error where Interrupt.isRequested && !(error is ExitCode) {
             // Whatever failed after a stop was asked for (a read cut short, a run stopped early) failed
             // because of it: exit 130, not bad input.
-            return Exit.interrupted
-        } catch let e as InputError {
+            return ExitCode.interrupted.rawValue
+        } catch let e as UserFacingError {
             printError("error: \(e.description)")
-            return Exit.badInput
-        } catch let e as StoreError {
-            printError("error: \(e.description)")
-            return Exit.badInput
-        } catch is Interrupted {
-            return Exit.interrupted
-        } catch is StopRequested {
-            return Exit.interrupted
-        } catch is Cancelled {
-            return Exit.interrupted
-        } catch let e as InvalidInput {
-            printError("error: \(e.description)")
-            return Exit.badInput
+            return e.exitCode.rawValue
+        } catch is Interrupted, is StopRequested, is Cancelled {
+            return ExitCode.interrupted.rawValue
         } catch let e as ExitCode {
             return e.rawValue
         } catch {
             let code = exitCode(for: error)
             if code.rawValue == 0 {
                 print(fullMessage(for: error))  // --help, --version
-                return Exit.ok
+                return ExitCode.success.rawValue
             }
             let message = fullMessage(for: error)
             printError("\(message.lowercased().hasPrefix("error") ? "" : "error: ")\(message)")
             // Usage errors (unknown option, missing argument …) are bad input too.
-            return Exit.badInput
+            return ExitCode.badInput.rawValue
         }
     }
 }

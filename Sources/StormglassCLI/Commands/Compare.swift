@@ -25,8 +25,7 @@ struct Compare: ParsableCommand {
     @OptionGroup var database: DatabaseOption
     @OptionGroup var charts: ChartOptions
 
-    @Flag(help: "No progress display.")
-    var quiet = false
+    @OptionGroup var progress: ProgressOptions
 
     func run() throws {
         guard policies.count >= 1 else { throw InputError("give at least one --policy (e.g. --policy hpa --policy predictive)") }
@@ -35,7 +34,7 @@ struct Compare: ParsableCommand {
         var jobs: [RunJob] = []
         for p in policies {
             var spec = base
-            do { try spec.set("policy", p) } catch let e as ParameterError { throw InputError(e.description) }
+            try spec.set("policy", p)
             for r in 0..<replications {
                 var ps = params
                 ps["policy"] = p
@@ -44,7 +43,7 @@ struct Compare: ParsableCommand {
         }
         let recording = try database.recording(default: .all, drawsRuns: charts.plots)
         let store = try database.openForRecording()
-        var executor = RunExecutor(store: store, progress: ProgressLine(quiet: quiet))
+        var executor = RunExecutor(store: store, progress: progress.line)
         executor.recording = recording
         let done = try executor.run(jobs)
         print("\(scenario): \(policies.count) policies × \(replications) seed\(replications == 1 ? "" : "s") (\(base.seed)…\(base.seed &+ UInt64(replications - 1))), "
@@ -55,7 +54,7 @@ struct Compare: ParsableCommand {
             charts.drawSweep(database: database.db, scenario: scenario, labels: policies, keys: ["policy"])
         }
         print("\nresults: \(database.db) (runs \(done.map(\.runID).min() ?? 0)…\(done.map(\.runID).max() ?? 0))")
-        if Interrupt.isRequested { throw ExitCode(Exit.interrupted) }
+        if Interrupt.isRequested { throw ExitCode.interrupted }
     }
 }
 

@@ -57,7 +57,7 @@ struct Detect: ParsableCommand {
         try source.install()
         let (files, settings) = try validated()
         let labels = try score.map { path in
-            do { return try AnomalyLabels.load(path) } catch let e as InvalidInput { throw InputError(e.description) }
+            return try AnomalyLabels.load(path)
         }
         var results: [FileResult] = []
         var problems: [String] = []

@@ -34,6 +34,6 @@ struct FidelityCommand: ParsableCommand {
         var checks = TextTable(["promise", "kept", "detail"])
         for check in c.checks { checks.add([check.name, check.kept ? "yes" : "NO", check.detail]) }
         print(checks.rendered)
-        if !c.keptAll { throw ExitCode(Exit.gateFailed) }
+        if !c.keptAll { throw ExitCode.gateFailed }
     }
 }

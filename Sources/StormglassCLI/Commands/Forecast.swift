@@ -42,7 +42,7 @@ struct Forecast: ParsableCommand {
     func run() throws {
         try source.install()
         var series: MetricSeries
-        do { series = try MetricSeries.load(csv, options: TraceReadOptions(repeatedTimestamps: true)) } catch let e as TraceError { throw InputError(e.description) }
+        series = try MetricSeries.load(csv, options: TraceReadOptions(repeatedTimestamps: true))
         if let resample {
             guard let d = SimDuration(parsing: resample), d >= .seconds(1), d <= .days(7) else {
                 throw InputError("--resample \(resample): not a duration from 1s to 7d")

@@ -37,15 +37,14 @@ struct GateCommand: ParsableCommand {
     @OptionGroup var options: ScenarioOptions
     @OptionGroup var database: DatabaseOption
 
-    @Flag(help: "No progress display.")
-    var quiet = false
+    @OptionGroup var progress: ProgressOptions
 
     func run() throws {
         guard !scenarios.isEmpty else { throw InputError("name at least one scenario") }
         guard (1...10_000).contains(replications) else { throw InputError("--replications \(replications): must be in 1…10000") }
         var extra: [Gate] = []
         for g in gates {
-            do { extra.append(try Gate(g, wholeInterval: wholeInterval)) } catch let e as GateError { throw InputError(e.description) }
+            extra.append(try Gate(g, wholeInterval: wholeInterval))
         }
         // Every scenario resolved (and every gate known) before anything runs.
         let resolved = try scenarios.map { name in
@@ -76,7 +75,7 @@ struct GateCommand: ParsableCommand {
             for s in resolved {
                 let jobs = (0..<replications).map { RunJob(spec: s.spec, seed: s.spec.seed &+ UInt64($0), label: "gate", replication: $0, parameters: s.params) }
                 let started = Date()
-                var executor = RunExecutor(store: store, progress: ProgressLine(quiet: quiet))
+                var executor = RunExecutor(store: store, progress: progress.line)
                 executor.recording = recording
                 let done = try executor.run(jobs)
                 let wall = Date().timeIntervalSince(started)
@@ -95,15 +94,15 @@ struct GateCommand: ParsableCommand {
         if let markdown { try writeFile(markdown, GateReport.markdown(outcomes, replications: replications)) }
         print("\njunit: \(junit)" + (markdown.map { "   summary: \($0)" } ?? "") + "   results: \(database.db)")
         if let failure { printError("error: \(failure)") }
-        if Interrupt.isRequested { throw ExitCode(Exit.interrupted) }
+        if Interrupt.isRequested { throw ExitCode.interrupted }
         let unjudged = outcomes.filter { if case .notEvaluated = $0.verdict { return true } else { return false } }
         if !unjudged.isEmpty {
             print("\(unjudged.count) of \(outcomes.count) gates were not evaluated")
-            throw ExitCode(Exit.gateFailed)
+            throw ExitCode.gateFailed
         }
         if outcomes.contains(where: { $0.verdict == .failed }) {
             print("\(outcomes.filter { $0.verdict == .failed }.count) of \(outcomes.count) gates failed")
-            throw ExitCode(Exit.gateFailed)
+            throw ExitCode.gateFailed
         }
     }
 

@@ -47,8 +47,7 @@ struct League: ParsableCommand {
     @OptionGroup var database: DatabaseOption
     @OptionGroup var charts: ChartOptions
 
-    @Flag(help: "No progress display.")
-    var quiet = false
+    @OptionGroup var progress: ProgressOptions
 
     func run() throws {
         try source.install()
@@ -73,13 +72,13 @@ struct League: ParsableCommand {
         let league = PolicyLeague(traces: files, policies: policies, replications: replications, seed: seed,
                                   model: PolicyLeague.Model(peak: peak, longest: longest))
         let jobs: [RunJob]
-        do { jobs = try league.jobs(extra: extra) } catch let e as InvalidInput { throw InputError(e.description) }
+        jobs = try league.jobs(extra: extra)
         let recording = try database.recording(default: .summaries)
         let store = try database.openForRecording()
-        var executor = RunExecutor(store: store, progress: ProgressLine(quiet: quiet))
+        var executor = RunExecutor(store: store, progress: progress.line)
         executor.recording = recording
         let done = try executor.run(jobs)
-        if Interrupt.isRequested { throw ExitCode(Exit.interrupted) }
+        if Interrupt.isRequested { throw ExitCode.interrupted }
         let baseline = policies.contains("hpa") ? "hpa" : policies[0]
         let entries = try PolicyLeague.entries(store, runs: done, baseline: baseline)
         print(Self.render(entries, policies: policies, baseline: baseline, traces: files.count + extra.count, replications: replications, seed: seed, peak: peak))

@@ -151,7 +151,7 @@ struct LiveSessionOptions: ParsableArguments {
                                metricMeanings: Dictionary(meaningPairs.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
                                minReplicas: minReplicas, maxReplicas: maxReplicas, startupSeconds: start,
                                replicaHealthQuery: replicaHealth, replaceAfter: replaceWait, maxReplacementsPerHour: maxReplacementsPerHour)
-        do { _ = try plan.resolvePolicies() } catch let e as LiveSessionError { throw InputError(e.description) }
+        _ = try plan.resolvePolicies()
         return (plan, configuration)
     }
 
@@ -167,13 +167,9 @@ struct LiveSessionOptions: ParsableArguments {
     func run(_ plan: SessionPlan, _ configuration: PrometheusClient.Configuration, resuming: Resumption?, actuator: (any Actuator)?, safety: ActuationGuard) throws {
         let store = try database.openForRecording()
         let progress = ProgressLine()
-        let session: LiveSession
-        let client: PrometheusClient
-        do {
-            client = try PrometheusClient(configuration)
-            session = try LiveSession(plan: plan, reader: SignalReader(client: client, freshnessQuery: plan.freshnessQuery, staleAfter: plan.staleAfter),
+        let client = try PrometheusClient(configuration)
+        let session = try LiveSession(plan: plan, reader: SignalReader(client: client, freshnessQuery: plan.freshnessQuery, staleAfter: plan.staleAfter),
                                       store: store, toolVersion: toolVersion, actuator: actuator, safety: safety, resuming: resuming)
-        } catch let e as LiveSessionError { throw InputError(e.description) }
         print("\(plan.mode) session: run \(session.runID) in \(database.db)\(resuming.map { " (resuming run \($0.run))" } ?? ""); \(plan.service) every \(SimDuration.seconds(plan.interval)) for \(SimDuration.seconds(plan.duration)) from \(plan.prometheus) (Ctrl-C ends it)")
         fflush(stdout)
         let unreadable = Remembered(false)
@@ -270,13 +266,12 @@ struct Shadow: ParsableCommand {
     func run() throws {
         if let run = replaySession {
             let store = try ResultsStore.open(existing: live.database.db)
-            let outcome: SessionReplay.Outcome
-            do { outcome = try SessionReplay.run(store: store, run: run) } catch let e as LiveSessionError { throw InputError(e.description) }
+            let outcome = try SessionReplay.run(store: store, run: run)
             print("run \(run): \(outcome.polls) polls replayed, \(outcome.decisions) decisions\(outcome.replacements > 0 ? " and \(outcome.replacements) replacement\(outcome.replacements == 1 ? "" : "s")" : "") recorded, \(outcome.divergent.count) divergent")
             for d in outcome.divergent.prefix(5) {
                 print("  #\(d.index): recorded \(d.recorded.map(Self.readable) ?? "nothing")\n       replayed \(d.replayed.map(Self.readable) ?? "nothing")")
             }
-            if !outcome.divergent.isEmpty { throw ExitCode(Exit.gateFailed) }
+            if !outcome.divergent.isEmpty { throw ExitCode.gateFailed }
             return
         }
         let (plan, configuration, resuming) = try live.session(mode: "shadow")

@@ -45,11 +45,7 @@ extension ChartOptions {
 struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Draw charts of a recorded run with gnuplot.")
 
-    @Argument(help: "Results database.")
-    var file: String = "results/stormglass.sqlite"
-
-    @Option(name: .customLong("run"), help: "Run id (default: the latest run).")
-    var runID: Int64?
+    @OptionGroup var recorded: RecordedRunOptions
 
     @Option(help: "File name prefix (default: run<ID>).")
     var prefix: String?
@@ -61,15 +57,10 @@ struct Plot: ParsableCommand {
     var plotsDir: String = "plots"
 
     func run() throws {
-        let store = try ResultsStore.open(existing: file)
-        let id = try store.runID(runID)
+        let (store, id) = try recorded.open()
         try store.requireSamples(run: id, for: "charts")
-        do {
-            let charts = RunCharts(databasePath: file, outputDirectory: plotsDir, format: svg ? .svg : .png)
-            let files = try waitFor { [prefix] in try await charts.render(run: id, prefix: prefix, shouldStop: { Interrupt.isRequested }) }
-            files.forEach { print($0) }
-        } catch let e as ChartError {
-            throw InputError(e.description)
-        }
+        let charts = RunCharts(databasePath: recorded.file, outputDirectory: plotsDir, format: svg ? .svg : .png)
+        let files = try waitFor { [prefix] in try await charts.render(run: id, prefix: prefix, shouldStop: { Interrupt.isRequested }) }
+        files.forEach { print($0) }
     }
 }

@@ -59,8 +59,7 @@ struct Replay: ParsableCommand {
     @OptionGroup var database: DatabaseOption
     @OptionGroup var charts: ChartOptions
 
-    @Flag(help: "No progress display.")
-    var quiet = false
+    @OptionGroup var progress: ProgressOptions
 
     func run() throws {
         let (spec, notes, parameters) = try scenario()
@@ -70,7 +69,7 @@ struct Replay: ParsableCommand {
         var groups: [(label: String, spec: ScenarioSpec)] = [(ownLabel, spec)]
         for p in versus {
             var s = spec
-            do { try s.set("policy", p) } catch let e as ParameterError { throw InputError(e.description) }
+            try s.set("policy", p)
             groups.append((p, s))
         }
         let jobs = groups.map { g in
@@ -78,7 +77,7 @@ struct Replay: ParsableCommand {
         }
         let recording = try database.recording(default: .all, drawsRuns: charts.plots)
         let store = try database.openForRecording()
-        var executor = RunExecutor(store: store, progress: ProgressLine(quiet: quiet))
+        var executor = RunExecutor(store: store, progress: progress.line)
         executor.recording = recording
         let done = try executor.run(jobs)
         let services = spec.services.map { "\($0.name) (\($0.policy.name), \($0.minReplicas)…\($0.maxReplicas) replicas)" }
@@ -96,7 +95,7 @@ struct Replay: ParsableCommand {
             for d in done { charts.draw(database: database.db, run: d.runID, prefix: "replay-\(d.job.label)") }
         }
         print("\nresults: \(database.db) (runs \(done.map(\.runID).min() ?? 0)…\(done.map(\.runID).max() ?? 0))")
-        if Interrupt.isRequested { throw ExitCode(Exit.interrupted) }
+        if Interrupt.isRequested { throw ExitCode.interrupted }
     }
 
     func changes(_ xs: [Int]) -> Int { zip(xs.dropFirst(), xs).filter { $0 != $1 }.count }
@@ -145,7 +144,7 @@ struct Replay: ParsableCommand {
         }
         guard problems.isEmpty else { throw InputError(problems.joined(separator: "\n")) }
         let built: (spec: ScenarioSpec, notes: [String])
-        do { built = try study.build(manifests: manifests) } catch let e as ReplayProblems { throw InputError(e.description) }
+        built = try study.build(manifests: manifests)
         let invalid = built.spec.validate()
         if !invalid.isEmpty { throw InputError(InvalidScenario(scenario: "replay", problems: invalid).description) }
         var parameters = knobs.parameters.merging(sourceParameters) { $1 }

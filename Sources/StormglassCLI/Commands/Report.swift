@@ -10,18 +10,13 @@ struct Report: ParsableCommand {
         abstract: "Write a post-incident report (Markdown) for every incident of a recorded run.",
         discussion: "Example: \(CommandName.current) run latency-injection && \(CommandName.current) report -o reports/")
 
-    @Argument(help: "Results database.")
-    var file: String = "results/stormglass.sqlite"
-
-    @Option(name: .customLong("run"), help: "Run id (default: the latest run).")
-    var runID: Int64?
+    @OptionGroup var recorded: RecordedRunOptions
 
     @Option(name: .shortAndLong, help: "Folder for the reports (default: print them).")
     var output: String?
 
     func run() throws {
-        let store = try ResultsStore.open(existing: file)
-        let id = try store.runID(runID)
+        let (store, id) = try recorded.open()
         try store.requireSamples(run: id, for: "incident reports")
         let reports = try IncidentAnalysis.analyse(store, run: id, shouldStop: { Interrupt.isRequested })
         if let r = try store.runs().first(where: { $0.id == id }), r.status != .finished {
@@ -40,7 +35,7 @@ struct Report: ParsableCommand {
         for (n, r) in reports.enumerated() {
             if Interrupt.isRequested {
                 printError("interrupted: \(n) of \(reports.count) reports written")
-                throw ExitCode(Exit.interrupted)
+                throw ExitCode.interrupted
             }
             let path = "\(output)/" + FileName.component("run\(id)-\(r.id)") + ".md"
             do { try r.markdown.write(toFile: path, atomically: true, encoding: .utf8) } catch { throw InputError("cannot write \(path)") }

@@ -23,8 +23,7 @@ struct Run: ParsableCommand {
     @Option(help: "A label stored with the run (e.g. the change under test).")
     var label: String = ""
 
-    @Flag(help: "No progress display.")
-    var quiet = false
+    @OptionGroup var progress: ProgressOptions
 
     @OptionGroup var charts: ChartOptions
 
@@ -36,7 +35,7 @@ struct Run: ParsableCommand {
         let jobs = (0..<replications).map {
             RunJob(spec: spec, seed: spec.seed &+ UInt64($0), label: label, replication: $0, parameters: params)
         }
-        var executor = RunExecutor(store: store, progress: ProgressLine(quiet: quiet))
+        var executor = RunExecutor(store: store, progress: progress.line)
         executor.recording = recording
         let done = try executor.run(jobs)
         for c in done where replications == 1 {
@@ -59,7 +58,7 @@ struct Run: ParsableCommand {
         print("\nresults: \(database.db)")
         if Interrupt.isRequested || done.contains(where: { $0.result.status == .aborted }) {
             print("interrupted: the run is recorded as aborted; everything up to the last scrape is in the database")
-            throw ExitCode(Exit.interrupted)
+            throw ExitCode.interrupted
         }
     }
 }

@@ -8,24 +8,16 @@ import SimulationKernel
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Summarise recorded runs: SLO-violation minutes, availability, latency, cost.")
 
-    @Argument(help: "Results database.")
-    var file: String = "results/stormglass.sqlite"
-
-    @Option(name: .customLong("run"), help: "Run id (default: the latest run).")
-    var runID: Int64?
+    @OptionGroup var recorded: RecordedRunOptions
 
     @Flag(help: "Prediction accuracy of every model, not only the auto ensemble.")
     var models = false
 
     func run() throws {
-        let store = try ResultsStore.open(existing: file)
-        let runs = try store.runs()
-        guard let latest = runs.last else { throw InputError("\(file) holds no runs yet") }
-        let id = runID ?? latest.id
-        guard let r = runs.first(where: { $0.id == id }) else {
-            throw InputError("no run \(id) in \(file) (runs \(runs.first!.id)…\(latest.id))")
-        }
-        if runID == nil, runs.count > 1 {
+        let (store, id) = try recorded.open()
+        let runs = try store.runs(), file = recorded.file
+        let r = runs.first { $0.id == id }!
+        if recorded.runID == nil, runs.count > 1 {
             var t = TextTable(["run", "scenario", "seed", "label", "status", "simulated", "wall"])
             for x in runs.suffix(10) {
                 t.add([String(x.id), x.scenario, String(UInt64(bitPattern: x.seed)), x.label, x.status.rawValue,

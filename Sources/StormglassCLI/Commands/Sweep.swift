@@ -34,8 +34,7 @@ struct Sweep: ParsableCommand {
     @OptionGroup var database: DatabaseOption
     @OptionGroup var charts: ChartOptions
 
-    @Flag(help: "No progress display.")
-    var quiet = false
+    @OptionGroup var progress: ProgressOptions
 
     func run() throws {
         let vary = try variations.map { try Variation($0) }
@@ -52,7 +51,7 @@ struct Sweep: ParsableCommand {
         print("\(base.name): \(plan.labels.count) points × \(replications) seed\(replications == 1 ? "" : "s") = \(plan.jobs.count) runs"
               + (slice.map { "; shard \($0.index)/\($0.count): \(mine.count)" } ?? "")
               + (skipped > 0 ? "; \(skipped) already finished, skipped" : ""))
-        var executor = RunExecutor(store: store, progress: ProgressLine(quiet: quiet))
+        var executor = RunExecutor(store: store, progress: progress.line)
         executor.recording = recording
         if let jobs { executor.parallelism = max(1, jobs) }
         _ = try executor.run(todo)
@@ -63,7 +62,7 @@ struct Sweep: ParsableCommand {
         print(try ComparisonReport.table(store, groups: ordered.map { ($0, (groups[$0] ?? []).map(\.id)) }, firstColumn: "point"))
         if charts.plots { charts.drawSweep(database: database.db, scenario: base.name, labels: ordered, keys: vary.map(\.key)) }
         print("\nresults: \(database.db)")
-        if Interrupt.isRequested { throw ExitCode(Exit.interrupted) }
+        if Interrupt.isRequested { throw ExitCode.interrupted }
     }
 }
 
@@ -89,7 +88,7 @@ struct Merge: ParsableCommand {
                 copied += try store.merge(from: input, shouldStop: { Interrupt.isRequested }, unreadable: { unreadable.append("\(input) run \($0)") })
             } catch is Cancelled {
                 printError("interrupted: \(input) was not merged (its copy was rolled back); \(copied) runs from the files before it were")
-                throw ExitCode(Exit.interrupted)
+                throw ExitCode.interrupted
             } catch {
                 if !existed && copied == 0 { ResultsStore.remove(output) }
                 throw error
@@ -124,13 +123,12 @@ struct Plan: ParsableCommand {
     @OptionGroup var options: ScenarioOptions
     @OptionGroup var database: DatabaseOption
 
-    @Flag(help: "No progress display.")
-    var quiet = false
+    @OptionGroup var progress: ProgressOptions
 
     func run() throws {
         guard (1...1000).contains(replications) else { throw InputError("--replications \(replications): must be in 1…1000") }
         let gate: Gate
-        do { gate = try Gate(meet) } catch let e as GateError { throw InputError(e.description) }
+        gate = try Gate(meet)
         let parts = range.components(separatedBy: "...")
         guard parts.count == 2, let lo = Int(parts[0]), let hi = Int(parts[1]), lo <= hi else {
             throw InputError("--range \(range): expected lo...hi with whole numbers, lo ≤ hi")
@@ -152,15 +150,15 @@ struct Plan: ParsableCommand {
         var cache: [Int: Bool] = [:]
         func probe(_ v: Int) throws -> Bool {
             if let known = cache[v] { return known }
-            if Interrupt.isRequested { throw ExitCode(Exit.interrupted) }
+            if Interrupt.isRequested { throw ExitCode.interrupted }
             var spec = base
-            do { try spec.set(find, String(v)) } catch let e as ParameterError { throw InputError(e.description) }
+            try spec.set(find, String(v))
             let label = "plan:\(find)=\(v)"
             let jobs = (0..<replications).map { RunJob(spec: spec, seed: base.seed &+ UInt64($0), label: label, replication: $0, parameters: params.merging([find: String(v)]) { $1 }) }
-            var executor = RunExecutor(store: store, progress: ProgressLine(quiet: quiet))
+            var executor = RunExecutor(store: store, progress: progress.line)
             executor.recording = recording
             let done = try executor.run(jobs)
-            if Interrupt.isRequested { throw ExitCode(Exit.interrupted) }
+            if Interrupt.isRequested { throw ExitCode.interrupted }
             let outcome = try GateEvaluation.evaluate(gate, scenario: base.name, runs: done, expected: jobs.count, store: store, wallSeconds: 0)
             if case .notEvaluated(let why) = outcome.verdict { throw InputError("\(find) = \(v): \(why)") }
             cache[v] = outcome.passed
@@ -170,7 +168,7 @@ struct Plan: ParsableCommand {
         print("searching \(find) in \(lo)…\(hi) for \(gate.text) (\(replications) seeds per probe)")
         guard let answer = try PlanSearch.smallest(in: lo...hi, meets: probe) else {
             print("even \(find) = \(hi) misses the goal")
-            throw ExitCode(Exit.gateFailed)
+            throw ExitCode.gateFailed
         }
         print("smallest \(find) that meets \(gate.text): \(answer)")
     }

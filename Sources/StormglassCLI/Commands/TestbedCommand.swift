@@ -162,7 +162,7 @@ extension TestbedCommand {
             let config = try worker.configuration()
             guard (0...65535).contains(port) else { throw InputError("--port must be 0…65535, not \(port)") }
             let server: WorkerServer
-            do { server = try WorkerServer(config, port: port) } catch let e as TestbedError { throw InputError(e.description) }
+            server = try WorkerServer(config, port: port)
             print(WorkerAnnouncement.prefix + "\(server.port)")
             fflush(stdout)
             // A worker whose supervisor is gone (killed outright) ends too, rather than serve no one forever.
@@ -242,11 +242,8 @@ extension TestbedCommand {
             let peak = series.points.map(\.value).filter(\.isFinite).max() ?? 0
             let factor = peakRate.map { peak > 0 ? $0 / peak : 0 } ?? rateScale
             let rate = series.points.map { MetricSeries.Point(time: $0.time, value: $0.value * factor) }
-            let generator: LoadGenerator
-            do {
-                generator = try LoadGenerator(.init(target: url, rate: rate, compression: compress, maxRequests: maxRequests,
+            let generator = try LoadGenerator(.init(target: url, rate: rate, compression: compress, maxRequests: maxRequests,
                                                     maxInFlight: maxInFlight, maxSeconds: maxSeconds, timeout: timeout, seed: seed))
-            } catch let e as TestbedError { throw InputError(e.description) }
             let outcomes = try waitFor { try await generator.run(shouldStop: { Interrupt.isRequested }) }
             if let log {
                 do { try LoadGenerator.csv(outcomes).write(toFile: log, atomically: true, encoding: .utf8) }

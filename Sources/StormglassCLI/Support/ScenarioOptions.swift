@@ -34,7 +34,7 @@ struct ScenarioOptions: ParsableArguments {
                 throw InputError("--set \(o): expected key=value")
             }
             let key = String(o[..<eq]), value = String(o[o.index(after: eq)...])
-            do { try spec.set(key, value) } catch let e as ParameterError { throw InputError(e.description) }
+            try spec.set(key, value)
             params[key] = value
         }
         if let duration {
