@@ -46,12 +46,28 @@ public final class ResultsStore {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
-            db = try DatabaseQueue(path: path, configuration: config)
-            try ResultsStore.migrate(db)
+            db = try Self.openAndMigrate(path, config, busyTimeout: busyTimeout)
         } catch let e as DatabaseError {
             throw StoreError(path: path, e)
         } catch {
             throw StoreError.unwritable(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Opens the file and brings its schema up to date. Two processes switching a new file to WAL at
+    /// once can deadlock (each holds a shared lock and wants the exclusive one), and SQLite then fails
+    /// one at once rather than calling the busy handler; that one closes and tries again, a little
+    /// later, until the busy timeout has passed.
+    static func openAndMigrate(_ path: String, _ config: Configuration, busyTimeout: Double) throws -> DatabaseQueue {
+        let clock = ContinuousClock(), start = clock.now
+        while true {
+            do {
+                let db = try DatabaseQueue(path: path, configuration: config)
+                try migrate(db)
+                return db
+            } catch let e as DatabaseError where e.resultCode == .SQLITE_BUSY && clock.now - start < .seconds(busyTimeout) {
+                Thread.sleep(forTimeInterval: .random(in: 0.005...0.05))
+            }
         }
     }
 
@@ -158,6 +174,9 @@ public final class ResultsStore {
     /// when the last connection closes, so reading leaves nothing beside a file that had none.
     static func queueForReading(_ path: String) throws -> DatabaseQueue {
         var config = Configuration()
+        // A reader waits too: while another process switches a new file to WAL, or recovers its log,
+        // even reading the schema is refused at once without one.
+        config.busyMode = .timeout(10)
         let folder = (path as NSString).deletingLastPathComponent
         config.readonly = !(FileManager.default.isWritableFile(atPath: path) && FileManager.default.isWritableFile(atPath: folder.isEmpty ? "." : folder))
         do {
