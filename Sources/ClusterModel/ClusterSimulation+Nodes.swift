@@ -15,7 +15,6 @@ extension ClusterSimulation {
     /// Orders a new node in `pool`; it joins after the pool's node start-up latency. Returns its index.
     @discardableResult
     public mutating func provisionNode(pool: Int) -> Int {
-        accountNodes()
         let ordinal = nodes.filter { $0.pool == pool }.count
         let n = addNode(pool: pool, ordinal: ordinal, phase: .provisioning)
         let delay = spec.pools[pool].startup.sample(&nodeStartupRng)
@@ -27,7 +26,6 @@ extension ClusterSimulation {
     mutating func nodeReady(_ n: Int32, _ inc: UInt32) {
         let ni = Int(n)
         guard nodes[ni].incarnation == inc, nodes[ni].phase == .provisioning else { return }
-        accountNodes()
         nodes[ni].phase = .up
         log(.nodeReady, nodes[ni].name, "")
         placeUnplaced()
@@ -37,7 +35,6 @@ extension ClusterSimulation {
     /// recreate them elsewhere (pending until a node has room).
     public mutating func crashNode(_ n: Int) {
         guard nodes[n].phase == .up || nodes[n].phase == .provisioning else { return }
-        accountNodes()
         nodes[n].phase = .down
         nodes[n].incarnation &+= 1
         log(.nodeDown, nodes[n].name, "crashed")
@@ -47,7 +44,6 @@ extension ClusterSimulation {
     /// A graceful drain: replicas are moved off (recreated elsewhere, old ones drain), then the node leaves.
     public mutating func drainNode(_ n: Int) {
         guard nodes[n].phase == .up else { return }
-        accountNodes()
         nodes[n].phase = .removed
         nodes[n].announceLeaving = true
         log(.nodeDrained, nodes[n].name, "expected termination")
@@ -83,7 +79,6 @@ extension ClusterSimulation {
     /// The cloud takes a spot node back: whatever still runs on it is lost.
     public mutating func reclaimSpotNode(_ n: Int) {
         guard nodes[n].phase == .removed else { return }
-        accountNodes()
         nodes[n].incarnation &+= 1
         log(.nodeRemoved, nodes[n].name, "spot instance reclaimed")
         removeReplicas(onNode: n, reason: "spot instance \(nodes[n].name) reclaimed")
@@ -113,7 +108,6 @@ extension ClusterSimulation {
     /// Removes a node for good (e.g. a cluster autoscaler scale-in); replicas on it are killed.
     public mutating func removeNode(_ n: Int) {
         guard nodes[n].phase != .removed else { return }
-        accountNodes()
         nodes[n].phase = .removed
         nodes[n].incarnation &+= 1
         log(.nodeRemoved, nodes[n].name, "")
@@ -123,7 +117,6 @@ extension ClusterSimulation {
     /// Brings a crashed node back (e.g. the end of a zone outage).
     public mutating func restoreNode(_ n: Int) {
         guard nodes[n].phase == .down else { return }
-        accountNodes()
         nodes[n].phase = .up
         log(.nodeUp, nodes[n].name, "restored")
         placeUnplaced()
@@ -152,18 +145,6 @@ extension ClusterSimulation {
             }
             if touched { reconcile(Int32(si)) }
         }
-    }
-
-    /// Node-seconds per pool, for cost: a node costs from provisioning until it is removed or down.
-    mutating func accountNodes() {
-        let now = events.now.nanoseconds
-        let d = Double(now - lastNodeAccount) / 1e9
-        if d > 0 {
-            for node in nodes where node.phase == .up || node.phase == .provisioning {
-                nodeSecondsByPool[node.pool] += d
-            }
-        }
-        lastNodeAccount = now
     }
 
     /// Heartbeats sent now: every up, reachable node beats; a node drained since the last call says

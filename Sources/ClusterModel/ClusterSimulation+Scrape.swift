@@ -14,7 +14,6 @@ extension ClusterSimulation {
         let problems = invariantViolations()
         precondition(problems.isEmpty, "world invariants broken at \(t) s: " + problems.joined(separator: "; "))
         #endif
-        accountNodes()
         var samples: [ServiceSample] = []
         samples.reserveCapacity(services.count)
         for si in services.indices {
@@ -92,9 +91,6 @@ extension ClusterSimulation {
     public func runLatencyBuckets(_ service: Int) -> [(upperMicros: UInt64, count: UInt64)] {
         services[service].runLatencies.buckets
     }
-
-    /// Node-seconds per pool up to the last scrape.
-    public var nodeSeconds: [Double] { nodeSecondsByPool }
 
     public var serviceCount: Int { services.count }
     public func serviceName(_ i: Int) -> String { services[i].spec.name }

@@ -101,8 +101,6 @@ public struct ClusterSimulation: ~Copyable {
     var nodeStartupRng: RandomStream
     var horizon: Double = .infinity
     var lastScrape: Int64 = 0
-    var nodeSecondsByPool: [Double]
-    var lastNodeAccount: Int64 = 0
     /// The services as flows (`Fidelity.fluid`); nil at request level.
     var fluid: FluidWorld?
     /// Called for every replica and node lifecycle change (for the event log).
@@ -128,7 +126,6 @@ public struct ClusterSimulation: ~Copyable {
         trafficBudgets = spec.traffic.map { RetryBudget($0.retry) }
         trafficRetryRngs = spec.traffic.indices.map { RandomStream(seed: seed, name: "retries/traffic-\($0)") }
         nodeStartupRng = RandomStream(seed: seed, name: "node-startup")
-        nodeSecondsByPool = Array(repeating: 0, count: spec.pools.count)
         for s in spec.services {
             var service = ServiceState(spec: s, seed: seed)
             service.callTargets = s.calls.compactMap { index[$0].map(Int32.init) }

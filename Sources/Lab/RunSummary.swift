@@ -104,7 +104,6 @@ struct SummaryAccumulator {
     var order: [String]
     var nodeCost = 0.0
     var elapsed = 0.0
-    var replicaTimeSum: [String: Double] = [:]
     var oscillations: [String: Int] = [:]
     var impacts: [FaultImpact] = []
     var probes: [(probe: Probe, phase: String, passed: Bool)] = []

@@ -29,20 +29,34 @@ extension RunObserver {
     public func progress(_ progress: RunProgress) {}
 }
 
+/// How far a run has got, for progress displays (``RunObserver/progress(_:)``).
 public struct RunProgress: Sendable {
+    /// Simulated time so far.
     public var simulated: SimDuration
+    /// The scenario's duration.
     public var total: SimDuration
+    /// Events processed so far.
     public var events: UInt64
+    /// Wall-clock seconds since the run started.
     public var wallSeconds: Double
+    /// Share of the simulated time done, 0…1.
     public var fraction: Double { total.nanoseconds > 0 ? Double(simulated.nanoseconds) / Double(total.nanoseconds) : 1 }
+    /// Events per wall-clock second so far.
     public var eventsPerSecond: Double { wallSeconds > 0 ? Double(events) / wallSeconds : 0 }
+    /// Wall-clock seconds left at the pace so far.
     public var etaSeconds: Double { fraction > 0 ? wallSeconds * (1 - fraction) / fraction : .infinity }
 }
 
+/// What one run returns: its status, its summary (the figures `show` prints) and its accuracy records.
 public struct RunResult: Sendable {
+    /// `.completed`, or `.aborted` when `shouldStop` ended it.
     public var status: RunStatus
+    /// The run's figures: recovery, SLO violation, availability, cost, goodput, mean queue wait … per service
+    /// and run-wide (the Definitions article).
     public var summary: RunSummary
+    /// Events the simulation processed.
     public var events: UInt64
+    /// Wall-clock seconds the run took.
     public var wallSeconds: Double
     /// Run-wide latency histogram per service: (bucket upper edge µs, count).
     public var latencyBuckets: [String: [(upperMicros: UInt64, count: UInt64)]]
@@ -52,9 +66,13 @@ public struct RunResult: Sendable {
 
 /// Runs one validated scenario with one seed: simulation ⇄ control plane, scrape by scrape.
 public struct ScenarioRunner {
+    /// The validated scenario.
     public let spec: ScenarioSpec
+    /// The seed the run uses.
     public let seed: UInt64
 
+    /// Validates `spec` (throwing ``InvalidScenario`` with every problem at once) and runs it with `seed`, or the
+    /// scenario's own seed when nil.
     public init(spec: ScenarioSpec, seed: UInt64? = nil) throws {
         self.spec = try spec.validated()
         self.seed = seed ?? spec.seed
@@ -201,7 +219,9 @@ final class TimelineBuffer {
 
 /// A run stopped because its queues outgrew what memory can hold (`ClusterSimulation.backlogLimit`).
 public struct BacklogOverflow: Error, CustomStringConvertible {
+    /// The scenario that overflowed.
     public var scenario: String
+    /// Simulated seconds into the run.
     public var at: Double
     public var description: String {
         "\(scenario): more than \(ClusterSimulation.backlogLimit) requests were queued at once \(Int(at)) s into the run, "

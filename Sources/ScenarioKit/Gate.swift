@@ -10,26 +10,36 @@ public struct Gate: Sendable, Equatable, CustomStringConvertible, ScenarioCompon
         /// Worst recovery measured from each fault's end (faults with an end only): a failure that
         /// outlives its trigger (metastable) fails it.
         case recoveryAfterEnd
+        /// Worst time from a fault to its detection, and to the first mitigating action (seconds).
         case detect, mitigate
         /// SLO-violation minutes over all services.
         case sloViolation
+        /// Run-wide availability, 0…1 (the Definitions article).
         case availability
         /// Prediction accuracy (auto model, the worst service) at a horizon in seconds.
         case accuracy(horizon: Double)
+        /// Run-wide cost in dollars (the Definitions article).
         case cost
         /// A service's run-wide p95 (seconds).
         case p95(service: String)
+        /// The resilience score, 0…1 (the Definitions article).
         case resilience
     }
+    /// How the figure is compared with the threshold.
     public enum Comparison: String, Sendable { case le = "<=", lt = "<", ge = ">=", gt = ">" }
 
+    /// The gate as written (`recovery <= 3m`).
     public var text: String
+    /// The figure judged.
     public var metric: Metric
+    /// How it is compared.
     public var comparison: Comparison
+    /// The threshold, in the metric's base unit (seconds, a 0…1 fraction, dollars).
     public var threshold: Double
     /// Demand that the whole 95 % confidence interval over the seeds passes, not only the mean.
     public var wholeInterval: Bool
 
+    /// The gate as written, with "(whole interval)" when it asks for the whole confidence interval.
     public var description: String { text + (wholeInterval ? " (whole interval)" : "") }
 
     public func apply(to spec: inout ScenarioSpec) { spec.gates.append(self) }
@@ -131,6 +141,7 @@ public struct Gate: Sendable, Equatable, CustomStringConvertible, ScenarioCompon
     }
 }
 
+/// A gate expression that cannot be read, with the text and why.
 public struct GateError: Error, CustomStringConvertible {
     public var description: String
     init(_ text: String, _ why: String) { description = "gate \"\(text)\": \(why)" }
@@ -140,6 +151,8 @@ public struct GateError: Error, CustomStringConvertible {
 public struct Gates: ScenarioComponent {
     let texts: [String]
     let wholeInterval: Bool
+    /// Gates written as text (`"recovery <= 3m"`, `"p95:checkout <= 300ms"`); with `wholeInterval` each
+    /// must pass over the whole 95 % confidence interval across seeds, not only the mean. `--gate` adds to these.
     public init(_ texts: String..., wholeInterval: Bool = false) { self.texts = texts; self.wholeInterval = wholeInterval }
     public func apply(to spec: inout ScenarioSpec) {
         for t in texts {

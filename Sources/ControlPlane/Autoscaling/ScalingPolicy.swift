@@ -52,11 +52,13 @@ extension ScalingPolicy where Self: Equatable {
 
 /// What a scenario knows about a service that a policy may adapt to.
 public struct PolicyEnvironment: Sendable {
+    /// The service's name.
     public var service: String
     /// Mean replica start-up latency, seconds.
     public var startupMean: Double
     /// The scrape interval, seconds.
     public var scrapeInterval: Double
+    /// What a policy may adapt to, for one service.
     public init(service: String, startupMean: Double, scrapeInterval: Double) {
         self.service = service; self.startupMean = startupMean; self.scrapeInterval = scrapeInterval
     }
@@ -68,6 +70,7 @@ public struct PolicyContext {
     public var sample: ServiceSample
     /// The replicas the control plane last asked for (the Deployment's `spec.replicas`).
     public var currentReplicas: Int
+    /// The service's replica bounds; the safety layer clamps every decision to them.
     public var bounds: ScalingBounds
     /// Recent observations, oldest first (the latest is `sample`): the last 40 to 80 (use `suffix`).
     public var recent: [ServiceSample]
@@ -80,6 +83,7 @@ public struct PolicyContext {
     /// The name recorded with the decision (the policy's).
     public var policyName: String
 
+    /// The scrape's time, seconds into the run.
     public var now: Double { sample.time }
 
     /// The arrival-rate forecast `seconds` ahead, if the predictor has one.
@@ -106,11 +110,14 @@ public struct PolicyContext {
 /// A policy's answer: the decision, and optionally a shadow decision recorded but never applied
 /// (what a forecast-only policy would have done).
 public struct ScalingProposal: Sendable {
+    /// The decision to apply (after the safety layer's limits).
     public var decision: ScalingDecision
+    /// A decision recorded beside it but never applied (nil for none).
     public var shadow: ScalingDecision?
     /// A new maximum replica count the policy raises the bound to, and keeps (AWS predictive scaling's
     /// `IncreaseMaxCapacity`); nil leaves the bound alone.
     public var raisedMaximum: Int?
+    /// A proposal of `decision`, with an optional `shadow` to record only.
     public init(_ decision: ScalingDecision, shadow: ScalingDecision? = nil) { self.decision = decision; self.shadow = shadow }
 }
 
@@ -135,11 +142,13 @@ public enum ScalingPolicies {
         registered.append(policy)
     }
 
+    /// The registered policy called `name` (built-in or your own), with its default configuration.
     public static func named(_ name: String) -> (any ScalingPolicy)? {
         lock.lock(); defer { lock.unlock() }
         return registered.first { $0.name == name }
     }
 
+    /// Every registered name, in the order registered (the built-in ones first).
     public static var knownNames: [String] {
         lock.lock(); defer { lock.unlock() }
         return registered.map(\.name)
@@ -148,7 +157,10 @@ public enum ScalingPolicies {
 
 /// The limits a controller must respect for one service.
 public struct ScalingBounds: Sendable, Equatable {
+    /// Never fewer replicas than this.
     public var minReplicas: Int
+    /// Never more replicas than this (unless the policy raises it, see ``ScalingProposal/raisedMaximum``).
     public var maxReplicas: Int
+    /// Bounds from `minReplicas` to `maxReplicas`.
     public init(minReplicas: Int, maxReplicas: Int) { self.minReplicas = minReplicas; self.maxReplicas = maxReplicas }
 }

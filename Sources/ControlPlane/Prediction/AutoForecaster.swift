@@ -141,14 +141,6 @@ public struct AutoForecaster: Forecaster {
         return f
     }
 
-    /// Every model's own forecast at this horizon (those that can give one).
-    public func modelForecasts(stepsAhead steps: Int) -> [(name: String, forecast: Forecast)] {
-        let hi = horizons.firstIndex(of: steps)
-        return models.indices.compactMap { m in
-            (hi.map { modelForecast(m, $0, steps) } ?? models[m].forecast(stepsAhead: steps)).map { (models[m].name, $0) }
-        }
-    }
-
     /// Which model(s) the ensemble currently leans on at a horizon, with weights.
     public func weights(stepsAhead steps: Int) -> [(model: String, weight: Double)] {
         let hi = horizons.firstIndex(of: steps) ?? 0

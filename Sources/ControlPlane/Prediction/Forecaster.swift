@@ -2,11 +2,15 @@ import Foundation
 
 /// A point forecast with a prediction interval.
 public struct Forecast: Sendable, Equatable {
+    /// The forecast value.
     public var value: Double
+    /// The prediction interval's lower end.
     public var lower: Double
+    /// The prediction interval's upper end.
     public var upper: Double
     /// 0…1: how much the model trusts itself (grows with data; policies fall back below a threshold).
     public var confidence: Double
+    /// A forecast of `value` within `lower…upper`, trusted to `confidence` (0…1).
     public init(value: Double, lower: Double, upper: Double, confidence: Double) {
         self.value = value; self.lower = lower; self.upper = upper; self.confidence = confidence
     }
@@ -18,6 +22,7 @@ public struct Forecast: Sendable, Equatable {
 /// simulation, or over a metric history replayed from CSV. Forecasters know nothing of where the
 /// numbers come from.
 public protocol Forecaster: Sendable {
+    /// The name `--model`, reports and the `predictions` table use.
     var name: String { get }
     /// Feeds the next observation; times are seconds and increase by `step`.
     mutating func observe(_ value: Double, at time: Double)
@@ -58,14 +63,17 @@ public struct RecentValues: Sendable {
     private var storage: [Double]
     private var start = 0
     public private(set) var count = 0
+    /// How many values it keeps.
     public let capacity: Int
 
+    /// A ring keeping the last `capacity` values (at least 1).
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
         storage = []
         storage.reserveCapacity(min(self.capacity, 1 << 16))
     }
 
+    /// Adds `v`, dropping the oldest value when full. O(1).
     public mutating func append(_ v: Double) {
         if storage.count < capacity { storage.append(v); count += 1; return }
         storage[start] = v

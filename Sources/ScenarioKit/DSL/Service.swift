@@ -4,9 +4,12 @@ import SimulationKernel
 
 /// A setting inside a `Service { … }` block.
 public protocol ServiceComponent: Sendable {
+    /// Sets this setting on the service being built.
     func apply(to service: inout ServiceDefinition)
 }
 
+/// The result builder of a `Service { … }` block: its settings, in order, with `if`, `if`/`else`, `for` and
+/// optionals allowed. Its functions are the compiler's: you never call them.
 @resultBuilder
 public enum ServiceBuilder {
     public static func buildExpression(_ c: some ServiceComponent) -> [any ServiceComponent] { [c] }
@@ -21,6 +24,8 @@ public enum ServiceBuilder {
 public struct Service: ScenarioComponent {
     let name: String
     let settings: [any ServiceComponent]
+    /// A service named `name` (unique in the scenario), with the settings in `body`; every setting left out has
+    /// its default (the WritingAScenario article's table).
     public init(_ name: String, @ServiceBuilder _ body: () -> [any ServiceComponent] = { [] }) {
         self.name = name
         self.settings = body()
@@ -37,6 +42,8 @@ public struct Service: ScenarioComponent {
 /// Initial replicas and the bounds an autoscaler must respect.
 public struct Replicas: ServiceComponent {
     let initial: Int, min: Int?, max: Int?
+    /// `initial` replicas at the start (ready: a warm start), scaled within `min`…`max` (default 1…50, widened
+    /// to include `initial`).
     public init(_ initial: Int, min: Int? = nil, max: Int? = nil) { self.initial = initial; self.min = min; self.max = max }
     public func apply(to s: inout ServiceDefinition) {
         s.model.replicas = initial
@@ -48,6 +55,7 @@ public struct Replicas: ServiceComponent {
 /// Worker slots per replica.
 public struct Concurrency: ServiceComponent {
     let slots: Int
+    /// `slots` requests in service at once per replica (default 8); the rest wait in the queue.
     public init(_ slots: Int) { self.slots = slots }
     public func apply(to s: inout ServiceDefinition) { s.model.concurrency = slots }
 }
@@ -56,6 +64,11 @@ public struct Concurrency: ServiceComponent {
 /// utilization the HPA sees (work done ÷ the ready replicas' CPU requests).
 public struct Resources: ServiceComponent {
     let cpu: Int?, memory: Int?, perRequest: Double?, cpuPerRequest: SimDuration?
+    /// - Parameters:
+    ///   - cpuMillicores: the CPU request per replica (default 500).
+    ///   - memoryMiB: the memory request per replica (default 512); an idle replica uses half of it.
+    ///   - memoryPerRequestMiB: memory each request in service adds (default 1).
+    ///   - cpuPerRequest: CPU time one request uses; makes CPU utilization work ÷ requested CPU (nil: busy slots ÷ slots).
     public init(cpuMillicores: Int? = nil, memoryMiB: Int? = nil, memoryPerRequestMiB: Double? = nil, cpuPerRequest: SimDuration? = nil) {
         cpu = cpuMillicores; memory = memoryMiB; perRequest = memoryPerRequestMiB; self.cpuPerRequest = cpuPerRequest
     }
@@ -70,6 +83,7 @@ public struct Resources: ServiceComponent {
 /// Own work per request, in seconds.
 public struct ServiceTime: ServiceComponent {
     let d: Distribution
+    /// One request's own work in seconds (default log-normal, median 50 ms, p99 250 ms).
     public init(_ d: Distribution) { self.d = d }
     public func apply(to s: inout ServiceDefinition) { s.model.serviceTime = d }
 }
@@ -77,6 +91,7 @@ public struct ServiceTime: ServiceComponent {
 /// Replica start-up latency (scheduled → ready), in seconds.
 public struct Startup: ServiceComponent {
     let d: Distribution
+    /// A replica's start-up in seconds, scheduled → ready (default log-normal, median 20 s, p99 60 s).
     public init(_ d: Distribution) { self.d = d }
     public func apply(to s: inout ServiceDefinition) { s.model.startup = d }
 }
@@ -84,6 +99,7 @@ public struct Startup: ServiceComponent {
 /// Waiting room: per replica (load-balanced) or in total (shared queue). `nil` = unbounded.
 public struct QueueCapacity: ServiceComponent {
     let capacity: Int?
+    /// `capacity` waiting requests at most (default 100 per replica); an arrival beyond it is rejected. `nil`: unbounded.
     public init(_ capacity: Int?) { self.capacity = capacity }
     public func apply(to s: inout ServiceDefinition) { s.model.queueCapacity = capacity }
 }
@@ -91,18 +107,23 @@ public struct QueueCapacity: ServiceComponent {
 /// Client timeout; `nil` = clients wait forever.
 public struct Timeout: ServiceComponent {
     let timeout: SimDuration?
+    /// A request not finished `timeout` after it arrived is abandoned and counted as timed out (default 10 s). `nil`: none.
     public init(_ timeout: SimDuration?) { self.timeout = timeout }
     public func apply(to s: inout ServiceDefinition) { s.model.timeout = timeout }
 }
 
+/// How the service's requests are spread over its ready replicas (default least outstanding requests).
 public struct LoadBalancing: ServiceComponent {
     let routing: Routing
+    /// Routes requests by `routing`: `.leastOutstanding`, `.roundRobin`, `.random`, or `.sharedQueue` (one queue for all replicas).
     public init(_ routing: Routing) { self.routing = routing }
     public func apply(to s: inout ServiceDefinition) { s.model.routing = routing }
 }
 
+/// What a replica costs, for the run's cost and the league's comparisons (default $0.05 an hour).
 public struct Price: ServiceComponent {
     let perReplicaHour: Double
+    /// `perReplicaHour` dollars per replica-hour, ready or starting.
     public init(perReplicaHour: Double) { self.perReplicaHour = perReplicaHour }
     public func apply(to s: inout ServiceDefinition) { s.model.pricePerReplicaHour = perReplicaHour }
 }
@@ -113,10 +134,13 @@ public struct Price: ServiceComponent {
 public struct Calls: ServiceComponent {
     let targets: [String]
     let policy: CallPolicy?
+    /// Calls each of `targets` in turn, once each.
     public init(_ targets: String...) { self.targets = targets; policy = nil }
+    /// Calls `target`, retrying as `retry` says, behind `breaker` if one is given.
     public init(_ target: String, retry: RetryPolicy, breaker: CircuitBreakerPolicy? = nil) {
         targets = [target]; policy = CallPolicy(retry: retry, breaker: breaker)
     }
+    /// Calls `target` once per request, behind `breaker`.
     public init(_ target: String, breaker: CircuitBreakerPolicy) {
         targets = [target]; policy = CallPolicy(breaker: breaker)
     }
@@ -131,6 +155,11 @@ public struct Calls: ServiceComponent {
 /// memory limit above which a replica is OOM-killed.
 public struct Health: ServiceComponent {
     let liveness: LivenessProbe?, unreadyAbove: SimDuration?, memoryLimitMiB: Int?, cpuLimitMillicores: Int?
+    /// - Parameters:
+    ///   - liveness: restarts a replica whose probes fail `failureThreshold` times in a row (nil: no probe).
+    ///   - unreadyAbove: takes a replica out of the load balancer while its queue wait exceeds this (nil: never).
+    ///   - memoryLimitMiB: a replica above it is OOM-killed (nil: no limit).
+    ///   - cpuLimitMillicores: CPU throttling: a replica's work slows when its slots need more than this.
     public init(liveness: LivenessProbe? = nil, unreadyAbove: SimDuration? = nil, memoryLimitMiB: Int? = nil, cpuLimitMillicores: Int? = nil) {
         self.liveness = liveness; self.unreadyAbove = unreadyAbove; self.memoryLimitMiB = memoryLimitMiB; self.cpuLimitMillicores = cpuLimitMillicores
     }
@@ -146,6 +175,8 @@ public struct Health: ServiceComponent {
 /// desired replicas are not ready.
 public struct DisruptionBudget: ServiceComponent {
     let maxUnavailable: Int
+    /// At most `maxUnavailable` desired replicas not ready while a drain evicts. (It guards drains only: a crash
+    /// or a zone loss takes replicas regardless, as in Kubernetes.)
     public init(maxUnavailable: Int) { self.maxUnavailable = maxUnavailable }
     public func apply(to s: inout ServiceDefinition) { s.model.maxUnavailable = maxUnavailable }
 }
@@ -155,6 +186,11 @@ public struct DisruptionBudget: ServiceComponent {
 /// `rateLimit` requests per second (bursts of `burst`) is empty.
 public struct Admission: ServiceComponent {
     let control: AdmissionControl
+    /// - Parameters:
+    ///   - maxQueueWait: shed an arrival while the oldest request in its queue has waited longer (nil: never).
+    ///   - rateLimit: admit at most this many requests per second (nil: no limit) …
+    ///   - burst: … in bursts of at most this many (default a tenth of a second's worth, at least 1).
+    ///   - lifoAfter: serve the newest waiting request first once the oldest has waited this long (nil: always FIFO).
     public init(maxQueueWait: SimDuration? = nil, rateLimit: Double? = nil, burst: Double? = nil, lifoAfter: SimDuration? = nil) {
         control = AdmissionControl(maxQueueWait: maxQueueWait, rateLimit: rateLimit.map { ($0, burst ?? max(1, $0 / 10)) }, lifoAfter: lifoAfter)
     }
@@ -162,6 +198,7 @@ public struct Admission: ServiceComponent {
 }
 
 extension SLO: ServiceComponent {
+    /// Sets the service's SLO (default p95 500 ms, 1 % errors).
     public func apply(to s: inout ServiceDefinition) { s.slo = self }
 }
 
@@ -170,6 +207,10 @@ extension SLO: ServiceComponent {
 public struct ConnectionPool: ServiceComponent {
     let size: Int
     let policy: ConnectionPoolPolicy?
+    /// - Parameters:
+    ///   - size: connections at the start, shared by every replica; a request holds one while in service.
+    ///   - range: the sizes the control plane may resize it within (nil: fixed size).
+    ///   - scaleUpAt, scaleDownBelow: utilization at which it grows or shrinks by `step` connections.
     public init(size: Int, range: ClosedRange<Int>? = nil, scaleUpAt: Double = 0.8, scaleDownBelow: Double = 0.3, step: Int = 5) {
         self.size = size
         policy = range.map { ConnectionPoolPolicy(minimum: $0.lowerBound, maximum: $0.upperBound, scaleUpAt: scaleUpAt,
@@ -181,6 +222,7 @@ public struct ConnectionPool: ServiceComponent {
 /// The scaling policy for this service.
 public struct Autoscale: ServiceComponent {
     let policy: any ScalingPolicy
+    /// Scales the service with `policy`: `HPA(…)`, `Predictive(…)`, `KEDA(…)`, `Fixed()` or your own `ScalingPolicy`.
     public init(_ policy: some ScalingPolicy) { self.policy = policy }
     public func apply(to s: inout ServiceDefinition) { s.policy = policy }
 }

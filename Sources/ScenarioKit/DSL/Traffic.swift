@@ -3,10 +3,14 @@ import SimulationKernel
 
 /// A shape inside a `Traffic { … }` block. Its `name` addresses it in parameters (`surge.multiplier`).
 public protocol TrafficComponent: Sendable {
+    /// The name that addresses the shape in parameters and sweeps (`surge.multiplier`).
     var name: String { get }
+    /// The multiplier this shape applies to the stream's base rate over time.
     var shape: LoadShape { get }
 }
 
+/// The result builder of a `Traffic { … }` block: its settings, in order, with `if`, `if`/`else`, `for` and
+/// optionals allowed. Its functions are the compiler's: you never call them.
 @resultBuilder
 public enum TrafficBuilder {
     public static func buildExpression(_ c: some TrafficComponent) -> [any TrafficComponent] { [c] }
@@ -45,6 +49,7 @@ public struct Traffic: ScenarioComponent {
         self.shapes = body()
     }
 
+    /// Adds the stream; a trace that cannot be read is reported when the scenario is validated.
     public func apply(to spec: inout ScenarioSpec) {
         switch source {
         case .success(let s):
@@ -61,6 +66,7 @@ public struct Traffic: ScenarioComponent {
 public struct DailyCycle: TrafficComponent {
     public let name: String
     public let shape: LoadShape
+    /// A daily cycle between 1 − `amplitude` and 1 + `amplitude` times the base rate, highest at `peakAt` past midnight.
     public init(amplitude: Double = 0.5, peakAt: SimDuration = .hours(14), name: String = "daily") {
         self.name = name
         shape = .cycle(period: .hours(24), amplitude: amplitude, peakAt: peakAt)
@@ -71,6 +77,7 @@ public struct DailyCycle: TrafficComponent {
 public struct WeeklyCycle: TrafficComponent {
     public let name: String
     public let shape: LoadShape
+    /// A weekly cycle between 1 − `amplitude` and 1 + `amplitude`, highest `peakAt` into the week.
     public init(amplitude: Double = 0.2, peakAt: SimDuration = .days(2), name: String = "weekly") {
         self.name = name
         shape = .cycle(period: .days(7), amplitude: amplitude, peakAt: peakAt)
@@ -81,6 +88,7 @@ public struct WeeklyCycle: TrafficComponent {
 public struct Ramp: TrafficComponent {
     public let name: String
     public let shape: LoadShape
+    /// From `from`× the base rate at `start` to `to`× at `end`, linearly; `to`× after.
     public init(from: Double = 1, to: Double, start: SimDuration, end: SimDuration, name: String = "ramp") {
         self.name = name
         shape = .ramp(start: start, end: end, from: from, to: to)
@@ -91,6 +99,7 @@ public struct Ramp: TrafficComponent {
 public struct Surge: TrafficComponent {
     public let name: String
     public let shape: LoadShape
+    /// From 1× at `start` up to `multiplier`× over `rampUp`, held for `hold`, back to 1× over `decay`.
     public init(at start: SimDuration, multiplier: Double, rampUp: SimDuration = .minutes(30),
                 hold: SimDuration = .hours(2), decay: SimDuration = .hours(1), name: String = "surge") {
         self.name = name
@@ -102,6 +111,7 @@ public struct Surge: TrafficComponent {
 public struct FlashCrowd: TrafficComponent {
     public let name: String
     public let shape: LoadShape
+    /// `multiplier`× at once at `start`, the excess halving every `halfLife`.
     public init(at start: SimDuration, multiplier: Double, halfLife: SimDuration = .minutes(10), name: String = "flash") {
         self.name = name
         shape = .flashCrowd(start: start, multiplier: multiplier, halfLife: halfLife)
@@ -112,6 +122,7 @@ public struct FlashCrowd: TrafficComponent {
 public struct Noise: TrafficComponent {
     public let name: String
     public let shape: LoadShape
+    /// A log-normal factor of median 1 and log-standard-deviation `sigma`, drawn afresh `every` interval.
     public init(sigma: Double = 0.1, every: SimDuration = .minutes(1), name: String = "noise") {
         self.name = name
         shape = .noise(sigma: sigma, every: every)
@@ -122,6 +133,7 @@ public struct Noise: TrafficComponent {
 public struct Shape: TrafficComponent {
     public let name: String
     public let shape: LoadShape
+    /// Your `TrafficShape`, addressed in parameters by `name` (default: the shape's own name).
     public init(_ shape: some TrafficShape, name: String? = nil) {
         self.name = name ?? shape.name
         self.shape = .custom(CustomShape(shape))
