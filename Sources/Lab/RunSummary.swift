@@ -5,23 +5,37 @@ import Telemetry
 /// The headline figures of one run, each computed exactly as the Definitions article defines it, from the same
 /// scrape stream the database stores (so a SQL query over the samples gives the same numbers).
 public struct RunSummary: @unchecked Sendable, Equatable {
+    /// One service's figures over the run.
     public struct ServiceFigures: Sendable, Equatable {
+        /// The service's name.
         public var service: String
+        /// Requests that arrived (retries included).
         public var requests = 0
+        /// Requests answered successfully.
         public var completed = 0
+        /// Failed + rejected + timed-out requests.
         public var errors = 0
+        /// Scrape intervals in which the service broke its SLO.
         public var breachIntervals = 0
+        /// Minutes in which the service broke its SLO (the Definitions article).
         public var sloViolationMinutes = 0.0
+        /// Run-wide latency percentiles (seconds), from the merged histogram of every request.
         public var p50 = 0.0, p95 = 0.0, p99 = 0.0
+        /// Replica-seconds held (ready and starting replicas).
         public var replicaSeconds = 0.0
+        /// What those replica-seconds cost, dollars.
         public var replicaCost = 0.0
+        /// The most replicas held (ready + starting) at a scrape.
         public var peakReplicas = 0
         /// Applied scaling changes, and oscillations detected (and damped) by the autoscaler.
         public var scalingActions = 0
         public var oscillations = 0
         /// Successful ÷ all finished requests (1 when there were none).
         public var availability: Double { completed + errors > 0 ? Double(completed) / Double(completed + errors) : 1 }
+        /// Replica-seconds ÷ the run's simulated seconds.
         public var meanReplicas: Double = 0
+        /// Retried arrivals, requests shed by admission control, and external requests that finally succeeded
+        /// (the Definitions article).
         public var retries = 0, shed = 0, goodput = 0
         /// Requests that started service, and the sum of their queue waits (seconds).
         public var started = 0, queueWaitSum = 0.0
@@ -29,8 +43,11 @@ public struct RunSummary: @unchecked Sendable, Equatable {
         public var meanQueueWait: Double { started > 0 ? queueWaitSum / Double(started) : 0 }
     }
 
+    /// Per service, in the scenario's order.
     public var services: [ServiceFigures]
+    /// What the nodes cost over the run, dollars.
     public var nodeCost = 0.0
+    /// The run's simulated length, seconds.
     public var simulatedSeconds = 0.0
     /// Per injected fault: recovery, detection and mitigation times.
     public var impacts: [FaultImpact] = []
@@ -43,19 +60,23 @@ public struct RunSummary: @unchecked Sendable, Equatable {
         return total > 0 ? probes.filter(\.passed).reduce(0) { $0 + $1.probe.weight } / total : 1
     }
 
+    /// Equal services' figures, node cost, length and fault impacts (the probes are not compared).
     public static func == (a: RunSummary, b: RunSummary) -> Bool {
         a.services == b.services && a.nodeCost == b.nodeCost && a.simulatedSeconds == b.simulatedSeconds && a.impacts == b.impacts
     }
 
+    /// SLO-violation minutes summed over the services (the Definitions article).
     public var sloViolationMinutes: Double { services.reduce(0) { $0 + $1.sloViolationMinutes } }
     /// Successful external requests per second over the run (the Definitions article).
     public var goodput: Double { simulatedSeconds > 0 ? Double(services.reduce(0) { $0 + $1.goodput }) / simulatedSeconds : 0 }
+    /// Nodes plus replicas, dollars (the Definitions article).
     public var cost: Double { nodeCost + services.reduce(0) { $0 + $1.replicaCost } }
     /// Mean queue wait over every service's requests that started service.
     public var meanQueueWait: Double {
         let started = services.reduce(0) { $0 + $1.started }
         return started > 0 ? services.reduce(0) { $0 + $1.queueWaitSum } / Double(started) : 0
     }
+    /// Successful ÷ all finished requests over every service (1 when there were none).
     public var availability: Double {
         let ok = services.reduce(0) { $0 + $1.completed }, all = services.reduce(0) { $0 + $1.completed + $1.errors }
         return all > 0 ? Double(ok) / Double(all) : 1

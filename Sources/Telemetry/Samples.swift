@@ -10,17 +10,24 @@
 /// (`sample.p95`, `sample.arrivals`): the sample looks its members up in ``measured``.
 @dynamicMemberLookup
 public struct ServiceSample: Sendable, Equatable, Codable {
+    /// When the scrape was taken (seconds since the run started).
     public var time: Double
+    /// The interval the measurements cover: seconds since the previous scrape.
     public var interval: Double
+    /// The service's name.
     public var service: String
 
     /// What the metrics pipeline measured over the interval.
     public var measured = Measurements()
 
     // The API server's facts at the scrape instant.
+    /// Replicas that are ready and in the load balancer.
     public var readyReplicas: Int = 0
+    /// Replicas placed on a node and starting (not yet ready).
     public var startingReplicas: Int = 0
+    /// Replicas waiting for a node with room.
     public var pendingReplicas: Int = 0
+    /// The Deployment's `spec.replicas`: what the control plane last asked for.
     public var desiredReplicas: Int = 0
     /// Worker slots per replica, so a controller can turn replicas into capacity.
     public var concurrencyPerReplica: Int = 1
@@ -31,18 +38,22 @@ public struct ServiceSample: Sendable, Equatable, Codable {
     /// What the metrics pipeline could not deliver (set only by metrics-pipeline faults, never
     /// recorded): ready pods whose metrics are missing, and whether the metrics API answered at all.
     public var missingPods: Int = 0
+    /// Whether the metrics API answered at all (false during a metrics outage).
     public var metricsAvailable: Bool = true
 
     /// The figures a metrics pipeline delivers for one interval. A recorded metric is added here
     /// (and to the recorder's column list); a fault that replaces measurements copies them all at once.
     public struct Measurements: Sendable, Equatable, Codable {
         // Counts in the interval.
+        /// Requests that arrived (retries included).
         public var arrivals = 0
+        /// Requests answered successfully.
         public var completed = 0
         /// Requests lost on a replica or node that died, or failed by an injected error.
         public var failed = 0
         /// Requests turned away because the queue was full or no replica could take them.
         public var rejected = 0
+        /// Requests whose client gave up (the service's timeout).
         public var timedOut = 0
         /// Arrivals that were retries (included in `arrivals`).
         public var retries = 0
@@ -52,8 +63,11 @@ public struct ServiceSample: Sendable, Equatable, Codable {
         public var goodput = 0
 
         // Latency of requests completed in the interval (seconds), from an HDR histogram.
+        /// Median latency, seconds.
         public var p50 = 0.0
+        /// 95th-percentile latency, seconds.
         public var p95 = 0.0
+        /// 99th-percentile latency, seconds.
         public var p99 = 0.0
         /// Mean of (start of service − arrival) over the requests that started service in the interval (the Definitions article).
         public var meanQueueWait = 0.0
@@ -61,18 +75,24 @@ public struct ServiceSample: Sendable, Equatable, Codable {
         public var started = 0
 
         // At the scrape instant, or averaged over the interval.
+        /// Requests waiting in queues at the scrape instant.
         public var queueDepth = 0
+        /// Requests in service at the scrape instant.
         public var inFlight = 0
         /// Time-weighted busy worker slots ÷ ready slots over the interval (0…1).
         public var cpuUtilization = 0.0
+        /// Memory in use across the service's replicas, MiB.
         public var memoryMiB = 0.0
+        /// Memory in use ÷ the replicas' memory requests (0…1).
         public var memoryUtilization = 0.0
         /// Time-weighted use of the database connection pool (0…1; 0 without a pool).
         public var connectionPoolUtilization = 0.0
 
+        /// No requests, no latency: every measurement zero.
         public init() {}
     }
 
+    /// A sample of `service` at `time` covering `interval`, with zero measurements and no replicas.
     public init(time: Double, interval: Double, service: String) {
         self.time = time; self.interval = interval; self.service = service
     }
@@ -83,8 +103,11 @@ public struct ServiceSample: Sendable, Equatable, Codable {
         set { measured[keyPath: path] = newValue }
     }
 
+    /// Arrivals per second over the interval.
     public var arrivalRate: Double { interval > 0 ? Double(measured.arrivals) / interval : 0 }
+    /// Successful answers per second over the interval.
     public var throughput: Double { interval > 0 ? Double(measured.completed) / interval : 0 }
+    /// Failed + rejected + timed-out requests in the interval.
     public var errors: Int { measured.failed + measured.rejected + measured.timedOut }
     /// Tries ÷ first tries (the Definitions article's retry amplification; 1 without retries).
     public var retryAmplification: Double {
@@ -100,18 +123,28 @@ public struct ServiceSample: Sendable, Equatable, Codable {
 
 /// One node at a scrape.
 public struct NodeSample: Sendable, Equatable, Codable {
+    /// When the scrape was taken.
     public var time: Double
+    /// The node's name (`general-2`).
     public var node: String
+    /// Its node pool.
     public var pool: String
+    /// Its zone.
     public var zone: String
     /// `up`, `provisioning`, `down` (crashed) or `removed`.
     public var state: NodeState
+    /// Whether the node is up.
     public var up: Bool { state == .up }
+    /// False while a partition cuts it off.
     public var reachable: Bool
+    /// Share of its CPU requested by the replicas on it (0…1).
     public var cpuAllocated: Double
+    /// Share of its memory requested by the replicas on it (0…1).
     public var memoryAllocated: Double
+    /// Replicas placed on it.
     public var replicas: Int
 
+    /// A node's state at `time`.
     public init(time: Double, node: String, pool: String, zone: String, state: NodeState, reachable: Bool,
                 cpuAllocated: Double, memoryAllocated: Double, replicas: Int) {
         self.time = time; self.node = node; self.pool = pool; self.zone = zone; self.state = state
@@ -122,11 +155,15 @@ public struct NodeSample: Sendable, Equatable, Codable {
 
 /// Everything one scrape returns.
 public struct Scrape: Sendable {
+    /// When the scrape was taken.
     public var time: Double
     /// Seconds since the previous scrape.
     public var interval: Double
+    /// One sample per service, in the scenario's order.
     public var services: [ServiceSample]
+    /// One sample per node.
     public var nodes: [NodeSample]
+    /// A scrape at `time` covering the last `interval` seconds.
     public init(time: Double, interval: Double, services: [ServiceSample], nodes: [NodeSample]) {
         self.time = time; self.interval = interval; self.services = services; self.nodes = nodes
     }
