@@ -85,7 +85,7 @@ public struct ExecActuator: Actuator {
         let shown = argv.map { $0.contains(" ") || $0.isEmpty ? "'\($0)'" : $0 }.joined(separator: " ")
         guard let path = ExecActuator.locate(argv[0]) else { return (false, "\(shown): \(argv[0]) not found") }
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("stormglass-exec-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        guard FileManager.default.createFile(atPath: output.path, contents: nil) else { return (false, "\(shown): cannot create \(output.path)") }
         defer { try? FileManager.default.removeItem(at: output) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)

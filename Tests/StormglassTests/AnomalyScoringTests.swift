@@ -92,4 +92,86 @@ import Testing
         let missing = try stormglassProcess(["detect", "--csv", Self.traces.appendingPathComponent("art_daily_jumpsup.csv").path, "--score", dir + "/other.json"])
         #expect(missing.code == 2 && missing.stderr.contains("art_daily_jumpsup.csv: no windows for it in"), "\(missing.stderr)")
     }
+
+    struct PublishedAlarms: Decodable {
+        struct File: Decodable { var rows: Int; var alarmRows: [Int] }
+        var threshold: Double
+        var files: [String: File]
+    }
+
+    /// The context detector, run as NAB runs CAD OSE (each file's range, the rest period from its probation),
+    /// raises its alarms on exactly the rows where NAB's published CAD OSE scores reach NAB's threshold, on
+    /// every shipped file.
+    @Test func contextDetectorRaisesNABsPublishedCADOSEAlarms() throws {
+        let data = try Data(contentsOf: Self.traces.appendingPathComponent("published/contextOSE.json"))
+        let published = try JSONDecoder().decode(PublishedAlarms.self, from: data)
+        #expect(published.files.count == 15)
+        for (path, file) in published.files {
+            let name = (path as NSString).lastPathComponent
+            let series = try MetricSeries.load(Self.traces.appendingPathComponent(name).path, options: TraceReadOptions(repeatedTimestamps: true))
+            #expect(series.points.count == file.rows, "\(name): rows")
+            let (range, rest) = ContextAnomalyDetector.nabSettings(for: series.points.map(\.value))
+            var detector = AnomalyDetector(kind: .requestRate, method: .context, threshold: published.threshold, step: 300,
+                                           range: range, restPeriod: rest)
+            let alarms = series.points.indices.filter { detector.observe(series.points[$0].value, at: series.points[$0].time) != nil }
+            #expect(alarms == file.alarmRows, "\(name)")
+        }
+    }
+
+    /// What the algorithm promises on small values: nothing before its history fills, a learned cycle scores
+    /// little, a transition never seen scores far more, and after a score at or above its base threshold it
+    /// rests (scores 0) for exactly its period.
+    @Test func contextDetectorLearnsACycleFlagsANewTransitionAndRests() {
+        var cad = ContextAnomalyDetector(range: 0...7, restPeriod: 10, baseThreshold: 0.5)
+        var scores: [Double] = []
+        for i in 0..<400 { scores.append(cad.score(Double(i % 8))) }
+        #expect(scores.prefix(10).allSatisfy { $0 == 0 }, "held at 0 while the first (1.0) is in the rest window")
+        #expect(scores.allSatisfy { (0...1).contains($0) })
+        let learned = scores.suffix(80).max() ?? 1
+        #expect(learned < 0.1, "a cycle seen 40 times is little news: \(scores.suffix(80))")
+        // 0 → 5 was never seen (the cycle goes 0 → 1).
+        _ = cad.score(0)
+        let surprise = cad.score(5)
+        #expect(surprise >= 0.5 && surprise > 5 * learned, "a new transition: \(surprise), the cycle at most \(learned)")
+        let after = (0..<12).map { cad.score(Double((6 + $0) % 8)) }
+        #expect(after.prefix(10).allSatisfy { $0 == 0 }, "rests for its 10 points: \(after)")
+        #expect(after[10] > 0 || after[11] > 0, "and then scores again: \(after)")
+    }
+
+    /// `detect --method context` as a user runs it: scored on the shipped files, its own defaults (every score
+    /// over the threshold alerts), and its options refused in words when they cannot work.
+    @Test func detectWithTheContextMethodScoresAndRefusesWhatCannotWork() throws {
+        let table = try stormglassProcess(["detect", "--csv", Self.traces.path, "--score", Self.labels, "--method", "context"])
+        #expect(table.code == 0, "\(table.stderr)")
+        let total = try #require(table.lines.first { $0.hasPrefix("total (normalised)") })
+        let standard = try #require(Double(total.split(separator: " ").dropLast(2).last ?? ""))
+        #expect(standard > 59.1, "above the z-score default's 59.1 on the same files: \(total)")
+        let one = try stormglassProcess(["detect", "--csv", Self.traces.appendingPathComponent("art_daily_jumpsup.csv").path, "--method", "context"])
+        #expect(one.stdout.contains("context detector (CAD OSE), score ≥ 0.75") && one.stdout.contains("alert after 1 point"), "\(one.stdout)")
+        let online = try stormglassProcess(["detect", "--csv", Self.traces.path, "--score", Self.labels, "--method", "context", "--online"])
+        #expect(online.code == 0 && online.stdout.contains("strictly online (range from the values so far"), "\(online.stderr)")
+        #expect(try stormglassProcess(["detect", "--csv", Self.traces.path, "--online"]).stderr.contains("--online: only --method context"))
+        let bad = try stormglassProcess(["detect", "--csv", Self.traces.path, "--method", "context", "--threshold", "2", "--persistence", "3"])
+        #expect(bad.code == 2)
+        #expect(bad.stderr.contains("--threshold 2.0: the context method's threshold is a score in 0…1"), "\(bad.stderr)")
+        #expect(bad.stderr.contains("--persistence 3: the context method holds its scores at 0"), "\(bad.stderr)")
+    }
+
+    /// A daylight-saving hour written out twice (NAB's machine_temperature file has one) is read in file order by
+    /// `detect`; a timestamp going back further is refused with its line, and replay refuses even the hour.
+    @Test func detectReadsARepeatedHourInFileOrder() throws {
+        let dir = temporaryDirectory()
+        var rows = ["timestamp,value"]
+        for m in stride(from: 0, to: 180, by: 5) { rows.append(String(format: "2014-01-07 %02d:%02d:00,%d", m / 60, m % 60, 10 + m % 7)) }
+        rows.insert("2014-01-07 01:00:00,12", at: 30)   // after 02:20, back 80 minutes: refused
+        try (rows.joined(separator: "\n") + "\n").write(toFile: dir + "/back.csv", atomically: true, encoding: .utf8)
+        let refused = try stormglassProcess(["detect", "--csv", dir + "/back.csv"])
+        #expect(refused.code == 2 && refused.stderr.contains("back.csv:31: timestamp 2014-01-07 01:00:00 is not after"), "\(refused.stderr)")
+        rows[30] = "2014-01-07 01:30:00,12"   // back 50 minutes: within the repeated hour
+        try (rows.joined(separator: "\n") + "\n").write(toFile: dir + "/hour.csv", atomically: true, encoding: .utf8)
+        let read = try stormglassProcess(["detect", "--csv", dir + "/hour.csv"])
+        #expect(read.code == 0, "\(read.stderr)")
+        #expect(read.stdout.contains("hour.csv: 37 points"), "\(read.stdout)")
+        #expect(throws: TraceError.self) { try MetricSeries.load(dir + "/hour.csv", options: TraceReadOptions(repeatedTimestamps: true)) }
+    }
 }

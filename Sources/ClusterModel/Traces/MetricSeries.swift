@@ -65,8 +65,13 @@ public struct TraceReadOptions: Sendable, Equatable {
     /// Accept a row with the same timestamp as the one before it (metric exports repeat the hour a
     /// daylight-saving change repeats); rows are then taken in file order, as NAB scores them.
     public var repeatedTimestamps = false
-    public init(timeUnit: TimeUnit = .auto, nonNegative: Bool = false, repeatedTimestamps: Bool = false) {
+    /// Also accept a timestamp up to an hour before the previous row's: the hour a daylight-saving change
+    /// repeats, written out (NAB's `machine_temperature_system_failure.csv` has one). Rows are taken in file
+    /// order, as NAB scores them; for reading a series in order (detection), never for replaying one.
+    public var repeatedHour = false
+    public init(timeUnit: TimeUnit = .auto, nonNegative: Bool = false, repeatedTimestamps: Bool = false, repeatedHour: Bool = false) {
         self.timeUnit = timeUnit; self.nonNegative = nonNegative; self.repeatedTimestamps = repeatedTimestamps
+        self.repeatedHour = repeatedHour
     }
 }
 

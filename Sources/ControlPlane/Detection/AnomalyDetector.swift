@@ -36,9 +36,9 @@ public enum AnomalySeverity: String, Sendable, Comparable {
 public struct Anomaly: Sendable, Equatable {
     public var time: Double
     public var value: Double
-    /// What the detector expected (baseline mean, median or forecast).
+    /// What the detector expected (baseline mean, median or forecast; NaN for `.context`, which has no expectation).
     public var expected: Double
-    /// Deviation in (robust) standard deviations; signed.
+    /// Deviation in (robust) standard deviations, signed; for `.context`, the 0…1 score.
     public var score: Double
     public var severity: AnomalySeverity
 }
@@ -52,6 +52,9 @@ public enum DetectionMethod: String, Sendable, CaseIterable {
     /// The residual against a seasonal forecast, scored against recent residuals: a normal daily
     /// peak is expected, so it is not an anomaly.
     case seasonal
+    /// The contextual anomaly detector (CAD OSE, ``ContextAnomalyDetector``): a score from 0 to 1 of how new
+    /// the value's context is; the threshold is that score, not standard deviations. Needs the value range.
+    case context
 }
 
 /// Rolling anomaly detection on one metric stream.
@@ -73,19 +76,29 @@ public struct AnomalyDetector: Sendable {
     var sortedBaseline: [Double] = []
     var seasonalModel: SeasonalDecompositionForecaster?
     var lastForecast: Double?
+    var contextModel: ContextAnomalyDetector?
 
+    /// - Parameters:
+    ///   - threshold: standard deviations (critical at 1.5×); for `.context`, the 0…1 score (default 0.75, CAD's own).
+    ///   - range: for `.context`, the values' range (nil: learnt from the values as they come); `restPeriod` its quiet
+    ///     points after a high score.
     public init(kind: MetricKind, method: DetectionMethod = .robust, threshold: Double? = nil, step: Double,
-                baseline: Int = 60, minimumBaseline: Int = 20) {
+                baseline: Int = 60, minimumBaseline: Int = 20, range: ClosedRange<Double>? = nil, restPeriod: Int = 30) {
         self.method = method
-        self.threshold = threshold ?? kind.threshold
+        self.threshold = threshold ?? (method == .context ? 0.75 : kind.threshold)
         self.baselineSize = baseline
         self.minimumBaseline = minimumBaseline
         self.floor = kind.spreadFloor
         if method == .seasonal { seasonalModel = SeasonalDecompositionForecaster(step: step) }
+        if method == .context { contextModel = ContextAnomalyDetector(range: range, restPeriod: restPeriod) }
     }
 
     /// Scores `value`; returns an anomaly when it crosses the threshold.
     public mutating func observe(_ value: Double, at time: Double) -> Anomaly? {
+        if contextModel != nil {
+            let score = contextModel!.score(value)
+            return score >= threshold ? Anomaly(time: time, value: value, expected: .nan, score: score, severity: .warning) : nil
+        }
         var result: Anomaly?
         let x: Double, expectedBase: Double
         switch method {

@@ -73,8 +73,9 @@ public struct NABScorer: Sendable {
     public init(times: [Double], windows: [(start: Double, end: Double)]) {
         self.times = times
         self.windows = windows.sorted { $0.start < $1.start }.compactMap { w in
-            let lo = times.partitionIndex { $0 >= w.start }
-            let hi = times.partitionIndex { $0 > w.end } - 1
+            // In file order, as NAB enters and leaves windows (a repeated hour leaves the times unsorted).
+            let lo = times.firstIndex { $0 >= w.start } ?? times.count
+            let hi = (times.firstIndex { $0 > w.end } ?? times.count) - 1
             return lo <= hi ? lo...hi : nil
         }
     }
@@ -122,17 +123,5 @@ public struct NABScorer: Sendable {
         return episodes.filter { e in
             e.upperBound >= probation && !windows.contains { $0.overlaps(e) }
         }.count
-    }
-}
-
-extension Array {
-    /// The first index whose element satisfies `predicate`, for a predicate false then true along the array. O(log n).
-    func partitionIndex(where predicate: (Element) -> Bool) -> Int {
-        var lo = 0, hi = count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if predicate(self[mid]) { hi = mid } else { lo = mid + 1 }
-        }
-        return lo
     }
 }

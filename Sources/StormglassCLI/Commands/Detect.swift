@@ -31,17 +31,20 @@ struct Detect: ParsableCommand {
     @Option(help: "Method: \(DetectionMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
     var method: String = "zscore"
 
-    @Option(help: "Threshold in standard deviations (default: the kind's).")
+    @Option(help: "Threshold in standard deviations (default: the kind's); for --method context, the 0…1 score (default 0.75).")
     var threshold: Double?
 
     @Option(help: "Baseline window in points.")
     var baseline: Int = 1000
 
-    @Option(help: "Anomalous points in a row before an episode alerts.")
-    var persistence: Int = 2
+    @Option(help: "Anomalous points in a row before an episode alerts (default 2; 1 for --method context).")
+    var persistence: Int?
 
-    @Option(help: "Quiet time that ends an episode; an anomaly sooner continues it (one alert per episode).")
-    var cooldown: String = "2d"
+    @Option(help: "Quiet time that ends an episode; an anomaly sooner continues it (one alert per episode; default 2d, 0s for --method context).")
+    var cooldown: String?
+
+    @Flag(help: "Strictly online (--method context): learn the value range from the values so far, and rest 150 points after a high score, instead of reading each file's range and length in advance as NAB allows.")
+    var online = false
 
     @Option(help: ArgumentHelp("Labelled anomaly windows (NAB's combined_windows.json layout): score the alerts.", valueName: "labels.json"))
     var score: String?
@@ -63,7 +66,7 @@ struct Detect: ParsableCommand {
         var problems: [String] = []
         for file in files {
             let series: MetricSeries
-            do { series = try MetricSeries.load(file, options: TraceReadOptions(repeatedTimestamps: true)) } catch let e as TraceError { problems.append(e.description); continue }
+            do { series = try MetricSeries.load(file, options: TraceReadOptions(repeatedTimestamps: true, repeatedHour: true)) } catch let e as TraceError { problems.append(e.description); continue }
             guard series.points.count >= 2 else { problems.append("\(file): need at least 2 rows"); continue }
             var windows: [(start: Double, end: Double)]?
             if let labels {
@@ -86,6 +89,7 @@ struct Detect: ParsableCommand {
 
     struct Settings {
         var kind: MetricKind, method: DetectionMethod, threshold: Double?, baseline: Int, persistence: Int, cooldown: SimDuration
+        var online = false
     }
 
     struct FileResult {
@@ -103,10 +107,20 @@ struct Detect: ParsableCommand {
         if !(20...100_000).contains(baseline) {
             problems.append("--baseline \(baseline): must be in 20…100000 points (the detector needs 20 before it judges a point)")
         }
-        if let threshold, !(threshold.isFinite && (0.1...1000).contains(threshold)) {
+        if let threshold, self.method == DetectionMethod.context.rawValue, !(threshold > 0 && threshold <= 1) {
+            problems.append("--threshold \(threshold): the context method's threshold is a score in 0…1 (0 excluded)")
+        } else if let threshold, self.method != DetectionMethod.context.rawValue, !(threshold.isFinite && (0.1...1000).contains(threshold)) {
             problems.append("--threshold \(threshold): must be a number of standard deviations in 0.1…1000")
         }
+        // The context detector rests after a high score, so two in a row never happen: it alerts on each
+        // (NAB's way). The others alert on the second point in a row, once per two days of a lasting anomaly.
+        let context = self.method == DetectionMethod.context.rawValue
+        let persistence = self.persistence ?? (context ? 1 : 2), cooldown = self.cooldown ?? (context ? "0s" : "2d")
         if !(1...10_000).contains(persistence) { problems.append("--persistence \(persistence): must be in 1…10000 points") }
+        if online && !context { problems.append("--online: only --method context reads anything in advance; the other methods are online already") }
+        if context && persistence > 1 {
+            problems.append("--persistence \(persistence): the context method holds its scores at 0 for a rest period after a high one, so it never has 2 in a row; use 1")
+        }
         let cool = SimDuration(parsing: cooldown)
         if cool == nil || cool! < .zero || cool! > .days(30) { problems.append("--cooldown \(cooldown): not a duration from 0s to 30d") }
         let kind = MetricKind(rawValue: self.kind)
@@ -115,12 +129,18 @@ struct Detect: ParsableCommand {
         if method == nil { problems.append("--method \(self.method): one of \(DetectionMethod.allCases.map(\.rawValue).joined(separator: ", "))") }
         let files = inputs.flatMap { traceFiles($0, option: "--csv", problems: &problems) }
         guard problems.isEmpty, let kind, let method, let cool else { throw InputError(problems.joined(separator: "\n")) }
-        return (files, Settings(kind: kind, method: method, threshold: threshold, baseline: baseline, persistence: persistence, cooldown: cool))
+        return (files, Settings(kind: kind, method: method, threshold: threshold, baseline: baseline, persistence: persistence, cooldown: cool, online: online))
     }
 
     func detect(_ series: MetricSeries, file: String, settings s: Settings, windows: [(start: Double, end: Double)]?) throws -> FileResult {
         let step = series.typicalInterval
-        var detector = AnomalyDetector(kind: s.kind, method: s.method, threshold: s.threshold, step: step, baseline: s.baseline)
+        // The context detector gets what NAB hands every detector: the file's range, and its probation (15 % of the
+        // file, at most 750 points), a fifth of which is the detector's rest period.
+        // Online, it knows neither: the range grows with the values, and the rest period is NAB's for any file of
+        // 5,000 rows or more.
+        let (range, restPeriod) = ContextAnomalyDetector.nabSettings(for: series.points.map(\.value))
+        var detector = AnomalyDetector(kind: s.kind, method: s.method, threshold: s.threshold, step: step, baseline: s.baseline,
+                                       range: s.online ? nil : range, restPeriod: s.online ? 150 : restPeriod)
         let debounce = AnomalyEpisode.Debounce(persistence: s.persistence, cooldown: max(1, Int((s.cooldown.seconds / step).rounded(.up))))
         let episodes = try AnomalyEpisode.find(in: series, with: &detector, debounce: debounce)
         let alerts = episodes.filter { $0.alarmRow != nil }
@@ -129,7 +149,11 @@ struct Detect: ParsableCommand {
     }
 
     func describe(_ s: Settings, _ d: AnomalyDetector) -> String {
-        "\(s.method.rawValue) detector, threshold \(d.threshold)σ (critical \(d.critical)σ), baseline \(s.baseline) points, "
+        (s.method == .context
+            ? "context detector (CAD OSE), score ≥ \(d.threshold), "
+                + (s.online ? "strictly online (range from the values so far, rest period 150 points), "
+                            : "each file's range, rest period a fifth of NAB's probation, ")
+            : "\(s.method.rawValue) detector, threshold \(d.threshold)σ (critical \(d.critical)σ), baseline \(s.baseline) points, ")
             + "alert after \(s.persistence) point\(s.persistence == 1 ? "" : "s") in a row, cooldown \(s.cooldown)"
     }
 
@@ -139,9 +163,10 @@ struct Detect: ParsableCommand {
                 print("\(r.file): \(r.points) points, \(describe(settings, r.detector))")
                 var t = TextTable(["alert", "start", "end", "points", "peak value", "expected", "score", "severity"])
                 for e in r.alerts {
+                    let context = settings.method == .context
                     t.add([Self.timestamp(e.alarmTime!), Self.timestamp(e.start), Self.timestamp(e.end), String(e.count),
-                           String(format: "%.4g", e.peak.value), String(format: "%.4g", e.peak.expected),
-                           String(format: "%+.1fσ", e.peak.score), e.peak.severity.rawValue])
+                           String(format: "%.4g", e.peak.value), context ? "–" : String(format: "%.4g", e.peak.expected),
+                           context ? String(format: "%.3f", e.peak.score) : String(format: "%+.1fσ", e.peak.score), e.peak.severity.rawValue])
                 }
                 print(t.rendered)
                 print("\(r.alerts.count) alert\(r.alerts.count == 1 ? "" : "s") (\(r.alerts.filter { $0.peak.severity == .critical }.count) critical)")
@@ -175,7 +200,7 @@ struct Detect: ParsableCommand {
         for r in results {
             for e in r.alerts {
                 print([csvField(r.file), Self.timestamp(e.alarmTime!), Self.timestamp(e.start), Self.timestamp(e.end), String(e.count),
-                       "\(e.peak.value)", "\(e.peak.expected)", String(format: "%.4f", e.peak.score), e.peak.severity.rawValue].joined(separator: ","))
+                       "\(e.peak.value)", e.peak.expected.isNaN ? "" : "\(e.peak.expected)", String(format: "%.4f", e.peak.score), e.peak.severity.rawValue].joined(separator: ","))
             }
         }
     }
@@ -185,7 +210,7 @@ struct Detect: ParsableCommand {
     }
 
     struct JSONOutput: Encodable {
-        struct Alert: Encodable { var alert, start, end: String; var points: Int; var peakValue, expected, score: Double; var severity: String }
+        struct Alert: Encodable { var alert, start, end: String; var points: Int; var peakValue: Double; var expected: Double?; var score: Double; var severity: String }
         struct Score: Encodable {
             var profile: String; var raw, null, perfect: Double; var normalized: Double?
             var windowsDetected, windowsMissed, alarmsInWindows, alarmsOutside: Int
@@ -204,12 +229,13 @@ struct Detect: ParsableCommand {
         let files = results.map { r in
             JSONOutput.File(file: r.file, points: r.points, alerts: r.alerts.map { e in
                 .init(alert: Self.timestamp(e.alarmTime!), start: Self.timestamp(e.start), end: Self.timestamp(e.end), points: e.count,
-                      peakValue: e.peak.value, expected: e.peak.expected, score: e.peak.score, severity: e.peak.severity.rawValue)
+                      peakValue: e.peak.value, expected: e.peak.expected.isNaN ? nil : e.peak.expected, score: e.peak.score, severity: e.peak.severity.rawValue)
             }, falsePositiveEpisodes: r.score?.falsePositiveEpisodes, nab: r.score?.scores.map(encoded))
         }
         let total = score == nil ? nil : NABProfile.all.indices.map { k in encoded(NABScore.total(results.map { $0.score!.scores[k] })) }
         let detector = ["method": s.method.rawValue, "kind": s.kind.rawValue, "threshold": "\(results.first?.detector.threshold ?? 0)",
-                        "baseline": "\(s.baseline)", "persistence": "\(s.persistence)", "cooldown": s.cooldown.description]
+                        "baseline": "\(s.baseline)", "persistence": "\(s.persistence)", "cooldown": s.cooldown.description,
+                        "online": "\(s.online)"]
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         print(String(decoding: try encoder.encode(JSONOutput(detector: detector, files: files, total: total)), as: UTF8.self))
