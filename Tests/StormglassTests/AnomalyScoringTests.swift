@@ -138,6 +138,22 @@ import Testing
         #expect(after[10] > 0 || after[11] > 0, "and then scores again: \(after)")
     }
 
+    /// Values at the ends of what a Double holds, and values that are not numbers, are scored, not a crash:
+    /// a range of ±1.8e308 is wider than a Double can say, and a NaN falls in the lowest bin.
+    @Test func contextDetectorTakesExtremeValues() throws {
+        for range: ClosedRange<Double>? in [-1e308...1e308, nil, 0...0] {
+            var cad = ContextAnomalyDetector(range: range, restPeriod: 5)
+            for v in [1e308, -1e308, 0, .nan, .infinity, -.infinity, 5, .greatestFiniteMagnitude] {
+                #expect((0...1).contains(cad.score(v)), "\(String(describing: range)): \(v)")
+            }
+        }
+        let dir = temporaryDirectory()
+        try "timestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,1e308\n2014-01-01 00:10:00,-1e308\n2014-01-01 00:15:00,5\n"
+            .write(toFile: dir + "/wide.csv", atomically: true, encoding: .utf8)
+        let out = try stormglassProcess(["detect", "--csv", dir + "/wide.csv", "--method", "context"])
+        #expect(out.code == 0 && out.stdout.contains("wide.csv: 4 points"), "\(out.stderr)")
+    }
+
     /// `detect --method context` as a user runs it: scored on the shipped files, its own defaults (every score
     /// over the threshold alerts), and its options refused in words when they cannot work.
     @Test func detectWithTheContextMethodScoresAndRefusesWhatCannotWork() throws {

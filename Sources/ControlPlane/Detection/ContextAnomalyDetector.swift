@@ -109,8 +109,12 @@ public struct ContextAnomalyDetector: Sendable {
             range = min(range?.lowerBound ?? value, value)...max(range?.upperBound ?? value, value)
             binWidth = Self.binWidth(range, bits: bits)
         }
-        let raw = value.isFinite ? ((value - (range?.lowerBound ?? 0)) / binWidth).rounded(.towardZero) : 0
-        let bin = Int(min(max(raw, 0), Double(maxBin)))
+        var raw = ((value - (range?.lowerBound ?? 0)) / binWidth).rounded(.towardZero)
+        // A range wider than a Double holds (−1e308…1e308) has an infinite width: bin by halves instead.
+        if !binWidth.isFinite, let r = range {
+            raw = ((value / 2 - r.lowerBound / 2) / ((r.upperBound / 2 - r.lowerBound / 2) / Double(maxBin))).rounded(.towardZero)
+        }
+        let bin = raw.isNaN ? 0 : Int(min(max(raw, 0), Double(maxBin)))
         // Bit k of the bin is fact 2k (clear) or 2k + 1 (set).
         let facts = (0..<bits).map { k in 2 * k + ((bin >> k) & 1) }
         let (selectedActive, addedNew) = step(facts.sorted())
