@@ -45,18 +45,26 @@ public struct ContextAnomalyDetector: Sendable {
         /// Per left semi-context: its contexts, by right semi-context, in creation order.
         var contexts: [[(right: Int, context: Int)]] = []
         var contextByRight: [[Int: Int]] = []
-        var byFact: [Int: [Int]] = [:]
+        /// The semi-contexts holding each fact, by ``slot(_:)``.
+        var byFact: [[Int]] = []
         /// The semi-contexts holding any fact of the last `cross`, in creation order.
         var crossed: [Int] = []
-        /// The facts of the last `cross`.
-        var crossedWith: Set<Int> = []
+        /// The facts of the last `cross`, sorted.
+        var crossedWith: [Int] = []
+
+        /// Facts are a few small sensor facts and `2^31 + context` neuron facts: interleaved into one dense array.
+        @inline(__always) static func slot(_ fact: Int) -> Int { fact >= 1 << 31 ? 2 * (fact - (1 << 31)) + 1 : 2 * fact }
 
         mutating func id(of facts: [Int]) -> Int {
             if let id = index[facts] { return id }
             let id = self.facts.count
             index[facts] = id
             self.facts.append(facts); crossedCount.append(0); contexts.append([]); contextByRight.append([:])
-            for f in facts { byFact[f, default: []].append(id) }
+            for f in facts {
+                let k = Self.slot(f)
+                if k >= byFact.count { byFact += Array(repeating: [], count: k + 1 - byFact.count) }
+                byFact[k].append(id)
+            }
             return id
         }
 
@@ -64,14 +72,15 @@ public struct ContextAnomalyDetector: Sendable {
         mutating func cross(_ facts: [Int]) {
             for s in crossed { crossedCount[s] = 0 }
             var touched: [Int] = []
-            for f in facts {
-                for s in byFact[f, default: []] {
+            for f in facts where Self.slot(f) < byFact.count {
+                for s in byFact[Self.slot(f)] {
                     if crossedCount[s] == 0 { touched.append(s) }
                     crossedCount[s] += 1
                 }
             }
-            crossed = touched.sorted()
-            crossedWith = Set(facts)
+            // Creation order: a scan when most were touched (the sensor facts reach most), else a sort.
+            crossed = touched.count * 4 > crossedCount.count ? crossedCount.indices.filter { crossedCount[$0] > 0 } : touched.sorted()
+            crossedWith = facts
         }
 
         /// The facts of semi-context `s` that the last `cross` held, in order.
@@ -139,10 +148,7 @@ public struct ContextAnomalyDetector: Sendable {
         possibleNew.formUnion(potential)
         let selectedActive = selected > 0 ? Double(active.count) / Double(selected) : 0
 
-        let neurons = active.sorted { a, b in
-            (contexts[a].uses, contexts[a].left, contexts[a].right) < (contexts[b].uses, contexts[b].left, contexts[b].right)
-        }.suffix(maxActiveNeurons)
-        leftFacts = Array(Set(current).union(neurons.map { (1 << 31) + $0 })).sorted()
+        leftFacts = (current + mostUsed(active).map { (1 << 31) + $0 }).sorted()
 
         var added = 0
         for p in potential where addContext(left: p.left, right: p.right, zeroLevel: false) { added += 1 }
@@ -150,6 +156,22 @@ public struct ContextAnomalyDetector: Sendable {
         if newZeroLevel { added += 1 }
         let addedNew = newZeroLevel && !possibleNew.isEmpty ? Double(added) / Double(possibleNew.count) : 0
         return (selectedActive, addedNew)
+    }
+
+    /// The `maxActiveNeurons` active contexts used most (ties by their semi-contexts), as NAB's sort and slice
+    /// chooses them; the keys are distinct, so the choice does not depend on order. O(active × maxActiveNeurons).
+    func mostUsed(_ active: [Int]) -> [Int] {
+        func key(_ c: Int) -> (Int, Int, Int) { (contexts[c].uses, contexts[c].left, contexts[c].right) }
+        var top: [Int] = []   // ascending by key
+        top.reserveCapacity(maxActiveNeurons + 1)
+        for c in active {
+            let k = key(c)
+            if top.count == maxActiveNeurons, k < key(top[0]) { continue }
+            let at = top.firstIndex { key($0) > k } ?? top.count
+            top.insert(c, at: at)
+            if top.count > maxActiveNeurons { top.removeFirst() }
+        }
+        return top
     }
 
     struct Pair: Hashable { let left: [Int]; let right: [Int] }
