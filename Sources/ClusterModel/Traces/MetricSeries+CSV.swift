@@ -54,10 +54,12 @@ extension MetricSeries {
             guard !fields[1].isEmpty else { throw fail("missing value") }
             guard let v = Timestamp.decimal(fields[1]) ?? nonFinite(fields[1]) else { throw fail("value \"\(fields[1])\" is not a number") }
             let point = try checkedPoint(time: seconds, value: v, text: fields[1], options: options, fail: fail)
-            if let last = points.last, seconds < last.time || (seconds == last.time && !options.repeatedTimestamps),
-               !(options.repeatedHour && seconds < last.time && last.time - seconds <= 3600) {
-                throw fail("timestamp \(fields[0]) is not after the previous row's \(previousField) (rows must be sorted and unique"
-                           + (options.repeatedHour ? ", or repeat at most an hour)" : ")"))
+            if let last = points.last {
+                let back = last.time - seconds   // > 0: earlier than the row before
+                guard back < 0 || (back == 0 && options.repeatedTimestamps) || (back > 0 && back <= 3600 && options.repeatedHour) else {
+                    throw fail("timestamp \(fields[0]) is not after the previous row's \(previousField) (rows must be sorted and unique"
+                               + (options.repeatedHour ? ", or repeat at most an hour)" : ")"))
+                }
             }
             previousField = fields[0]
             points.append(point)

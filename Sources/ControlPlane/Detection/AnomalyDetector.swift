@@ -53,7 +53,7 @@ public enum DetectionMethod: String, Sendable, CaseIterable {
     /// peak is expected, so it is not an anomaly.
     case seasonal
     /// The contextual anomaly detector (CAD OSE, ``ContextAnomalyDetector``): a score from 0 to 1 of how new
-    /// the value's context is; the threshold is that score, not standard deviations. Needs the value range.
+    /// the value's context is; the threshold is that score, not standard deviations. Best given the values' range.
     case context
 }
 

@@ -107,14 +107,16 @@ struct Detect: ParsableCommand {
         if !(20...100_000).contains(baseline) {
             problems.append("--baseline \(baseline): must be in 20…100000 points (the detector needs 20 before it judges a point)")
         }
-        if let threshold, self.method == DetectionMethod.context.rawValue, !(threshold > 0 && threshold <= 1) {
+        let method = DetectionMethod(rawValue: self.method)
+        if method == nil { problems.append("--method \(self.method): one of \(DetectionMethod.allCases.map(\.rawValue).joined(separator: ", "))") }
+        let context = method == .context
+        if let threshold, context, !(threshold > 0 && threshold <= 1) {
             problems.append("--threshold \(threshold): the context method's threshold is a score in 0…1 (0 excluded)")
-        } else if let threshold, self.method != DetectionMethod.context.rawValue, !(threshold.isFinite && (0.1...1000).contains(threshold)) {
+        } else if let threshold, !context, !(threshold.isFinite && (0.1...1000).contains(threshold)) {
             problems.append("--threshold \(threshold): must be a number of standard deviations in 0.1…1000")
         }
         // The context detector rests after a high score, so two in a row never happen: it alerts on each
         // (NAB's way). The others alert on the second point in a row, once per two days of a lasting anomaly.
-        let context = self.method == DetectionMethod.context.rawValue
         let persistence = self.persistence ?? (context ? 1 : 2), cooldown = self.cooldown ?? (context ? "0s" : "2d")
         if !(1...10_000).contains(persistence) { problems.append("--persistence \(persistence): must be in 1…10000 points") }
         if online && !context { problems.append("--online: only --method context reads anything in advance; the other methods are online already") }
@@ -125,8 +127,6 @@ struct Detect: ParsableCommand {
         if cool == nil || cool! < .zero || cool! > .days(30) { problems.append("--cooldown \(cooldown): not a duration from 0s to 30d") }
         let kind = MetricKind(rawValue: self.kind)
         if kind == nil { problems.append("--kind \(self.kind): one of \(MetricKind.allCases.map(\.rawValue).joined(separator: ", "))") }
-        let method = DetectionMethod(rawValue: self.method)
-        if method == nil { problems.append("--method \(self.method): one of \(DetectionMethod.allCases.map(\.rawValue).joined(separator: ", "))") }
         let files = inputs.flatMap { traceFiles($0, option: "--csv", problems: &problems) }
         guard problems.isEmpty, let kind, let method, let cool else { throw InputError(problems.joined(separator: "\n")) }
         return (files, Settings(kind: kind, method: method, threshold: threshold, baseline: baseline, persistence: persistence, cooldown: cool, online: online))
@@ -138,9 +138,9 @@ struct Detect: ParsableCommand {
         // file, at most 750 points), a fifth of which is the detector's rest period.
         // Online, it knows neither: the range grows with the values, and the rest period is NAB's for any file of
         // 5,000 rows or more.
-        let (range, restPeriod) = ContextAnomalyDetector.nabSettings(for: series.points.map(\.value))
+        let nab = s.method == .context && !s.online ? ContextAnomalyDetector.nabSettings(for: series.points.map(\.value)) : nil
         var detector = AnomalyDetector(kind: s.kind, method: s.method, threshold: s.threshold, step: step, baseline: s.baseline,
-                                       range: s.online ? nil : range, restPeriod: s.online ? 150 : restPeriod)
+                                       range: nab?.range, restPeriod: nab?.restPeriod ?? 150)
         let debounce = AnomalyEpisode.Debounce(persistence: s.persistence, cooldown: max(1, Int((s.cooldown.seconds / step).rounded(.up))))
         let episodes = try AnomalyEpisode.find(in: series, with: &detector, debounce: debounce)
         let alerts = episodes.filter { $0.alarmRow != nil }
