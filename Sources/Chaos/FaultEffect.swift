@@ -41,13 +41,27 @@ extension NodeFault {
 public protocol ServiceFault: FaultEffect {
     /// The fault's share of the service's effects while it is active. The default adds nothing.
     func contribute(to effects: inout ServiceEffects)
+    /// The same, `elapsed` after the fault started, for a fault that changes as it goes (``updateInterval``).
+    /// The default is ``contribute(to:)``.
+    func contribute(to effects: inout ServiceEffects, elapsed: SimDuration)
     /// Once, when the fault starts; `random` is the fault's own stream. The default does nothing.
     func start(service: Int, in world: inout ClusterSimulation, random: inout RandomStream)
+    /// How often a gradual fault (a creep, a leak) is brought up to date while active; nil (the default)
+    /// for a fault that stays the same from start to end.
+    var updateInterval: SimDuration? { get }
+    /// At every ``updateInterval`` while active, after `step` more of it. The default does nothing.
+    func advance(service: Int, in world: inout ClusterSimulation, by step: SimDuration)
+    /// Whether the fluid fidelity can represent the fault (it refuses the scenario otherwise). Default true.
+    var hasFluidForm: Bool { get }
 }
 
 extension ServiceFault {
     public func contribute(to effects: inout ServiceEffects) {}
+    public func contribute(to effects: inout ServiceEffects, elapsed: SimDuration) { contribute(to: &effects) }
     public func start(service: Int, in world: inout ClusterSimulation, random: inout RandomStream) {}
+    public var updateInterval: SimDuration? { nil }
+    public func advance(service: Int, in world: inout ClusterSimulation, by step: SimDuration) {}
+    public var hasFluidForm: Bool { true }
 }
 
 /// What the active faults on one service do together: latencies add, slowdowns multiply, error
@@ -62,6 +76,8 @@ public struct ServiceEffects: Sendable, Equatable {
     public var startupMultiplier = 1.0
     /// Probability a request succeeds as far as the faults are concerned.
     public var successFraction = 1.0
+    /// Share of the service's external traffic that still arrives (a traffic drop lowers it).
+    public var arrivingFraction = 1.0
     public init() {}
 
     /// Adds an independent failure probability.
@@ -73,5 +89,6 @@ public struct ServiceEffects: Sendable, Equatable {
         world.setSlowdown(service: service, factor: slowdown)
         world.setStartupMultiplier(service: service, startupMultiplier)
         world.setErrorFraction(service: service, 1 - successFraction)
+        world.setArrivalDrop(service: service, 1 - arrivingFraction)
     }
 }

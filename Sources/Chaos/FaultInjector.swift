@@ -17,16 +17,31 @@ public struct FaultInjector {
         self.seed = seed
     }
 
-    /// Fault start and end instants, ascending, for the run loop to stop at.
-    public var boundaries: [SimTime] {
-        Set(faults.flatMap { f in [f.start] + (f.end.map { [$0] } ?? []) }).map { SimTime.zero + $0 }.sorted()
+    /// Fault start and end instants, and the updates of gradual faults, ascending, for a run that ends at `end`
+    /// to stop at.
+    public func boundaries(until end: SimTime) -> [SimTime] {
+        var instants = Set(faults.flatMap { f in [f.start] + (f.end.map { [$0] } ?? []) }.map { SimTime.zero + $0 })
+        for f in faults {
+            guard let every = (f.kind as? any ServiceFault)?.updateInterval, every > .zero else { continue }
+            let stop = min(end, f.end.map { SimTime.zero + $0 } ?? end)
+            var t = SimTime.zero + f.start + every
+            while t < stop { instants.insert(t); t += every }
+        }
+        return instants.filter { $0 <= end }.sorted()
     }
 
-    /// Starts and ends the faults due at `t`; `record` receives each fault-start and fault-end event
-    /// right after the world changed (so it follows the lifecycle events the change caused).
+    /// Starts and ends the faults due at `t`, and brings gradual faults up to date; `record` receives each
+    /// fault-start and fault-end event right after the world changed (so it follows the lifecycle events the
+    /// change caused).
     public mutating func apply(at t: SimTime, to world: inout ClusterSimulation, record: (TimelineEvent) -> Void) {
         for f in faults where f.end.map({ SimTime.zero + $0 == t }) ?? false && active.contains(f.name) {
             end(f, &world, record)
+        }
+        for f in faults where active.contains(f.name) {
+            guard let fault = f.kind as? any ServiceFault, let every = fault.updateInterval, every > .zero,
+                  (t - (SimTime.zero + f.start)).nanoseconds % every.nanoseconds == 0, let s = serviceIndex(f, world) else { continue }
+            fault.advance(service: s, in: &world, by: every)
+            recomputeServiceEffects(s, &world)
         }
         for f in faults where SimTime.zero + f.start == t { start(f, &world, record) }
     }
@@ -81,7 +96,7 @@ public struct FaultInjector {
     private func recomputeServiceEffects(_ s: Int, _ world: inout ClusterSimulation) {
         var effects = ServiceEffects()
         for f in faults where active.contains(f.name) && serviceIndex(f, world) == s {
-            (f.kind as? any ServiceFault)?.contribute(to: &effects)
+            (f.kind as? any ServiceFault)?.contribute(to: &effects, elapsed: world.now - (SimTime.zero + f.start))
         }
         effects.apply(to: s, in: &world)
     }

@@ -74,7 +74,7 @@ extension ClusterSimulation {
         let si = Int(s), ri = Int(r)
         guard services[si].replicas[ri].incarnation == inc, services[si].replicas[ri].phase != .terminated else { return }
         let busy = Int(services[si].replicas[ri].busy)
-        let used = 0.5 * Double(services[si].spec.memoryMiB) + Double(busy) * services[si].spec.memoryPerRequestMiB
+        let used = services[si].memoryInUse(ri)
         log(.oomKilled, replicaName(si, ri), String(format: "%.0f MiB in use with %d requests, limit %d MiB", used, busy, services[si].spec.memoryLimitMiB ?? 0))
         terminateReplica(s, r, reason: "OOM-killed")
         reconcile(s)

@@ -35,6 +35,7 @@ extension ClusterSimulation {
             r = Int32(services[si].replicas.count - 1)
         }
         let ri = Int(r)
+        if ri < services[si].leakedMiB.count { services[si].leakedMiB[ri] = 0 }  // a new replica has leaked nothing
         services[si].replicas[ri].phase = .pending
         services[si].replicas[ri].node = -1
         services[si].pendingCount += 1

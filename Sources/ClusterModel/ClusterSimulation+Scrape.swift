@@ -65,7 +65,7 @@ extension ClusterSimulation {
         }
         let held = s.readyCount + s.startingCount + s.drainingCount
         // An idle replica uses half its memory request; each in-flight request adds its own.
-        o.memoryMiB = Double(held * s.spec.memoryMiB) * 0.5 + Double(s.busyTotal) * s.spec.memoryPerRequestMiB
+        o.memoryMiB = Double(held * s.spec.memoryMiB) * 0.5 + Double(s.busyTotal) * s.spec.memoryPerRequestMiB + s.leakedTotal
         o.memoryUtilization = held > 0 ? o.memoryMiB / Double(held * s.spec.memoryMiB) : 0
         o.readyReplicas = s.readyCount
         o.startingReplicas = s.startingCount
@@ -112,4 +112,23 @@ extension ClusterSimulation {
     public mutating func setErrorFraction(service: Int, _ f: Double) { services[service].errorFraction = f }
     /// Multiplies replica start-up latency (slow start, cold image cache); 1 = normal.
     public mutating func setStartupMultiplier(service: Int, _ m: Double) { services[service].startupMultiplier = m }
+    /// This share (0…1) of the service's external arrivals never comes (a traffic drop); 0 = none.
+    public mutating func setArrivalDrop(service: Int, _ fraction: Double) { services[service].arrivalDrop = fraction }
+
+    /// Every live replica of `service` leaks `mibPerReplica` more memory (a memory leak); one whose idle
+    /// memory, in-flight requests and leak exceed its memory limit is OOM-killed.
+    public mutating func leakMemory(service: Int, mibPerReplica: Double) {
+        if services[service].leakedMiB.count < services[service].replicas.count {
+            services[service].leakedMiB += repeatElement(0, count: services[service].replicas.count - services[service].leakedMiB.count)
+        }
+        let limit = services[service].spec.memoryLimitMiB.map(Double.init)
+        for r in services[service].replicas.indices {
+            switch services[service].replicas[r].phase {
+            case .starting, .ready, .draining:
+                services[service].leakedMiB[r] += mibPerReplica
+                if let limit, services[service].memoryInUse(r) > limit { oomKill(Int32(service), Int32(r)) }
+            default: break
+            }
+        }
+    }
 }

@@ -210,6 +210,10 @@ public struct ClusterSimulation: ~Copyable {
     @inline(__always)
     mutating func arrive(_ t: Int32) {
         let s = trafficTargets[Int(t)]
+        if services[Int(s)].arrivalDrop > 0, services[Int(s)].faultRng.uniform() < services[Int(s)].arrivalDrop {
+            scheduleNextArrival(t)  // these clients are gone (a traffic drop): the arrival never comes
+            return
+        }
         let job = Job(arrival: events.now.nanoseconds, parent: -1)
         if arrivalProcesses[Int(t)].retries {
             for _ in 0..<arrivalProcesses[Int(t)].batchSize() { arriveRetrying(t, at: s) }

@@ -211,6 +211,10 @@ struct ServiceState: ~Copyable {
     var routeRng: RandomStream
     var startupMultiplier = 1.0
     var faultRng: RandomStream
+    /// Share of external arrivals that never come (a traffic-drop fault); 0 when healthy.
+    var arrivalDrop = 0.0
+    /// Memory each replica slot has leaked (a memory-leak fault), MiB; empty until a leak starts.
+    var leakedMiB: [Double] = []
 
     /// Totals up to the last scrape; `runTotals` adds the interval in progress. (The hot path
     /// counts each thing once, in `interval`.)
@@ -273,5 +277,22 @@ struct ServiceState: ~Copyable {
         t.started += interval.waitCount
         t.latencySum += interval.latencySum
         return t
+    }
+}
+
+extension ServiceState {
+    /// Memory the live replicas have leaked (a memory-leak fault), MiB.
+    var leakedTotal: Double {
+        guard !leakedMiB.isEmpty else { return 0 }
+        var total = 0.0
+        for r in leakedMiB.indices where replicas[r].phase == .starting || replicas[r].phase == .ready || replicas[r].phase == .draining {
+            total += leakedMiB[r]
+        }
+        return total
+    }
+
+    /// What replica `r` holds: half its request when idle, its in-flight requests' memory, and any leak (MiB).
+    func memoryInUse(_ r: Int) -> Double {
+        0.5 * Double(spec.memoryMiB) + Double(replicas[r].busy) * spec.memoryPerRequestMiB + (r < leakedMiB.count ? leakedMiB[r] : 0)
     }
 }

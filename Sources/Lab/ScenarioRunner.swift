@@ -90,7 +90,7 @@ public struct ScenarioRunner {
         var control = spec.controlPlane
         var summary = SummaryAccumulator(spec: spec)
         var faults = FaultInjector(faults: spec.faults, seed: seed)
-        var faultTimes = faults.boundaries[...]
+        var faultTimes = faults.boundaries(until: end)[...]
         var impacts = FaultImpactTracker(spec: spec)
         var pipeline = MetricsPipeline(lookBack: faults.metricsLookBack, scrapeInterval: spec.scrapeInterval.seconds)
         var steady = SteadyStateChecker(spec: spec)

@@ -37,6 +37,9 @@ extension ScenarioSpec {
             check(nodeFault || f.kind is any ServiceFault, "\(f.kind.name) is neither a NodeFault nor a ServiceFault, so it would do nothing")
             check(nodeFault == nodeTarget, "\(f.kind.name) needs a \(nodeFault ? "node" : "service") target, not \(f.target)")
             for problem in f.kind.problems(duration: f.duration) { check(false, problem) }
+            if fidelity == .fluid, let sf = f.kind as? any ServiceFault, !sf.hasFluidForm {
+                check(false, "fluid fidelity cannot represent \(f.kind.name) (use fidelity request)")
+            }
         }
         return p
     }

@@ -89,6 +89,24 @@ public struct Fault: Sendable {
     public static func slowStart(_ service: String, factor: Double, at: SimDuration, for duration: SimDuration, name: String = "slow-start") -> Fault {
         Fault(spec: .init(name: name, kind: .slowStart(factor: factor), target: .service(service), start: at, duration: duration))
     }
+    /// Every request of `service` takes longer and longer: the extra latency grows linearly from `at` to reach
+    /// `to` after `over`, and holds until the fault ends (`for`; nil: the end of the run).
+    public static func latencyCreep(_ service: String, to: SimDuration, at: SimDuration, over: SimDuration, for duration: SimDuration? = nil,
+                                    name: String = "latency-creep") -> Fault {
+        Fault(spec: .init(name: name, kind: .latencyCreep(to: to, over: over), target: .service(service), start: at, duration: duration))
+    }
+    /// Each replica of `service` leaks `mibPerHour` of memory from `at` (for `duration`; nil: to the end of the
+    /// run); with a memory limit, a replica that reaches it is OOM-killed and restarts with none leaked.
+    public static func memoryLeak(_ service: String, mibPerHour: Double, at: SimDuration, for duration: SimDuration? = nil,
+                                  name: String = "memory-leak") -> Fault {
+        Fault(spec: .init(name: name, kind: .memoryLeak(mibPerHour: mibPerHour), target: .service(service), start: at, duration: duration))
+    }
+    /// This `fraction` (0…1] of `service`'s external traffic stops arriving from `at` for `duration` (clients
+    /// lost upstream); calls from other services still come.
+    public static func trafficDrop(_ service: String, fraction: Double, at: SimDuration, for duration: SimDuration,
+                                   name: String = "traffic-drop") -> Fault {
+        Fault(spec: .init(name: name, kind: .trafficDrop(fraction: fraction), target: .service(service), start: at, duration: duration))
+    }
     /// The metrics pipeline fails for `service`: `.metricsOutage` (unreadable), `.metricsZero` (reads as no
     /// load), `.metricsStale(age:)`, `.metricsMissing(fraction:)`. The world is untouched; the control
     /// plane sees the fault.

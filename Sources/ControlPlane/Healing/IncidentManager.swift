@@ -6,10 +6,16 @@ public struct IncidentSettings: Sendable, Equatable {
     public var stabilityWindow: Double
     /// After closing, the same key does not reopen within this time (de-duplication of flapping).
     public var cooldown: Double
-    /// Raise alerts (and open incidents on critical ones) from the predictor's anomaly detection.
+    /// Watch each service's latency, errors, traffic and memory for anomalies: raise alerts, and open incidents
+    /// on those that hurt and last (``anomalyScrapes``).
     public var anomalyDetection: Bool
-    public init(stabilityWindow: Double = 120, cooldown: Double = 300, anomalyDetection: Bool = true) {
+    /// A sudden anomaly in the direction that hurts (latency or errors up, traffic down) opens an incident once
+    /// it has lasted this many scrapes; a slow shift (a latency creep, a memory leak) opens one when found.
+    /// 0: anomalies raise alerts only.
+    public var anomalyScrapes: Int
+    public init(stabilityWindow: Double = 120, cooldown: Double = 300, anomalyDetection: Bool = true, anomalyScrapes: Int = 4) {
         self.stabilityWindow = stabilityWindow; self.cooldown = cooldown; self.anomalyDetection = anomalyDetection
+        self.anomalyScrapes = anomalyScrapes
     }
 }
 
@@ -32,17 +38,24 @@ public struct IncidentManager: Sendable {
     var open: [String: Incident] = [:]
     var closedAt: [String: Double] = [:]
     var nextID = 1
-    var detectors: [String: [Watch]] = [:]
-    /// One metric of a service under an anomaly detector.
+    var watches: [String: [Watch]] = [:]
+
+    /// One metric of a service under an anomaly detector: `spike` or `shift`.
     struct Watch: Sendable {
         var metric: String
         var value: KeyPath<ServiceSample, Double> & Sendable
-        var detector: AnomalyDetector
+        /// A sudden departure from the recent baseline (critical severity only). Optional rather than an enum's
+        /// payload so it is updated in place: a copy taken out would copy its baseline and seasonal profiles.
+        var spike: AnomalyDetector?
+        /// A slow change of level against the hours before.
+        var shift: LevelShiftDetector?
+        /// Which way hurts: only an anomaly that way opens an incident.
+        var harmful: LevelShiftDetector.Direction
+        /// Only scrapes that served requests count (a latency of an idle interval says nothing).
+        var needsRequests = false
+        /// Scrapes in a row this watch has alerted (0: quiet).
+        var alerting = 0
     }
-    /// (service, metric) pairs currently anomalous: one alert when an anomaly starts, not one per scrape.
-    /// Detectors alerting now, as (service, index of the detector): one alert per episode.
-    struct AlertKey: Hashable { var service: String, detector: Int }
-    var alerting: Set<AlertKey> = []
 
     public init(settings: IncidentSettings, slos: [String: SLOTarget]) { self.settings = settings; self.slos = slos }
 
@@ -51,7 +64,7 @@ public struct IncidentManager: Sendable {
         var events: [TimelineEvent] = []
         let now = scrape.time
         for f in nodeFailures {
-            openIncident(key: "node:\(f.subject)", severity: .critical, trigger: "node \(f.subject) failed: \(f.detail)", at: now, &events)
+            openIncident(key: Self.nodeKeyPrefix + f.subject, severity: .critical, trigger: "node \(f.subject) failed: \(f.detail)", at: now, &events)
         }
         for s in scrape.services {
             guard let slo = slos[s.service] else { continue }
@@ -63,7 +76,7 @@ public struct IncidentManager: Sendable {
                 let severity = s.errorRate > 5 * slo.errorRate || s.p95 > 3 * slo.p95 ? Severity.critical : .major
                 openIncident(key: s.service, severity: severity, trigger: "\(s.service) SLO breach: \(what)", at: now, &events)
             }
-            if settings.anomalyDetection { detect(s, &events) }
+            if settings.anomalyDetection { detect(s, at: now, &events) }
             // Health for closing: the service's own incident, and node incidents wait for all services.
             if var inc = open[s.service] {
                 if breach { inc.healthySince = nil } else if inc.healthySince == nil { inc.healthySince = now - s.interval }
@@ -71,7 +84,7 @@ public struct IncidentManager: Sendable {
             }
         }
         let anyBreach = scrape.services.contains { s in slos[s.service]?.isBreached(by: s) ?? false }
-        for key in open.keys where key.hasPrefix("node:") {
+        for key in open.keys where key.hasPrefix(Self.nodeKeyPrefix) {
             if anyBreach { open[key]!.healthySince = nil } else if open[key]!.healthySince == nil { open[key]!.healthySince = now - scrape.interval }
         }
         // Responses taken while incidents are open go on their timelines.
@@ -92,8 +105,9 @@ public struct IncidentManager: Sendable {
             if let since = inc.healthySince, now - since >= settings.stabilityWindow {
                 open[key] = nil
                 closedAt[key] = now
+                let healthy = key.hasPrefix(Self.anomalyKeyPrefix) ? "back to normal" : "SLO met"
                 events.append(TimelineEvent(time: now, kind: .incidentClose, subject: "INC-\(inc.id)",
-                                            detail: "\(key): SLO met for \(Int(settings.stabilityWindow))s (open \(Int(now - inc.opened))s)"))
+                                            detail: "\(key): \(healthy) for \(Int(settings.stabilityWindow))s (open \(Int(now - inc.opened))s)"))
             }
         }
         return events
@@ -108,28 +122,67 @@ public struct IncidentManager: Sendable {
         events.append(TimelineEvent(time: now, kind: .incidentOpen, subject: "INC-\(inc.id)", detail: "[\(severity)] \(trigger)"))
     }
 
-    mutating func detect(_ s: ServiceSample, _ events: inout [TimelineEvent]) {
-        // One look-up of the service's detectors, updated in place (this runs for every service
-        // at every scrape).
-        Self.detect(s, with: &detectors[s.service, default: Self.detectors(step: s.interval)], alerting: &alerting, &events)
-    }
+    static let nodeKeyPrefix = "node:", anomalyKeyPrefix = "anomaly:"
 
-    static func detectors(step: Double) -> [Watch] {
-        [Watch(metric: "p95 latency", value: \.p95, detector: AnomalyDetector(kind: .responseTime, method: .robust, step: step, baseline: 60)),
-         Watch(metric: "error rate", value: \.errorRate, detector: AnomalyDetector(kind: .errorRate, method: .robust, step: step, baseline: 60)),
-         Watch(metric: "request rate", value: \.arrivalRate,
-               detector: AnomalyDetector(kind: .requestRate, method: .seasonal, threshold: 4, step: step, baseline: 60))]
-    }
-
-    static func detect(_ s: ServiceSample, with detectors: inout [Watch], alerting: inout Set<AlertKey>, _ events: inout [TimelineEvent]) {
-        for i in detectors.indices {
-            guard let a = detectors[i].detector.observe(s[keyPath: detectors[i].value], at: s.time), a.severity == .critical else {
-                if !alerting.isEmpty { alerting.remove(AlertKey(service: s.service, detector: i)) }
+    mutating func detect(_ s: ServiceSample, at now: Double, _ events: inout [TimelineEvent]) {
+        // One look-up of the service's watches, updated in place (this runs for every service at every scrape).
+        var watches = self.watches.removeValue(forKey: s.service) ?? Self.watches(step: s.interval)
+        defer { self.watches[s.service] = watches }
+        for i in watches.indices {
+            if watches[i].needsRequests && s.completed == 0 { continue }
+            let value = s[keyPath: watches[i].value]
+            let found: (detail: String, harmful: Bool)?
+            if watches[i].spike != nil {
+                found = watches[i].spike!.observe(value, at: s.time).flatMap { a in
+                    guard a.severity == .critical else { return nil }
+                    return (String(format: "%@ %.4g vs expected %.4g (%+.1fσ)", watches[i].metric, a.value, a.expected, a.score),
+                            (a.score > 0) == (watches[i].harmful == .up))
+                }
+            } else {
+                found = watches[i].shift!.observe(value).map { sh in
+                    (String(format: "%@ %.4g over the last %@, %+.0f%% against %.4g in the %@ before", watches[i].metric, sh.recentMedian,
+                            Self.shiftWindows.recentText, sh.change * 100, sh.referenceMedian, Self.shiftWindows.referenceText), true)
+                }
+            }
+            let key = Self.anomalyKeyPrefix + s.service + ":" + watches[i].metric
+            guard let found else {
+                watches[i].alerting = 0
+                if open[key] != nil, open[key]!.healthySince == nil { open[key]!.healthySince = now - s.interval }
                 continue
             }
-            guard alerting.insert(AlertKey(service: s.service, detector: i)).inserted else { continue }
-            events.append(TimelineEvent(time: s.time, kind: .anomaly, subject: s.service,
-                                        detail: String(format: "%@ %.4g vs expected %.4g (%+.1fσ)", detectors[i].metric, a.value, a.expected, a.score)))
+            watches[i].alerting += 1
+            // One alert per episode, once it has lasted two scrapes: a single interval's p95 of a few hundred
+            // requests is noisy enough to cross a critical threshold a dozen times a day.
+            if watches[i].alerting == (watches[i].shift != nil ? 1 : 2) {
+                events.append(TimelineEvent(time: s.time, kind: .anomaly, subject: s.service, detail: found.detail))
+            }
+            if open[key] != nil { open[key]!.healthySince = nil }
+            let lastsLongEnough = watches[i].shift != nil || watches[i].alerting >= settings.anomalyScrapes
+            if found.harmful, settings.anomalyScrapes > 0, lastsLongEnough {
+                openIncident(key: key, severity: .major, trigger: "\(s.service) anomaly: \(found.detail)", at: now, &events)
+            }
         }
+    }
+
+    /// The windows a slow shift is measured over: the median of `recent` against the median of `reference` before it.
+    static let shiftWindows = (recent: 1800.0, recentText: "30 min", reference: 21_600.0, referenceText: "6 h")
+
+    static func watches(step: Double) -> [Watch] {
+        let recent = max(1, Int((shiftWindows.recent / step).rounded())), reference = max(1, Int((shiftWindows.reference / step).rounded()))
+        return [
+            Watch(metric: "p95 latency", value: \.p95, spike: AnomalyDetector(kind: .responseTime, method: .robust, step: step, baseline: 60),
+                  harmful: .up, needsRequests: true),
+            Watch(metric: "error rate", value: \.errorRate, spike: AnomalyDetector(kind: .errorRate, method: .robust, step: step, baseline: 60),
+                  harmful: .up),
+            Watch(metric: "request rate", value: \.arrivalRate,
+                  spike: AnomalyDetector(kind: .requestRate, method: .seasonal, threshold: 4, step: step, baseline: 60), harmful: .down),
+            // Slow shifts: a creep of half the latency, a leak of a quarter of the memory request, beyond a floor.
+            Watch(metric: "p95 latency level", value: \.p95,
+                  shift: LevelShiftDetector(direction: .up, recent: recent, reference: reference, relative: 0.5, absolute: 0.010),
+                  harmful: .up, needsRequests: true),
+            Watch(metric: "memory per replica", value: \.memoryUtilization,
+                  shift: LevelShiftDetector(direction: .up, recent: recent, reference: reference, relative: 0.25, absolute: 0.05),
+                  harmful: .up),
+        ]
     }
 }
