@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """`stormglass forecast --model auto` beside the peers of tools/forecast_peers.py, on the same targets, for
-every trace of a folder at 5-minute and 30-minute resolution. Prints the README's Markdown table.
+every trace of a folder at 5-minute, 30-minute and 1-hour resolution. Prints the README's Markdown table.
 
     tools/.venv/bin/python tools/forecast_table.py [--traces traces/nab] [--stormglass .build/release/stormglass]
 """
@@ -11,7 +11,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RESOLUTIONS = [(None, "5m,30m,2h", "5 min"), ("30m", "30m,2h", "30 min")]
+# One and four steps ahead at each coarse resolution; the 5-minute rows keep the horizons of the first table.
+RESOLUTIONS = [(None, "5m,30m,2h", "5 min"), ("30m", "30m,2h", "30 min"), ("1h", "1h,4h", "1 hour")]
 
 
 def mase_rows(text, names):
@@ -35,14 +36,16 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--traces", default="traces/nab")
     p.add_argument("--stormglass", default=".build/release/stormglass")
+    p.add_argument("--data", default="5 min,30 min,1 hour", help="which resolutions, by their labels")
     a = p.parse_args()
+    chosen = [r for r in RESOLUTIONS if r[2] in a.data.split(",")]
     files = sorted(f for f in os.listdir(a.traces) if f.endswith(".csv"))
     print("| trace | data | horizon | `auto` | statsmodels Holt-Winters | statsforecast MSTL+AutoETS | auto vs best peer |")
     print("|---|---|---|---|---|---|---|")
     within = total = 0
     for f in files:
         path = os.path.join(a.traces, f)
-        for resample, horizons, label in RESOLUTIONS:
+        for resample, horizons, label in chosen:
             extra = ["--resample", resample] if resample else []
             ours = subprocess.run([a.stormglass, "forecast", "--csv", path, "--horizon", horizons, "--model", "auto"] + extra,
                                   capture_output=True, text=True)
