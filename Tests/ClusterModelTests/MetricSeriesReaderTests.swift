@@ -12,6 +12,14 @@ import SimulationKernel
         do { _ = try MetricSeries.parse(prometheusJSON: Data(json.utf8), origin: "p.json"); return nil } catch { return error as? TraceError }
     }
 
+    /// Spaces around a field are not part of it: ASCII spaces, tabs and Unicode space separators (U+00A0, U+2003),
+    /// the set Foundation calls `.whitespaces`.
+    @Test func spacesAroundFieldsAreTrimmed() throws {
+        let s = try MetricSeries.parse(csv: "timestamp,value\n \t2014-07-01 00:00:00 ,\u{00A0}10\u{2003}\n\u{2003}\n2014-07-01 00:05:00,\t\"20\" \n", origin: "s")
+        #expect(s.points.map(\.value) == [10, 20])
+        #expect(s.points[1].time - s.points[0].time == 300)
+    }
+
     @Test func windowsLineEndingsAndQuotesReadLikeUnix() throws {
         let unix = try MetricSeries.parse(csv: "timestamp,value\n2014-07-01 00:00:00,10\n2014-07-01 00:05:00,20\n", origin: "u")
         let windows = try MetricSeries.parse(csv: "timestamp,value\r\n2014-07-01 00:00:00,10\r\n2014-07-01 00:05:00,20\r\n", origin: "u")

@@ -162,6 +162,13 @@ import Testing
         let total = try #require(table.lines.first { $0.hasPrefix("total (normalised)") })
         let standard = try #require(Double(total.split(separator: " ").dropLast(2).last ?? ""))
         #expect(standard > 59.1, "above the z-score default's 59.1 on the same files: \(total)")
+        // Its cost over every observation of the files, counted here from the files themselves (a header each).
+        let csvs = try FileManager.default.contentsOfDirectory(atPath: Self.traces.path).filter { $0.hasSuffix(".csv") }
+        let rows = try csvs.map { try String(contentsOfFile: Self.traces.appendingPathComponent($0).path, encoding: .utf8)
+            .split(whereSeparator: \.isNewline).count - 1 }.reduce(0, +)
+        let cost = try #require(table.lines.last { !$0.isEmpty })
+        #expect(cost.hasPrefix("time: ") && cost.hasSuffix(" µs of CPU per observation for the detector (\(rows) observations)"), "\(cost)")
+        #expect((Double(cost.dropFirst(6).prefix { $0 != " " }) ?? 0) > 0, "\(cost)")
         let one = try stormglassProcess(["detect", "--csv", Self.traces.appendingPathComponent("art_daily_jumpsup.csv").path, "--method", "context"])
         #expect(one.stdout.contains("context detector (CAD OSE), score ≥ 0.75") && one.stdout.contains("alert after 1 point"), "\(one.stdout)")
         let online = try stormglassProcess(["detect", "--csv", Self.traces.path, "--score", Self.labels, "--method", "context", "--online"])

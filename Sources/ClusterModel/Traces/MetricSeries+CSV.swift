@@ -29,7 +29,7 @@ extension MetricSeries {
             if let bad = line.unicodeScalars.first(where: { $0.value < 0x20 && $0 != "\t" }) {
                 throw fail(bad == "\0" ? "contains a NUL byte" : "contains control character U+\(String(format: "%04X", bad.value))")
             }
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = trimmingSpaces(line[...])
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let fields = trimmed.split(separator: ",", omittingEmptySubsequences: false).map(unquoted)
             let isFirstRow = !sawContent
@@ -104,9 +104,21 @@ extension MetricSeries {
     }
 
     private static func unquoted(_ field: Substring) -> String {
-        let f = field.trimmingCharacters(in: .whitespaces)
+        let f = trimmingSpaces(field)
         if f.count >= 2, f.hasPrefix("\""), f.hasSuffix("\"") { return String(f.dropFirst().dropLast()) }
-        return f
+        return String(f)
+    }
+
+    /// `text` without leading and trailing spaces: what `trimmingCharacters(in: .whitespaces)` removes (tabs and
+    /// Unicode space separators), without its trip through NSString (a fifth of the time reading NAB's corpus).
+    static func trimmingSpaces(_ text: Substring) -> Substring {
+        func isSpace(_ c: Character) -> Bool {
+            c == " " || c == "\t" || (c.unicodeScalars.count == 1 && c.unicodeScalars.first!.properties.generalCategory == .spaceSeparator)
+        }
+        var s = text
+        while let first = s.first, isSpace(first) { s.removeFirst() }
+        while let last = s.last, isSpace(last) { s.removeLast() }
+        return s
     }
 }
 

@@ -44,9 +44,15 @@ public struct ContextAnomalyDetector: Sendable {
         var crossedCount: [Int] = []
         /// Per left semi-context: its contexts, by right semi-context, in creation order.
         var contexts: [[(right: Int, context: Int)]] = []
+        /// Per left semi-context: those of its contexts that are zero-level, in creation order (the only ones a
+        /// partly held left semi-context can offer new contexts from).
+        var zeroLevelContexts: [[(right: Int, context: Int)]] = []
         var contextByRight: [[Int: Int]] = []
         /// The semi-contexts holding each fact, by ``slot(_:)``.
         var byFact: [[Int]] = []
+        /// The semi-contexts whose largest fact is each fact, by ``slot(_:)``: the only ones a set of facts can
+        /// hold whole are listed under one of its facts.
+        var byLastFact: [[Int]] = []
         /// The semi-contexts holding any fact of the last `cross`, in creation order.
         var crossed: [Int] = []
         /// The facts of the last `cross`, sorted.
@@ -59,13 +65,40 @@ public struct ContextAnomalyDetector: Sendable {
             if let id = index[facts] { return id }
             let id = self.facts.count
             index[facts] = id
-            self.facts.append(facts); crossedCount.append(0); contexts.append([]); contextByRight.append([:])
+            self.facts.append(facts); crossedCount.append(0); contexts.append([]); zeroLevelContexts.append([]); contextByRight.append([:])
             for f in facts {
                 let k = Self.slot(f)
                 if k >= byFact.count { byFact += Array(repeating: [], count: k + 1 - byFact.count) }
                 byFact[k].append(id)
             }
+            if let last = facts.last {
+                let k = Self.slot(last)
+                if k >= byLastFact.count { byLastFact += Array(repeating: [], count: k + 1 - byLastFact.count) }
+                byLastFact[k].append(id)
+            }
             return id
+        }
+
+        /// The semi-contexts all of whose facts are in `facts` (sorted), in no particular order. O(the semi-contexts
+        /// listed under those facts as their largest × their length), where `cross` touches every semi-context
+        /// holding any of them (the few sensor facts are in most).
+        func heldWhole(by facts: [Int]) -> [Int] {
+            var out: [Int] = []
+            for f in facts where Self.slot(f) < byLastFact.count {
+                for s in byLastFact[Self.slot(f)] where Self.isSubset(self.facts[s], of: facts) { out.append(s) }
+            }
+            return out
+        }
+
+        /// Whether sorted `a` is a subset of sorted `b`.
+        static func isSubset(_ a: [Int], of b: [Int]) -> Bool {
+            var j = 0
+            for x in a {
+                while j < b.count && b[j] < x { j += 1 }
+                guard j < b.count && b[j] == x else { return false }
+                j += 1
+            }
+            return true
         }
 
         /// Counts, for every semi-context, how many of `facts` it holds.
@@ -152,7 +185,6 @@ public struct ContextAnomalyDetector: Sendable {
 
         var added = 0
         for p in potential where addContext(left: p.left, right: p.right, zeroLevel: false) { added += 1 }
-        left.cross(leftFacts)
         if newZeroLevel { added += 1 }
         let addedNew = newZeroLevel && !possibleNew.isEmpty ? Double(added) / Double(possibleNew.count) : 0
         return (selectedActive, addedNew)
@@ -179,7 +211,11 @@ public struct ContextAnomalyDetector: Sendable {
     /// Records the pair (previous facts, current facts) as a zero-level context; true when it is new.
     mutating func addZeroLevel(left l: [Int], right r: [Int]) -> Bool {
         let isNew = addContext(left: l, right: r, zeroLevel: true)
-        if !isNew, let id = left.contextByRight[left.id(of: l)][right.id(of: r)] { contexts[id].zeroLevel = true }
+        if !isNew, let id = left.contextByRight[left.id(of: l)][right.id(of: r)], !contexts[id].zeroLevel {
+            contexts[id].zeroLevel = true
+            let li = contexts[id].left, list = left.zeroLevelContexts[li]
+            left.zeroLevelContexts[li].insert((contexts[id].right, id), at: list.firstIndex { $0.context > id } ?? list.count)
+        }
         return isNew
     }
 
@@ -191,6 +227,7 @@ public struct ContextAnomalyDetector: Sendable {
         left.contextByRight[li][ri] = id
         left.contexts[li].append((ri, id))
         contexts.append(Context(zeroLevel: zeroLevel, left: li, right: ri))
+        if zeroLevel { left.zeroLevelContexts[li].append((ri, id)) }
         if zeroLevel { newContextID = id }
         return true
     }
@@ -199,28 +236,47 @@ public struct ContextAnomalyDetector: Sendable {
     /// used once more); how many were selected; and the partial overlaps that could become new contexts.
     mutating func activeContexts(newZeroLevel: Bool) -> (active: [Int], selected: Int, potential: [Pair]) {
         var active: [Int] = [], selected = 0, potential: [Pair] = []
+        defer { newContextID = 0 }
+        guard newZeroLevel else {
+            // No new contexts can come of this step: only the left semi-contexts the previous facts hold whole
+            // matter, found without crossing every semi-context. (Their order changes nothing: `mostUsed`'s keys
+            // are distinct.)
+            for li in left.heldWhole(by: leftFacts) {
+                for (ri, id) in left.contexts[li] where id != newContextID {
+                    selected += 1
+                    let rightCrossed = right.crossedCount[ri]
+                    if rightCrossed > 0 && right.facts[ri].count == rightCrossed {
+                        contexts[id].uses += 1
+                        active.append(id)
+                    }
+                }
+            }
+            return (active, selected, potential)
+        }
+        left.cross(leftFacts)
         for li in left.crossed {
             let leftCrossed = left.crossedCount[li]
             let leftComplete = left.facts[li].count == leftCrossed
-            for (ri, id) in left.contexts[li] where id != newContextID {
-                let rightCrossed = right.crossedCount[ri]
-                if leftComplete {
-                    selected += 1
-                    guard rightCrossed > 0 else { continue }
-                    if right.facts[ri].count == rightCrossed {
-                        contexts[id].uses += 1
-                        active.append(id)
-                        continue
-                    }
-                } else if rightCrossed == 0 {
-                    continue
+            guard leftComplete else {
+                // A partly held left semi-context only offers new contexts: from its zero-level ones, when short enough.
+                guard leftCrossed <= maxLeftSemiContextLength else { continue }
+                for (ri, id) in left.zeroLevelContexts[li] where id != newContextID && right.crossedCount[ri] > 0 {
+                    potential.append(Pair(left: left.crossedFacts(li), right: right.crossedFacts(ri)))
                 }
-                if contexts[id].zeroLevel && newZeroLevel && leftCrossed <= maxLeftSemiContextLength {
+                continue
+            }
+            for (ri, id) in left.contexts[li] where id != newContextID {
+                selected += 1
+                let rightCrossed = right.crossedCount[ri]
+                guard rightCrossed > 0 else { continue }
+                if right.facts[ri].count == rightCrossed {
+                    contexts[id].uses += 1
+                    active.append(id)
+                } else if contexts[id].zeroLevel && leftCrossed <= maxLeftSemiContextLength {
                     potential.append(Pair(left: left.crossedFacts(li), right: right.crossedFacts(ri)))
                 }
             }
         }
-        newContextID = 0
         return (active, selected, potential)
     }
 }

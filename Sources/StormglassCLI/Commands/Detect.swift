@@ -97,6 +97,7 @@ struct Detect: ParsableCommand {
         var detector: AnomalyDetector
         var alerts: [AnomalyEpisode]
         var score: DetectionScore?
+        var cpuSeconds: Double
     }
 
     /// Files and settings, every problem of the options at once.
@@ -142,10 +143,26 @@ struct Detect: ParsableCommand {
         var detector = AnomalyDetector(kind: s.kind, method: s.method, threshold: s.threshold, step: step, baseline: s.baseline,
                                        range: nab?.range, restPeriod: nab?.restPeriod ?? 150)
         let debounce = AnomalyEpisode.Debounce(persistence: s.persistence, cooldown: max(1, Int((s.cooldown.seconds / step).rounded(.up))))
+        let started = Self.threadCPUSeconds()
         let episodes = try AnomalyEpisode.find(in: series, with: &detector, debounce: debounce)
+        let cpuSeconds = Self.threadCPUSeconds() - started
         let alerts = episodes.filter { $0.alarmRow != nil }
         let score = windows.map { DetectionScore(series: series, episodes: episodes, windows: $0) }
-        return FileResult(file: file, points: series.points.count, step: step, detector: detector, alerts: alerts, score: score)
+        return FileResult(file: file, points: series.points.count, step: step, detector: detector, alerts: alerts, score: score,
+                          cpuSeconds: cpuSeconds)
+    }
+
+    /// CPU time this thread has used: a figure another process on the machine does not inflate.
+    static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+
+    /// The detector's cost, from its CPU time over every file (reading and scoring the files not included).
+    func printCost(_ results: [FileResult]) {
+        let points = results.map(\.points).reduce(0, +), seconds = results.map(\.cpuSeconds).reduce(0, +)
+        print("time: " + String(format: "%.1f", seconds * 1e6 / Double(max(1, points))) + " µs of CPU per observation for the detector (\(points) observations)")
     }
 
     func describe(_ s: Settings, _ d: AnomalyDetector) -> String {
@@ -177,6 +194,7 @@ struct Detect: ParsableCommand {
                 }
                 if results.count > 1 { print() }
             }
+            printCost(results)
             return
         }
         print("\(results.count) files, \(describe(settings, results[0].detector)); NAB raw scores per file, normalised total")
@@ -193,6 +211,7 @@ struct Detect: ParsableCommand {
                String(results.map { $0.score!.falsePositiveEpisodes }.reduce(0, +))]
               + totals.map { t in t.normalized.map { String(format: "%.1f", $0) } ?? "–" })
         print(t.rendered)
+        printCost(results)
     }
 
     func printCSV(_ results: [FileResult]) {
