@@ -81,8 +81,14 @@ import Testing
 /// The gradual faults against what they were configured to do.
 @Suite struct GradualFaultTests {
     static func run(_ duration: SimDuration, limit: Int? = nil, autoscale: Bool = true, @FaultBuilder faults: () -> [Fault]) throws -> SampleCollector {
+        let c = SampleCollector()
+        _ = try ScenarioRunner(spec: spec(duration, limit: limit, autoscale: autoscale, faults: faults)).run(observer: c)
+        return c
+    }
+
+    static func spec(_ duration: SimDuration, limit: Int? = nil, autoscale: Bool = true, @FaultBuilder faults: () -> [Fault]) -> ScenarioSpec {
         let chaos = faults()
-        let spec = Scenario("gradual", "") {
+        return Scenario("gradual", "") {
             RunFor(duration)
             NodePool("p", count: 4, cpuMillicores: 8000, memoryMiB: 32768)
             Service("api") {
@@ -95,9 +101,21 @@ import Testing
             Traffic(to: "api", rate: 40)
             Chaos { for f in chaos { f } }
         }.spec
-        let c = SampleCollector()
-        _ = try ScenarioRunner(spec: spec).run(observer: c)
-        return c
+    }
+
+    /// The fluid fidelity has no per-replica memory or per-arrival draw: it refuses a leak and a drop by their
+    /// paths, and takes a creep (its latency is a flow's too).
+    @Test func theFluidFidelityRefusesALeakAndADropButTakesACreep() throws {
+        var spec = Self.spec(.hours(2)) {
+            Fault.memoryLeak("api", mibPerHour: 10, at: .hours(1))
+            Fault.trafficDrop("api", fraction: 0.5, at: .hours(1), for: .minutes(10))
+            Fault.latencyCreep("api", to: .milliseconds(50), at: .hours(1), over: .minutes(30))
+        }
+        #expect(spec.validate().isEmpty)
+        spec.fidelity = .fluid
+        let problems = spec.validate().map { "\($0.path): \($0.message)" }
+        #expect(problems.sorted() == ["faults.memory-leak: fluid fidelity cannot represent memory-leak (use fidelity request)",
+                                      "faults.traffic-drop: fluid fidelity cannot represent traffic-drop (use fidelity request)"], "\(problems)")
     }
 
     /// Poisson arrivals thinned by 60 %: a Poisson stream at 40 × 0.4 = 16/s, so an hour holds 57,600 ± 240 (1σ).
