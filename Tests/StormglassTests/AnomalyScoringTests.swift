@@ -154,6 +154,25 @@ import Testing
         #expect(out.code == 0 && out.stdout.contains("wide.csv: 4 points"), "\(out.stderr)")
     }
 
+    /// Numenta's spatial anomaly on top of the context detector: a value beyond the range seen so far by more than the
+    /// tolerance scores 1 (and starts a rest period); within the tolerance, or while resting, it does not.
+    @Test func aNewExtremeBeyondTheToleranceScoresOne() {
+        func scores(_ values: [Double], tolerance: Double?) -> [Double] {
+            var d = AnomalyDetector(kind: .cpu, method: .context, threshold: 0.99, step: 60, range: 0...10, restPeriod: 3, spatialTolerance: tolerance)
+            return values.map { d.observe($0, at: 0)?.score ?? 0 }
+        }
+        let calm = Array(repeating: [2.0, 4.0], count: 30).flatMap { $0 }   // seen: 2…4, a margin of 0.1 at 0.05
+        #expect(scores(calm + [4.09], tolerance: 0.05).last == 0)           // inside the margin
+        #expect(scores(calm + [4.2], tolerance: 0.05).last == 1)            // beyond it
+        #expect(scores(calm + [1.8], tolerance: 0.05).last == 1)            // below it
+        #expect(scores(calm + [4.2], tolerance: nil).last != 1)             // the context detector alone
+        #expect(scores(calm + [4.2, 4.5], tolerance: 0.05).suffix(2) == [1, 0])  // the next extreme falls in the rest period
+        let bad = try? stormglassProcess(["detect", "--csv", Self.traces.path, "--spatial-tolerance", "lots"])
+        #expect(bad?.code == 2)
+        #expect(bad?.stderr.contains("--spatial-tolerance: only --method context has it") == true, "\(bad?.stderr ?? "")")
+        #expect(bad?.stderr.contains("--spatial-tolerance lots: a fraction of the range seen so far") == true, "\(bad?.stderr ?? "")")
+    }
+
     /// `detect --method context` as a user runs it: scored on the shipped files, its own defaults (every score
     /// over the threshold alerts), and its options refused in words when they cannot work.
     @Test func detectWithTheContextMethodScoresAndRefusesWhatCannotWork() throws {

@@ -77,13 +77,18 @@ public struct AnomalyDetector: Sendable {
     var seasonalModel: SeasonalDecompositionForecaster?
     var lastForecast: Double?
     var contextModel: ContextAnomalyDetector?
+    /// For `.context`: a value beyond the range seen so far by more than this fraction of it scores 1.
+    let spatialTolerance: Double?
+    var seen: ClosedRange<Double>?
 
     /// - Parameters:
     ///   - threshold: standard deviations (critical at 1.5×); for `.context`, the 0…1 score (default 0.75, CAD's own).
     ///   - range: for `.context`, the values' range (nil: learnt from the values as they come); `restPeriod` its quiet
     ///     points after a high score.
     public init(kind: MetricKind, method: DetectionMethod = .robust, threshold: Double? = nil, step: Double,
-                baseline: Int = 60, minimumBaseline: Int = 20, range: ClosedRange<Double>? = nil, restPeriod: Int = 30) {
+                baseline: Int = 60, minimumBaseline: Int = 20, range: ClosedRange<Double>? = nil, restPeriod: Int = 30,
+                spatialTolerance: Double? = nil) {
+        self.spatialTolerance = spatialTolerance
         self.method = method
         self.threshold = threshold ?? (method == .context ? 0.75 : kind.threshold)
         self.baselineSize = baseline
@@ -96,7 +101,17 @@ public struct AnomalyDetector: Sendable {
     /// Scores `value`; returns an anomaly when it crosses the threshold.
     public mutating func observe(_ value: Double, at time: Double) -> Anomaly? {
         if contextModel != nil {
-            let score = contextModel!.score(value)
+            let resting = contextModel!.isResting
+            var score = contextModel!.score(value)
+            if let tolerance = spatialTolerance, value.isFinite {
+                // Numenta's spatial anomaly (NAB's HTM detector): a new extreme, beyond the range seen so far by
+                // more than `tolerance` of it, is what people label, whatever the model's score.
+                if !resting, let r = seen, r.lowerBound != r.upperBound {
+                    let margin = (r.upperBound - r.lowerBound) * tolerance
+                    if value > r.upperBound + margin || value < r.lowerBound - margin { score = 1; contextModel!.markLastAnomalous() }
+                }
+                seen = min(seen?.lowerBound ?? value, value)...max(seen?.upperBound ?? value, value)
+            }
             return score >= threshold ? Anomaly(time: time, value: value, expected: .nan, score: score, severity: .warning) : nil
         }
         var result: Anomaly?

@@ -144,6 +144,14 @@ public struct ContextAnomalyDetector: Sendable {
         return (range, Int(min((0.15 * Double(values.count)).rounded(.down), 750) / 5))
     }
 
+    /// Whether the next score will be held at 0 (a rest period after a high score).
+    public var isResting: Bool { (recent.max() ?? 0) >= baseThreshold }
+
+    /// Counts the last value as anomalous whatever its score (a rest period starts).
+    public mutating func markLastAnomalous() {
+        recent[recent.count - 1] = max(recent[recent.count - 1], 1)
+    }
+
     /// The anomaly score of the next value, 0…1 (0 during a rest period).
     public mutating func score(_ value: Double) -> Double {
         let maxBin = (1 << bits) - 1

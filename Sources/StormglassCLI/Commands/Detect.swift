@@ -43,6 +43,9 @@ struct Detect: ParsableCommand {
     @Option(help: "Quiet time that ends an episode; an anomaly sooner continues it (one alert per episode; default 2d, 0s for --method context).")
     var cooldown: String?
 
+    @Option(help: "--method context: a value beyond the range seen so far by more than this fraction of it scores 1 (Numenta's spatial anomaly), or none.")
+    var spatialTolerance: String = "none"
+
     @Flag(help: "Strictly online (--method context): learn the value range from the values so far, and rest 150 points after a high score, instead of reading each file's range and length in advance as NAB allows.")
     var online = false
 
@@ -90,6 +93,7 @@ struct Detect: ParsableCommand {
     struct Settings {
         var kind: MetricKind, method: DetectionMethod, threshold: Double?, baseline: Int, persistence: Int, cooldown: SimDuration
         var online = false
+        var spatialTolerance: Double?
     }
 
     struct FileResult {
@@ -120,6 +124,13 @@ struct Detect: ParsableCommand {
         // (NAB's way). The others alert on the second point in a row, once per two days of a lasting anomaly.
         let persistence = self.persistence ?? (context ? 1 : 2), cooldown = self.cooldown ?? (context ? "0s" : "2d")
         if !(1...10_000).contains(persistence) { problems.append("--persistence \(persistence): must be in 1…10000 points") }
+        let spatial = spatialTolerance == "none" ? nil : Double(spatialTolerance)
+        if spatialTolerance != "none" {
+            if !context { problems.append("--spatial-tolerance: only --method context has it") }
+            if !(spatial.map { $0 > 0 && $0 <= 10 } ?? false) {
+                problems.append("--spatial-tolerance \(spatialTolerance): a fraction of the range seen so far, above 0 and at most 10, or none")
+            }
+        }
         if online && !context { problems.append("--online: only --method context reads anything in advance; the other methods are online already") }
         if context && persistence > 1 {
             problems.append("--persistence \(persistence): the context method holds its scores at 0 for a rest period after a high one, so it never has 2 in a row; use 1")
@@ -130,7 +141,8 @@ struct Detect: ParsableCommand {
         if kind == nil { problems.append("--kind \(self.kind): one of \(MetricKind.allCases.map(\.rawValue).joined(separator: ", "))") }
         let files = inputs.flatMap { traceFiles($0, option: "--csv", problems: &problems) }
         guard problems.isEmpty, let kind, let method, let cool else { throw InputError(problems.joined(separator: "\n")) }
-        return (files, Settings(kind: kind, method: method, threshold: threshold, baseline: baseline, persistence: persistence, cooldown: cool, online: online))
+        return (files, Settings(kind: kind, method: method, threshold: threshold, baseline: baseline, persistence: persistence, cooldown: cool, online: online,
+                                spatialTolerance: spatial))
     }
 
     func detect(_ series: MetricSeries, file: String, settings s: Settings, windows: [(start: Double, end: Double)]?) throws -> FileResult {
@@ -141,7 +153,7 @@ struct Detect: ParsableCommand {
         // 5,000 rows or more.
         let nab = s.method == .context && !s.online ? ContextAnomalyDetector.nabSettings(for: series.points.map(\.value)) : nil
         var detector = AnomalyDetector(kind: s.kind, method: s.method, threshold: s.threshold, step: step, baseline: s.baseline,
-                                       range: nab?.range, restPeriod: nab?.restPeriod ?? 150)
+                                       range: nab?.range, restPeriod: nab?.restPeriod ?? 150, spatialTolerance: s.spatialTolerance)
         let debounce = AnomalyEpisode.Debounce(persistence: s.persistence, cooldown: max(1, Int((s.cooldown.seconds / step).rounded(.up))))
         let started = Self.threadCPUSeconds()
         let episodes = try AnomalyEpisode.find(in: series, with: &detector, debounce: debounce)
@@ -170,6 +182,7 @@ struct Detect: ParsableCommand {
             ? "context detector (CAD OSE), score ≥ \(d.threshold), "
                 + (s.online ? "strictly online (range from the values so far, rest period 150 points), "
                             : "each file's range, rest period a fifth of NAB's probation, ")
+                + (s.spatialTolerance.map { "new extremes beyond \($0) of the range seen score 1, " } ?? "")
             : "\(s.method.rawValue) detector, threshold \(d.threshold)σ (critical \(d.critical)σ), baseline \(s.baseline) points, ")
             + "alert after \(s.persistence) point\(s.persistence == 1 ? "" : "s") in a row, cooldown \(s.cooldown)"
     }
@@ -254,7 +267,7 @@ struct Detect: ParsableCommand {
         let total = score == nil ? nil : NABProfile.all.indices.map { k in encoded(NABScore.total(results.map { $0.score!.scores[k] })) }
         let detector = ["method": s.method.rawValue, "kind": s.kind.rawValue, "threshold": "\(results.first?.detector.threshold ?? 0)",
                         "baseline": "\(s.baseline)", "persistence": "\(s.persistence)", "cooldown": s.cooldown.description,
-                        "online": "\(s.online)"]
+                        "online": "\(s.online)", "spatialTolerance": s.spatialTolerance.map { "\($0)" } ?? "none"]
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         print(String(decoding: try encoder.encode(JSONOutput(detector: detector, files: files, total: total)), as: UTF8.self))
