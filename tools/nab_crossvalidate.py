@@ -55,7 +55,7 @@ def main():
     runs = {t: run(a.binary, a.corpus, a.method, *t) for t in grid}
     label = lambda t: f"{t[0]:.3f}" + ("" if t[1] == "none" else f" spatial {t[1]}")
 
-    print(f"{a.method}: NAB score (normalised) per threshold, on each half and on all {len(category)} files")
+    print(f"{a.method}: NAB score (normalised) per setting, on each half and on all {len(category)} files")
     print(f"halves: {', '.join(sorted(HALVES[0]))} ({len(halves[0])} files) | {', '.join(sorted(HALVES[1]))} ({len(halves[1])} files)")
     width = max(len(label(t)) for t in grid)
     print(f"{'setting':>{width}}  half 1  half 2     all   (standard profile)")
