@@ -87,6 +87,28 @@ import Telemetry
         return Scrape(time: t, interval: 15, services: [s], nodes: [])
     }
 
+    /// A latency jump inside the SLO: an alert at its second scrape, an incident at its fourth, closed once the
+    /// latency has been back to normal for the stability window. The same jump through the SLO opens the SLO
+    /// incident only.
+    @Test func aLastingAnomalyOpensAnIncidentUnlessTheSLOIncidentCoversIt() {
+        func run(jump: Double) -> [TimelineEvent] {
+            var m = IncidentManager(settings: IncidentSettings(stabilityWindow: 120, cooldown: 300), slos: ["api": .init(p95: 0.3, errorRate: 0.01)])
+            var events: [TimelineEvent] = []
+            var t = 0.0
+            func step(_ p95: Double) { t += 15; events += m.observe(scrape(t, p95: p95), nodeFailures: [], responses: [], actions: []) }
+            for i in 0..<60 { step(0.1 + 0.002 * Double(i % 5)) }   // 15 minutes of a steady baseline: 0.100…0.108
+            for _ in 0..<6 { step(jump) }                            // 915 … 990
+            for i in 0..<12 { step(0.1 + 0.002 * Double(i % 5)) }   // back from 1005
+            return events
+        }
+        let inside = run(jump: 0.25)
+        #expect(inside.map(\.kind.rawValue) == ["anomaly", "incident-open", "incident-close"], "\(inside)")
+        #expect(inside.map(\.time) == [930, 960, 990 + 120], "\(inside)")
+        #expect(inside[1].detail.hasPrefix("[major] api anomaly: p95 latency 0.25"), "\(inside[1].detail)")
+        let through = run(jump: 0.5)
+        #expect(through.filter { $0.kind.rawValue == "incident-open" }.map(\.detail) == ["[major] api SLO breach: p95 500 ms > 300 ms"], "\(through)")
+    }
+
     @Test func anIncidentOpensOnABreachAndClosesAfterTheStabilityWindow() {
         var m = IncidentManager(settings: IncidentSettings(stabilityWindow: 120, cooldown: 300, anomalyDetection: false),
                                 slos: ["api": .init(p95: 0.3, errorRate: 0.01)])

@@ -158,7 +158,8 @@ public struct IncidentManager: Sendable {
             }
             if open[key] != nil { open[key]!.healthySince = nil }
             let lastsLongEnough = watches[i].shift != nil || watches[i].alerting >= settings.anomalyScrapes
-            if found.harmful, settings.anomalyScrapes > 0, lastsLongEnough {
+            // An open SLO incident of the service already covers what its metrics show: one incident, not two.
+            if found.harmful, settings.anomalyScrapes > 0, lastsLongEnough, open[s.service] == nil {
                 openIncident(key: key, severity: .major, trigger: "\(s.service) anomaly: \(found.detail)", at: now, &events)
             }
         }
