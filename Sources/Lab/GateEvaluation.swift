@@ -35,7 +35,22 @@ public struct GateOutcome: Sendable {
 public enum GateEvaluation {
     /// The gate's metric for one recorded run.
     public static func value(_ metric: Gate.Metric, store: ResultsStore, run: Int64) throws -> Double? {
-        let f = try store.summary(run: run)
+        if case .accuracy(let h) = metric {
+            let xs = try store.accuracy(run: run).filter { $0.model == "auto" && abs($0.horizon - h) < 1e-6 }.map(\.accuracy)
+            return xs.isEmpty ? nil : xs.min()
+        }
+        return value(metric, figures: try store.summary(run: run))
+    }
+
+    /// The gate's metric from a run's summary, as it would be recorded (a figure that is not a number, such as a
+    /// recovery that never came, is missing). Nil for `accuracy`, which the summary does not hold.
+    public static func value(_ metric: Gate.Metric, summary: RunSummary) -> Double? {
+        var values: [SummarySubject: [SummaryMetric: Double]] = [:]
+        for f in summary.figures where !f.value.isNaN { values[f.subject, default: [:]][f.metric] = f.value }
+        return value(metric, figures: RunFigures(values))
+    }
+
+    static func value(_ metric: Gate.Metric, figures f: RunFigures) -> Double? {
         func worstOverFaults(_ m: SummaryMetric) -> Double? {
             var worst = 0.0   // a run without faults recovers (and detects) in 0
             for name in f.faults {
@@ -60,9 +75,7 @@ public enum GateEvaluation {
         case .cost: return f[.run, .cost]
         case .resilience: return f[.run, .resilienceScore]
         case .p95(let s): return f[.service(s), .p95]
-        case .accuracy(let h):
-            let xs = try store.accuracy(run: run).filter { $0.model == "auto" && abs($0.horizon - h) < 1e-6 }.map(\.accuracy)
-            return xs.isEmpty ? nil : xs.min()
+        case .accuracy: return nil
         }
     }
 

@@ -7,16 +7,19 @@ public enum GateReport {
     /// The measured value as the gate's unit reads it: "182 s ± 35 s", "99.950%".
     public static func measured(_ o: GateOutcome) -> String {
         guard let e = o.estimate else { return "not measured (e.g. not recovered)" }
-        func f(_ x: Double) -> String {
-            switch o.gate.metric {
-            case .recovery, .recoveryAfterEnd, .detect, .mitigate: return String(format: "%.0f s", x)
-            case .p95: return String(format: "%.0f ms", x * 1000)
-            case .sloViolation: return String(format: "%.2f min", x)
-            case .availability, .accuracy, .resilience: return String(format: "%.3f%%", x * 100)
-            case .cost: return String(format: "$%.2f", x)
-            }
-        }
+        let f = { format($0, o.gate.metric) }
         return o.values.count > 1 ? "\(f(e.mean)) ± \(f(e.halfWidth))" : f(e.mean)
+    }
+
+    /// A value of `metric` in the unit its gates read: "182 s", "2.50 min", "99.950%".
+    public static func format(_ x: Double, _ metric: Gate.Metric) -> String {
+        switch metric {
+        case .recovery, .recoveryAfterEnd, .detect, .mitigate: return String(format: "%.0f s", x)
+        case .p95: return String(format: "%.0f ms", x * 1000)
+        case .sloViolation: return String(format: "%.2f min", x)
+        case .availability, .accuracy, .resilience: return String(format: "%.3f%%", x * 100)
+        case .cost: return String(format: "$%.2f", x)
+        }
     }
 
     static func result(_ o: GateOutcome) -> String {

@@ -125,6 +125,24 @@ public struct Gate: Sendable, Equatable, CustomStringConvertible, ScenarioCompon
     }
 
     /// Whether a measured value passes (nil = the metric could not be measured, e.g. not recovered).
+    /// The metric as written (`slo-violation`, `p95:checkout`).
+    public var metricName: String { text.components(separatedBy: comparison.rawValue)[0].trimmingCharacters(in: .whitespaces) }
+
+    /// The opposite condition (`slo-violation > 5m` → `slo-violation <= 5m`): what every run meets that this one's
+    /// runs do not.
+    public var negated: Gate {
+        var g = self
+        switch comparison {
+        case .gt: g.comparison = .le
+        case .ge: g.comparison = .lt
+        case .lt: g.comparison = .ge
+        case .le: g.comparison = .gt
+        }
+        let written = text.components(separatedBy: comparison.rawValue).last?.trimmingCharacters(in: .whitespaces) ?? ""
+        g.text = "\(metricName) \(g.comparison.rawValue) \(written)"
+        return g
+    }
+
     public func passes(_ x: Double?) -> Bool {
         guard let x, x.isFinite else { return false }
         switch comparison {
