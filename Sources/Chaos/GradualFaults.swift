@@ -1,8 +1,8 @@
 import ClusterModel
 import SimulationKernel
 
-/// Extra latency on every request that grows linearly from nothing to `to` over the fault's duration (a
-/// slow degradation: a filling cache, a growing table scan), then goes away when the fault ends.
+/// Extra latency on every request that grows linearly from nothing to `to` over `over` (a slow degradation: a
+/// filling cache, a growing table scan), holds there, and goes away when the fault ends.
 public struct LatencyCreep: ServiceFault, Equatable {
     public var to: SimDuration
     /// How long the creep takes to reach `to`; it holds there until the fault ends.

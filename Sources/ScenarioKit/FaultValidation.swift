@@ -37,6 +37,11 @@ extension ScenarioSpec {
             check(nodeFault || f.kind is any ServiceFault, "\(f.kind.name) is neither a NodeFault nor a ServiceFault, so it would do nothing")
             check(nodeFault == nodeTarget, "\(f.kind.name) needs a \(nodeFault ? "node" : "service") target, not \(f.target)")
             for problem in f.kind.problems(duration: f.duration) { check(false, problem) }
+            // A gradual fault stops the run at every update: bounded before the run lays them out.
+            if let every = (f.kind as? any ServiceFault)?.updateInterval {
+                check(every >= .seconds(1) && duration.seconds / every.seconds <= 1_000_000,
+                      "updates every \(every): at least a second apart, and at most a million in the run")
+            }
             if fidelity == .fluid, let sf = f.kind as? any ServiceFault, !sf.hasFluidForm {
                 check(false, "fluid fidelity cannot represent \(f.kind.name) (use fidelity request)")
             }

@@ -118,6 +118,14 @@ import Testing
                                       "faults.traffic-drop: fluid fidelity cannot represent traffic-drop (use fidelity request)"], "\(problems)")
     }
 
+    /// A gradual fault of a user's that would stop the run every millisecond is refused before anything is laid out.
+    @Test func aGradualFaultUpdatingTooOftenIsRefused() {
+        struct Jitter: ServiceFault { var name: String { "jitter" }; var updateInterval: SimDuration? { .milliseconds(1) } }
+        let spec = Self.spec(.hours(2)) { Fault(Jitter(), on: .service("api"), at: .minutes(1), name: "j") }
+        #expect(spec.validate().map(\.description).contains { $0.contains("faults.j") && $0.contains("at least a second apart, and at most a million") },
+                "\(spec.validate())")
+    }
+
     /// Poisson arrivals thinned by 60 %: a Poisson stream at 40 × 0.4 = 16/s, so an hour holds 57,600 ± 240 (1σ).
     @Test func aTrafficDropThinsArrivalsByItsFraction() throws {
         let c = try Self.run(.hours(3)) { Fault.trafficDrop("api", fraction: 0.6, at: .hours(1), for: .hours(1)) }
