@@ -126,3 +126,36 @@ import Telemetry
         #expect(events.count == 2)
     }
 }
+
+/// The slow-shift detector on series whose medians are known by construction.
+@Suite struct LevelShiftDetectorTests {
+    /// 2 recent values against 4 before: silent until both windows are full, then reports the medians exactly, and
+    /// only beyond both the relative and the absolute floor, in its own direction.
+    @Test func comparesTheRecentMedianWithTheReferenceMedian() {
+        var up = LevelShiftDetector(direction: .up, recent: 2, reference: 4, relative: 0.5, absolute: 1)
+        let found = [10.0, 10, 12, 10, 16, 15].map { up.observe($0) }
+        #expect(found.prefix(5).allSatisfy { $0 == nil })
+        // Reference 10, 10, 12, 10 (median 10); recent 16, 15 (median 15.5): +55 %.
+        #expect(found.last == .init(recentMedian: 15.5, referenceMedian: 10))
+        // One more: reference 10, 12, 10, 16 (median 11), recent 15, 14 (14.5): +32 %, below the 50 % floor.
+        #expect(up.observe(14) == nil)
+        var down = LevelShiftDetector(direction: .down, recent: 2, reference: 4, relative: 0.5, absolute: 1)
+        #expect([10.0, 10, 12, 10, 16, 15].compactMap { down.observe($0) }.isEmpty)
+        #expect([4.0, 4].compactMap { down.observe($0) }.last == .init(recentMedian: 4, referenceMedian: 13.5))
+        var floor = LevelShiftDetector(direction: .up, recent: 2, reference: 4, relative: 0.5, absolute: 10)
+        #expect([10.0, 10, 12, 10, 16, 15].compactMap { floor.observe($0) }.isEmpty)  // +5.5 is under the absolute 10
+    }
+
+    /// A lasting step is reported while the reference still holds the old level, then forgotten; values that are not
+    /// numbers are skipped; after thousands of values (the storage compacted) the windows are still the last ones.
+    @Test func aLastingStepIsLearntAndTheWindowsStayRight() {
+        var d = LevelShiftDetector(direction: .up, recent: 10, reference: 50, relative: 0.3)
+        let found = (Array(repeating: 1.0, count: 100) + [.nan] + Array(repeating: 2.0, count: 100)).map { d.observe($0) != nil }
+        // The 5th value at 2 lifts the recent median to 1.5 (+50 %); the reference median reaches 2 with the 36th.
+        #expect(found.firstIndex(of: true) == 105)
+        #expect(found.lastIndex(of: true) == 135)
+        for x in 0..<20_000 { _ = d.observe(Double(x % 7)) }
+        let after = (0..<10).map { _ in d.observe(100) }.last
+        #expect(after == .init(recentMedian: 100, referenceMedian: 3))
+    }
+}

@@ -18,6 +18,7 @@ public struct LevelShiftDetector: Sendable {
         public var recentMedian: Double
         public var referenceMedian: Double
         public var change: Double { referenceMedian != 0 ? recentMedian / referenceMedian - 1 : .infinity }
+        public init(recentMedian: Double, referenceMedian: Double) { self.recentMedian = recentMedian; self.referenceMedian = referenceMedian }
     }
 
     public let direction: Direction
