@@ -124,11 +124,24 @@ extension ScenarioSpec {
             + services.indices.flatMap { ServiceDefinition.parameters(services[$0].name, at: \ScenarioSpec.services[$0], calls: services[$0].model.calls,
                                                                      hpa: services[$0].hpaMetricKinds) }
             + traffic.indices.flatMap { TrafficDefinition.parameters(of: traffic[$0], at: $0) }
+            + faultParameters
+    }
+
+    /// `faults.<name>.start` and `faults.<name>.duration` of every fault: its timing, for sweeps and searches.
+    var faultParameters: [Parameter] {
+        faults.indices.flatMap { i in
+            let name = faults[i].name
+            return [Parameter.duration("faults.\(name).start", "when fault \(name) starts", \ScenarioSpec.faults[i].start,
+                                       SimDuration.zero...Limits.runLength.upperBound),
+                    Parameter.optionalDuration("faults.\(name).duration", "how long fault \(name) lasts (none = until the run ends)",
+                                               \ScenarioSpec.faults[i].duration, SimDuration.seconds(1)...Limits.runLength.upperBound)]
+        }
     }
 
     /// The parameters whose key starts with `owner` (a node's name), or the run's own.
     func parameters(of owner: String) -> [Parameter] {
         var out = runParameters.filter { $0.key == owner }
+        if owner == "faults" { out += faultParameters }
         if let i = pools.firstIndex(where: { $0.name == owner }) { out += NodePoolSpec.parameters(owner, at: \ScenarioSpec.pools[i]) }
         if let i = services.firstIndex(where: { $0.name == owner }) {
             out += ServiceDefinition.parameters(owner, at: \ScenarioSpec.services[i], calls: services[i].model.calls, hpa: services[i].hpaMetricKinds)

@@ -1,4 +1,5 @@
 import Foundation
+import Scenarios
 import Stormglass
 import Testing
 
@@ -89,5 +90,25 @@ import Testing
                      "--vary nonsense: unknown parameter"] {
             #expect(bad.stderr.contains(part), "\(part): \(bad.stderr)")
         }
+    }
+}
+
+/// A fault's timing is a parameter like any other: listed, set, and searched.
+@Suite struct FaultTimingParameterTests {
+    @Test func aFaultsStartAndDurationAreParameters() throws {
+        let listed = try stormglassProcess(["list", "--parameters", "latency-injection"])
+        let start = try #require(listed.lines.first { $0.hasPrefix("faults.") && $0.contains(".start ") }, "\(listed.stdout)")
+        let name = String(start.dropFirst("faults.".count).prefix { $0 != " " }.dropLast(".start".count))
+        var spec = try #require(Scenarios.all.first { $0.name == "latency-injection" }).spec
+        let fault = try #require(spec.faults.first { $0.name == name })
+        #expect(start.contains(" \(fault.start) "), "\(start)")
+        try spec.set("faults.\(name).start", "50m")
+        try spec.set("faults.\(name).duration", "7m")
+        #expect(spec.faults[0].start == .minutes(50) && spec.faults[0].duration == .minutes(7))
+        try spec.set("faults.\(name).duration", "none")
+        #expect(spec.faults[0].duration == nil)
+        let dimension = try SearchDimension("faults.\(name).start=10m...2h", in: spec)
+        #expect(dimension.unit == .duration && dimension.written == 3000)
+        #expect(throws: ParameterError.self) { try spec.set("faults.\(name).start", "soon") }
     }
 }
