@@ -85,7 +85,7 @@ public struct Gnuplot: Sendable {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("stormglass-\(getpid())-\(UUID().uuidString).gp")
         Gnuplot.note(file.path, as: .script)
         defer { try? FileManager.default.removeItem(at: file); Gnuplot.note(nil, as: .script) }
-        do { try script.text.write(to: file, atomically: true, encoding: .utf8) } catch { throw ChartError.unwritable(file.path) }
+        do { try AtomicWrite.write(script.text, to: file.path) } catch { throw ChartError.unwritable(file.path) }
         let status = try await run(arguments: [file.path], shouldStop: shouldStop)
         if case .failed(let why) = status { throw ChartError.gnuplotFailed(why) }
         let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0

@@ -112,3 +112,31 @@ import Testing
         #expect(throws: ParameterError.self) { try spec.set("faults.\(name).start", "soon") }
     }
 }
+
+/// Commands that write files leave nothing in the temporary directory (Foundation's atomic writes left a
+/// `TemporaryDirectory.*` folder per file on Linux), and still write their files whole.
+@Suite struct FileWritingHygieneTests {
+    @Test func writingReportsChartsExportsAndJUnitLeavesTheTemporaryDirectoryEmpty() throws {
+        let dir = temporaryDirectory(), tmp = dir + "/tmp"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        let env = ["TMPDIR": tmp]
+        let db = dir + "/r.sqlite"
+        for args in [["run", "node-crash", "--duration", "40m", "--db", db, "--quiet"],
+                     ["report", db, "-o", dir + "/reports"],
+                     ["export", db, "--table", "events", "-o", dir + "/events.csv"],
+                     ["plot", db, "--plots-dir", dir + "/plots"],
+                     ["gate", "node-crash", "--duration", "40m", "--replications", "1", "--gate", "recovery <= 1h",
+                      "--db", dir + "/g.sqlite", "--junit", dir + "/gates.xml", "--markdown", dir + "/gates.md", "--quiet"]] {
+            let out = try stormglassProcess(args, environment: env)
+            #expect(out.code == 0, "\(args[0]): \(out.stderr)")
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: tmp)
+        #expect(left.isEmpty, "\(left)")
+        let reports = try FileManager.default.contentsOfDirectory(atPath: dir + "/reports")
+        #expect(!reports.isEmpty && reports.allSatisfy { $0.hasSuffix(".md") }, "\(reports)")
+        #expect(try String(contentsOfFile: dir + "/events.csv", encoding: .utf8).hasPrefix("run_id,t,kind,subject,detail\n"))
+        #expect(try String(contentsOfFile: dir + "/gates.xml", encoding: .utf8).contains("<testsuites"))
+        let hidden = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".") }
+        #expect(hidden.isEmpty, "\(hidden)")
+    }
+}

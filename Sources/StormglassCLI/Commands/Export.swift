@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Telemetry
 import Lab
 import Recorder
 
@@ -26,7 +27,7 @@ struct Export: ParsableCommand {
         _ = try store.runID(runID)   // an unknown --run is an error, not an empty file
         let (text, rows) = try store.csv(table, run: runID, shouldStop: { Interrupt.isRequested })
         if let output {
-            do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
+            do { try AtomicWrite.write(text, to: output) } catch {
                 throw InputError("cannot write \(output): \(error.localizedDescription)")
             }
             FileHandle.standardError.write(Data("wrote \(rows) rows to \(output)\n".utf8))

@@ -109,6 +109,6 @@ struct GateCommand: ParsableCommand {
     func writeFile(_ path: String, _ text: String) throws {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch { throw InputError("cannot write \(path): \(error.localizedDescription)") }
+        do { try AtomicWrite.write(text, to: path) } catch { throw InputError("cannot write \(path): \(error.localizedDescription)") }
     }
 }

@@ -38,7 +38,7 @@ struct Report: ParsableCommand {
                 throw ExitCode.interrupted
             }
             let path = "\(output)/" + FileName.component("run\(id)-\(r.id)") + ".md"
-            do { try r.markdown.write(toFile: path, atomically: true, encoding: .utf8) } catch { throw InputError("cannot write \(path)") }
+            do { try AtomicWrite.write(r.markdown, to: path) } catch { throw InputError("cannot write \(path)") }
             print(path)
         }
     }

@@ -109,7 +109,7 @@ extension TestbedCommand {
         func run() throws {
             let status = try TestbedStatus.read(dir)
             guard (0...status.maxReplicas).contains(replicas) else { throw InputError("replicas must be 0…\(status.maxReplicas), not \(replicas)") }
-            do { try "\(replicas)\n".write(toFile: dir + "/desired-replicas", atomically: true, encoding: .utf8) }
+            do { try AtomicWrite.write("\(replicas)\n", to: dir + "/desired-replicas") }
             catch { throw InputError("\(dir)/desired-replicas: cannot write: \(error.localizedDescription)") }
             print("testbed \(dir): \(replicas) workers wanted")
         }
@@ -246,7 +246,7 @@ extension TestbedCommand {
                                                     maxInFlight: maxInFlight, maxSeconds: maxSeconds, timeout: timeout, seed: seed))
             let outcomes = try waitFor { try await generator.run(shouldStop: { Interrupt.isRequested }) }
             if let log {
-                do { try LoadGenerator.csv(outcomes).write(toFile: log, atomically: true, encoding: .utf8) }
+                do { try AtomicWrite.write(LoadGenerator.csv(outcomes), to: log) }
                 catch { throw InputError("--log \(log): cannot write: \(error.localizedDescription)") }
             }
             print(LoadSummary(outcomes).text)

@@ -1,4 +1,5 @@
 import Foundation
+import Telemetry
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,7 +26,7 @@ public final class NginxBalancer: @unchecked Sendable {
         var lastLog = ""
         for attempt in 1...3 {
             let port = try LoopbackPort.free()
-            try configurationText(folder: folder, port: port, upstreams: upstreams).write(toFile: folder + "/nginx.conf", atomically: true, encoding: .utf8)
+            try AtomicWrite.write(configurationText(folder: folder, port: port, upstreams: upstreams), to: folder + "/nginx.conf")
             let process = try ManagedProcess(name: "nginx", executable: "nginx",
                                              arguments: ["-p", folder, "-c", folder + "/nginx.conf", "-e", folder + "/error.log"],
                                              log: folder + "/nginx-\(attempt).log")
@@ -44,7 +45,7 @@ public final class NginxBalancer: @unchecked Sendable {
     /// configuration and lets the old ones finish their requests.
     public func route(to ports: [Int]) throws {
         guard ports != upstreams else { return }
-        try Self.configurationText(folder: folder, port: port, upstreams: ports).write(toFile: configuration, atomically: true, encoding: .utf8)
+        try AtomicWrite.write(Self.configurationText(folder: folder, port: port, upstreams: ports), to: configuration)
         upstreams = ports
         guard process.isRunning else { throw TestbedError("nginx has stopped; its log ends:\n\(process.logTail())") }
         kill(process.pid, SIGHUP)

@@ -1,4 +1,5 @@
 import Foundation
+import Telemetry
 import SimulationKernel
 #if canImport(Glibc)
 import Glibc
@@ -67,7 +68,7 @@ public final class TestbedSupervisor: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: folder + "/workers", withIntermediateDirectories: true)
         let targets = folder + "/worker-targets.json"
         try PrometheusServer.ScrapeJob.writeTargets([], to: targets)
-        try "\(settings.replicas)\n".write(toFile: folder + "/desired-replicas", atomically: true, encoding: .utf8)
+        try AtomicWrite.write("\(settings.replicas)\n", to: folder + "/desired-replicas")
         let balancer = try NginxBalancer.start(in: folder + "/nginx", upstreams: [])
         do {
             let exporterPort = try LoopbackPort.free()
@@ -206,7 +207,7 @@ public final class TestbedSupervisor: @unchecked Sendable {
             "signals": TestbedSignals.queries().map { "\($0.signal)=\($0.query)" }, "replica_health": TestbedSignals.replicaHealth(),
         ]
         let data = try JSONSerialization.data(withJSONObject: status, options: [.sortedKeys, .prettyPrinted])
-        try data.write(to: URL(fileURLWithPath: settings.folder + "/testbed.json"), options: .atomic)
+        try AtomicWrite.write(data, to: settings.folder + "/testbed.json")
     }
 }
 
