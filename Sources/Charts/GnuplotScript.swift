@@ -72,6 +72,10 @@ struct GnuplotScript {
         static func data(_ block: StaticString, using: StaticString, _ style: StaticString, _ color: Color, title: String?, y2: Bool = false) -> Series {
             Series(code: "$\(block) using \(using)\(y2 ? " axes x1y2" : "") \(style) lc rgb '\(color.rawValue)' " + GnuplotScript.titleClause(title))
         }
+        /// Two columns of a datablock by index, x and y.
+        static func columns(_ block: StaticString, x: Int, y: Int, _ style: StaticString, _ color: Color, title: String?) -> Series {
+            Series(code: "$\(block) using \(x):\(y) \(style) lc rgb '\(color.rawValue)' " + GnuplotScript.titleClause(title))
+        }
         /// One column of a datablock by index (histograms).
         static func column(_ block: StaticString, _ index: Int, title: String?) -> Series {
             Series(code: "$\(block) using \(index) " + GnuplotScript.titleClause(title))

@@ -23,11 +23,23 @@ public struct GateOutcome: Sendable {
     /// Wall time per run, for the JUnit report.
     public var wallSeconds: Double
     public var passed: Bool { verdict == .passed }
+    /// For `gate --search`: the search that tried to break this gate (nil for a gate judged on the written scenario).
+    public var search: GateSearch? = nil
 
     /// A gate that nothing judged: no runs, or runs that did not finish.
     public static func notEvaluated(_ gate: Gate, scenario: String, because why: String) -> GateOutcome {
         GateOutcome(scenario: scenario, gate: gate, values: [], estimate: nil, verdict: .notEvaluated(why), wallSeconds: 0)
     }
+}
+
+/// What `gate --search` did for one gate: the runs it spent, and the shrunk case that broke the gate (if one did).
+public struct GateSearch: Sendable {
+    public var runs: Int
+    /// The overrides of the shrunk case (`faults.dip.start=1h8m`), or nil if no run broke the gate.
+    public var breaking: [String]?
+    /// The command that reproduces the shrunk case as a failing gate.
+    public var reproduce: String?
+    public init(runs: Int, breaking: [String]?, reproduce: String?) { self.runs = runs; self.breaking = breaking; self.reproduce = reproduce }
 }
 
 /// Reads gate metrics from recorded runs and judges them (on the mean, or with `wholeInterval` on the

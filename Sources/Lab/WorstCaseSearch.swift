@@ -3,38 +3,67 @@ import ScenarioKit
 import SimulationKernel
 import Telemetry
 
-/// One searched knob: a `--set` parameter between two values (`surge.start=10m...50m`, `surge.multiplier=1...8`).
+/// One searched knob: a `--set` parameter between two values (`surge.start=10m...50m`, `surge.multiplier=1...8`), or
+/// over a list of values (`faults.crash.target=zone:a|zone:b`, `faults.kill.enabled=true|false`, `api.policy=hpa|predictive`).
 public struct SearchDimension: Sendable, Equatable {
-    public enum Unit: Sendable, Equatable { case integer, number, duration }
+    public enum Unit: Sendable, Equatable {
+        case integer, number, duration
+        /// Values in the order given; the search moves between neighbours as on any other range.
+        case choice([String])
+    }
     public var key: String
+    /// The range (seconds for a duration; 0…count−1 for a choice, by index).
     public var low: Double, high: Double
     public var unit: Unit
-    /// The scenario's own value (seconds for a duration), clamped into the range: where shrinking heads.
+    /// The scenario's own value, clamped into the range (a choice's first value if it is not among them): where
+    /// shrinking heads.
     public var written: Double
+    /// The scenario's own value as the search writes it, when it lies in the range (nil otherwise): a case with
+    /// this value needs no `--set` for it.
+    public var asWritten: String?
 
-    /// Parses `key=lo...hi`, typed by the scenario's current value of `key`.
+    /// Parses `key=lo...hi` (typed by the scenario's current value of `key`) or `key=a|b|…`.
     public init(_ text: String, in spec: ScenarioSpec) throws {
-        guard let eq = text.firstIndex(of: "="), eq != text.startIndex else { throw InvalidInput("--vary \(text): expected key=lo...hi") }
-        let key = String(text[..<eq])
-        let bounds = text[text.index(after: eq)...].components(separatedBy: "...")
+        guard let eq = text.firstIndex(of: "="), eq != text.startIndex else { throw InvalidInput("--vary \(text): expected key=lo...hi or key=a|b") }
+        let key = String(text[..<eq]), rest = String(text[text.index(after: eq)...])
         guard let parameter = spec.parameters.first(where: { $0.key == key }) else {
             throw InvalidInput("--vary \(key): unknown parameter (`\(CommandName.current) list --parameters \(spec.name)` lists them)")
         }
         let current = parameter.value(in: spec)
-        let unit: Unit
+        self.key = key
+        if rest.contains("|") {
+            let choices = rest.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            guard choices.count >= 2, Set(choices).count == choices.count, !choices.contains("") else {
+                throw InvalidInput("--vary \(text): a list of values is a|b|…, at least two, each once")
+            }
+            // Every value must be one the parameter takes: refused now, not as a run that silently never happens.
+            var refused: [String] = []
+            for c in choices {
+                var trial = spec
+                do { try trial.set(key, c) } catch { refused.append("\(error)") }
+            }
+            guard refused.isEmpty else { throw InvalidInput("--vary \(key): " + refused.joined(separator: "; ")) }
+            unit = .choice(choices); low = 0; high = Double(choices.count - 1)
+            written = Double(choices.firstIndex(of: current) ?? 0)
+            asWritten = choices.contains(current) ? current : nil
+            return
+        }
         if Int(current) != nil { unit = .integer } else if Double(current) != nil { unit = .number } else if SimDuration(parsing: current) != nil {
             unit = .duration
         } else {
-            throw InvalidInput("--vary \(key): its value \(current) is not a number or a duration, so it has no range to search")
+            throw InvalidInput("--vary \(key): its value \(current) is not a number or a duration, so it has no range; list values instead (key=a|b)")
         }
+        let unit = self.unit
         func number(_ s: String) -> Double? {
             unit == .duration ? SimDuration(parsing: s).map(\.seconds) : Double(s).flatMap { $0.isFinite ? $0 : nil }
         }
+        let bounds = rest.components(separatedBy: "...")
         guard bounds.count == 2, let lo = number(bounds[0]), let hi = number(bounds[1]), lo < hi else {
             throw InvalidInput("--vary \(text): a search range is lo...hi with lo < hi, in the parameter's unit (\(unit == .duration ? "a duration such as 10m" : "a number"))")
         }
-        self.key = key; self.unit = unit; low = lo; high = hi
+        low = lo; high = hi
         written = min(max(number(current) ?? lo, lo), hi)
+        asWritten = number(current).flatMap { (lo...hi).contains($0) ? format($0) : nil }
     }
 
     /// The `--set` value at `u` ∈ 0…1 of the range.
@@ -44,23 +73,64 @@ public struct SearchDimension: Sendable, Equatable {
         switch unit {
         case .integer: return String(Int(x.rounded()))
         case .number: return String(format: "%.4g", x)
-        case .duration: return SimDuration.seconds(x.rounded()).description
+        // Whole seconds over a range of a minute or more, else milliseconds (a latency of 0…500 ms).
+        case .duration: return SimDuration.seconds(high - low >= 60 ? x.rounded() : (x * 1000).rounded() / 1000).description
+        case .choice(let values): return values[min(max(Int(x.rounded()), 0), values.count - 1)]
         }
     }
 
     /// Where `x` lies in the range, 0…1.
     public func position(of x: Double) -> Double { (x - low) / (high - low) }
+
+    /// The range as the search reports it: `10m…2h`, `zone:a|zone:b`.
+    public var rangeText: String {
+        if case .choice(let values) = unit { return values.joined(separator: "|") }
+        return "\(format(low))…\(format(high))"
+    }
 }
 
-/// A point of the search: each dimension's position in its range (0…1), and what the run made of it.
+/// A fault or surge that shrinking may take out of a counterexample, and the setting that does it.
+public struct Removal: Sendable, Equatable {
+    /// What it is, for people: `fault kill`, `surge peak`.
+    public var what: String
+    public var key: String
+    public var value: String
+
+    /// Everything in `spec` that can go: each fault (`faults.NAME.enabled=false`) and each surge or flash crowd
+    /// (its multiplier set to 1).
+    public static func candidates(in spec: ScenarioSpec) -> [Removal] {
+        spec.faults.map { Removal(what: "fault \($0.name)", key: "faults.\($0.name).enabled", value: "false") }
+            + spec.traffic.flatMap { t in
+                t.shapes.compactMap { shape -> Removal? in
+                    switch shape.shape {
+                    case .surge(_, _, _, _, let m) where m != 1, .flashCrowd(_, let m, _) where m != 1:
+                        return Removal(what: "surge \(shape.name)", key: "\(t.service).\(shape.name).multiplier", value: "1")
+                    default: return nil
+                    }
+                }
+            }
+    }
+}
+
+/// A point of the search: each dimension's position in its range (0…1), what shrinking took out, and what the
+/// run made of it.
 public struct SearchCase: Sendable, Equatable {
     public var position: [Double]
+    /// Faults and surges taken out by shrinking (none during the search itself).
+    public var removed: [Removal] = []
     /// The gate's metric for the run (nil: not measured, e.g. a fault that never recovered).
     public var value: Double?
     /// How far past the break condition (positive: broken), in the metric's unit.
     public var badness: Double
     public var breaks: Bool { badness > 0 }
+
+    public init(position: [Double], removed: [Removal] = [], value: Double?, badness: Double) {
+        self.position = position; self.removed = removed; self.value = value; self.badness = badness
+    }
 }
+
+/// The `--set` overrides of one run.
+public typealias Overrides = [(key: String, value: String)]
 
 /// A guided search for the settings that break a gate: an evolution strategy over the unit cube of the
 /// dimensions, with a fixed budget of runs evaluated a batch at a time (on all cores), then the worst case
@@ -93,13 +163,26 @@ public struct WorstCaseSearch: Sendable {
     }
 
     /// The `--set` overrides of a position.
-    public func settings(_ position: [Double]) -> [(key: String, value: String)] {
+    public func settings(_ position: [Double]) -> Overrides {
         zip(dimensions, position).map { ($0.key, $0.value(at: $1)) }
     }
 
-    /// Runs the search; `evaluate` measures a batch of positions (the metric per position, in order).
-    /// Returns every case evaluated, worst first.
-    public func run(evaluate: ([[Double]]) throws -> [Double?]) throws -> [SearchCase] {
+    /// The `--set` overrides of a case: its position, then what shrinking took out (a fault taken out loses its
+    /// other settings: they would set a fault that is not there).
+    public func settings(_ c: SearchCase) -> Overrides {
+        let gone = c.removed.compactMap { $0.key.hasSuffix(".enabled") ? String($0.key.dropLast("enabled".count)) : nil }
+        return settings(c.position).filter { s in !gone.contains { s.key.hasPrefix($0) } } + c.removed.map { ($0.key, $0.value) }
+    }
+
+    /// The overrides of a case that change the scenario as written: what a regression test of it must set.
+    public func changes(_ c: SearchCase) -> Overrides {
+        let asWritten = Dictionary(dimensions.map { ($0.key, $0.asWritten) }, uniquingKeysWith: { a, _ in a })
+        return settings(c).filter { s in asWritten[s.key].map { $0 != s.value } ?? true }
+    }
+
+    /// Runs the search; `evaluate` measures a batch of runs (the metric per run's overrides, in order).
+    /// Returns every case evaluated, worst first (ties in the order evaluated).
+    public func run(evaluate: (([Overrides]) throws -> [Double?])) throws -> [SearchCase] {
         var random = RandomStream(seed: seed, name: "search")
         var cases: [SearchCase] = []
         let d = dimensions.count
@@ -117,10 +200,10 @@ public struct WorstCaseSearch: Sendable {
                     points.append(parent.map { x in min(max(x + sigma * Self.normal(&random), 0), 1) })
                 }
             }
-            let values = try evaluate(points)
+            let values = try evaluate(points.map(settings))
             for (p, v) in zip(points, values) { cases.append(SearchCase(position: p, value: v, badness: badness(v))) }
         }
-        return cases.sorted { $0.badness > $1.badness }
+        return cases.enumerated().sorted { ($0.element.badness, -$0.offset) > ($1.element.badness, -$1.offset) }.map(\.element)
     }
 
     /// A standard normal draw (Box–Muller).
@@ -128,30 +211,40 @@ public struct WorstCaseSearch: Sendable {
         (-2 * log(random.uniformPositive())).squareRoot() * cos(2 * Double.pi * random.uniform())
     }
 
-    /// Shrinks a breaking case towards the scenario as written, one dimension at a time: its written value if
-    /// that still breaks, else the value nearest to it that does (bisection, to 1/64 of the way). Two passes.
-    /// `evaluate` is the search's.
-    public func shrink(_ start: SearchCase, evaluate: ([[Double]]) throws -> [Double?]) throws -> SearchCase {
-        func breaks(_ p: [Double]) throws -> SearchCase {
-            let v = try evaluate([p])[0]
-            return SearchCase(position: p, value: v, badness: badness(v))
+    /// Shrinks a breaking case towards the scenario as written while it still breaks: first takes out each of
+    /// `removable` (faults and surges) it does not need, then moves each dimension to its written value if that
+    /// still breaks, else to the value nearest to it that does (bisection, to 1/64 of the way; a list of values
+    /// only tries the written one). Two passes. `evaluate` is the search's.
+    public func shrink(_ start: SearchCase, removable: [Removal] = [], evaluate: (([Overrides]) throws -> [Double?])) throws -> SearchCase {
+        func measured(_ c: SearchCase) throws -> SearchCase {
+            var c = c
+            c.value = try evaluate([settings(c)])[0]
+            c.badness = badness(c.value)
+            return c
         }
         var current = start
         for _ in 0..<2 {
             var changed = false
+            for r in removable where !current.removed.contains(r) {
+                var trial = current
+                trial.removed.append(r)
+                let c = try measured(trial)
+                if c.breaks { current = c; changed = true }
+            }
             for i in dimensions.indices {
                 let target = dimensions[i].position(of: dimensions[i].written)
                 guard abs(current.position[i] - target) > 1e-9 else { continue }
-                var trial = current.position
-                trial[i] = target
-                let atWritten = try breaks(trial)
+                var trial = current
+                trial.position[i] = target
+                let atWritten = try measured(trial)
                 if atWritten.breaks { current = atWritten; changed = true; continue }
+                if case .choice = dimensions[i].unit { continue }
                 // Bisect between the written value (holds) and the current one (breaks).
                 var holds = target, broken = current.position[i], best = current
                 for _ in 0..<6 {
-                    trial[i] = (holds + broken) / 2
-                    let c = try breaks(trial)
-                    if c.breaks { broken = trial[i]; best = c } else { holds = trial[i] }
+                    trial.position[i] = (holds + broken) / 2
+                    let c = try measured(trial)
+                    if c.breaks { broken = trial.position[i]; best = c } else { holds = trial.position[i] }
                 }
                 if best.position != current.position { current = best; changed = true }
             }
@@ -162,17 +255,17 @@ public struct WorstCaseSearch: Sendable {
 }
 
 extension WorstCaseSearch {
-    /// Measures positions by running `spec` with their settings and `seed`, on all cores (each run on one):
-    /// the break condition's metric per position, or NaN for settings the scenario refuses.
-    public func evaluator(for spec: ScenarioSpec, seed: UInt64) -> ([[Double]]) throws -> [Double?] {
-        { positions in
+    /// Measures runs of `spec` with their overrides and `seed`, on all cores (each run on one): the break
+    /// condition's metric per run, or NaN for settings the scenario refuses.
+    public func evaluator(for spec: ScenarioSpec, seed: UInt64) -> ([Overrides]) throws -> [Double?] {
+        { runs in
             if Interrupt.isRequested { throw Interrupted() }
-            let results = Locked(Array(repeating: Double?.some(.nan), count: positions.count))
+            let results = Locked(Array(repeating: Double?.some(.nan), count: runs.count))
             let failures = Locked([String]())
-            DispatchQueue.concurrentPerform(iterations: positions.count) { i in
+            DispatchQueue.concurrentPerform(iterations: runs.count) { i in
                 var s = spec
                 do {
-                    try s.apply(overrides: settings(positions[i]))
+                    try s.apply(overrides: runs[i])
                     guard s.validate().isEmpty else { return }
                     let result = try ScenarioRunner(spec: s, seed: seed).run(shouldStop: { Interrupt.isRequested })
                     let value = GateEvaluation.value(breakCondition.metric, summary: result.summary)
@@ -199,4 +292,58 @@ final class Locked<Value>: @unchecked Sendable {
     init(_ value: Value) { stored = value }
     var value: Value { lock.lock(); defer { lock.unlock() }; return stored }
     func mutate(_ change: (inout Value) -> Void) { lock.lock(); defer { lock.unlock() }; change(&stored) }
+}
+
+extension WorstCaseSearch {
+    /// A case as a Swift scenario to commit as a regression gate: the scenario `base` (referred to by
+    /// `baseExpression`, e.g. `Scenarios.nodeCrash`), the case's overrides, and the break condition's negation as
+    /// its gate, which fails until the weakness is fixed. `provenance` says how it was found (a comment).
+    public func swiftScenario(_ c: SearchCase, base: String, baseExpression: String, provenance: String) -> String {
+        let name = base + "-regression"
+        let identifier = Self.identifier(name)
+        let lines = changes(c).map { "        Override(\(Self.literal($0.key)), \(Self.literal($0.value)))" }
+        // Each line a comment; any other line break or control character becomes a space, so no text leaves it.
+        let comment = provenance.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            "    /// " + String(String.UnicodeScalarView(line.unicodeScalars.map { $0.properties.generalCategory == .control
+                || $0 == "\u{2028}" || $0 == "\u{2029}" ? " " : $0 }))
+        }
+        return """
+        import Stormglass
+
+        extension Scenario {
+        \(comment.joined(separator: "\n"))
+            public static let \(identifier) = Scenario(\(Self.literal(name)), \(Self.literal("\(base), as a search broke it: \(breakCondition.text)"))) {
+                BasedOn(\(baseExpression))
+        \(lines.joined(separator: "\n"))
+                Gates(\(Self.literal(breakCondition.negated.text)))
+            }
+        }
+
+        """
+    }
+
+    /// `node-crash-regression` → `nodeCrashRegression`; anything not a letter or digit separates words.
+    public static func identifier(_ name: String) -> String {
+        let words = name.split { !($0.isLetter || $0.isNumber) || !$0.isASCII }.map(String.init)
+        let camel = words.enumerated().map { $0.offset == 0 ? $0.element.lowercased() : $0.element.prefix(1).uppercased() + $0.element.dropFirst() }.joined()
+        return camel.first?.isLetter == true ? camel : "scenario" + camel.prefix(1).uppercased() + camel.dropFirst()
+    }
+
+    /// A Swift string literal of `text`: quotes, backslashes and control characters escaped, so text from a user
+    /// stays text.
+    static func literal(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F { out += "\\u{\(String(scalar.value, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
 }

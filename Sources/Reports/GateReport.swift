@@ -22,6 +22,11 @@ public enum GateReport {
         }
     }
 
+    /// The gate as reports name it: a searched one says so (`slo-violation <= 3m, searched over 40 runs`).
+    public static func label(_ o: GateOutcome) -> String {
+        o.gate.description + (o.search.map { ", searched over \($0.runs) runs" } ?? "")
+    }
+
     static func result(_ o: GateOutcome) -> String {
         switch o.verdict {
         case .passed: return "pass"
@@ -32,7 +37,7 @@ public enum GateReport {
 
     public static func table(_ outcomes: [GateOutcome]) -> String {
         var t = TextTable(["scenario", "gate", "measured (mean ± 95% CI)", "result"])
-        for o in outcomes { t.add([o.scenario, o.gate.description, measured(o), result(o)]) }
+        for o in outcomes { t.add([o.scenario, label(o), measured(o), result(o)]) }
         return t.rendered
     }
 
@@ -54,9 +59,13 @@ public enum GateReport {
             let mine = outcomes.filter { $0.scenario == name }
             out += "  <testsuite name=\"\(xml(name))\" tests=\"\(mine.count)\" failures=\"\(count(mine, isFailure))\" errors=\"\(count(mine, isError))\">\n"
             for o in mine {
-                out += "    <testcase classname=\"stormglass.\(xml(name))\" name=\"\(xml(o.gate.description))\" time=\"\(String(format: "%.3f", o.wallSeconds))\">\n"
+                out += "    <testcase classname=\"stormglass.\(xml(name))\" name=\"\(xml(label(o)))\" time=\"\(String(format: "%.3f", o.wallSeconds))\">\n"
                 switch o.verdict {
                 case .passed: break
+                case .failed where o.search?.breaking != nil:
+                    let search = o.search!
+                    out += "      <failure message=\"a search of \(search.runs) runs broke it: \(xml(search.breaking!.joined(separator: " "))) measured \(xml(measured(o))), required \(xml(o.gate.text))\">"
+                    out += xml("reproduce: " + (search.reproduce ?? "")) + "</failure>\n"
                 case .failed:
                     out += "      <failure message=\"measured \(xml(measured(o))), required \(xml(o.gate.text))\">"
                     out += xml("per seed: " + o.values.map { $0.map { String(format: "%.6g", $0) } ?? "not measured" }.joined(separator: ", "))
@@ -82,7 +91,8 @@ public enum GateReport {
             case .failed: verdict = "❌ FAIL"
             case .notEvaluated(let why): verdict = "⚠️ not evaluated (\(cell(why)))"
             }
-            md += "| \(cell(o.scenario)) | `\(cell(o.gate.description))` | \(measured(o)) | \(verdict) |\n"
+            let found = o.search?.breaking.map { " with `" + cell($0.joined(separator: " ")) + "`" } ?? ""
+            md += "| \(cell(o.scenario)) | `\(cell(label(o)))` | \(measured(o))\(found) | \(verdict) |\n"
         }
         return md
     }

@@ -180,3 +180,8 @@ public struct Gates: ScenarioComponent {
         }
     }
 }
+
+extension Gate.Metric {
+    /// Whether a search can read it from a run's summary (accuracy needs the recorded predictions).
+    public var isSearchable: Bool { if case .accuracy = self { return false } else { return true } }
+}

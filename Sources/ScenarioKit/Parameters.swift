@@ -127,14 +127,72 @@ extension ScenarioSpec {
             + faultParameters
     }
 
-    /// `faults.<name>.start` and `faults.<name>.duration` of every fault: its timing, for sweeps and searches.
+    /// `faults.<name>.start`, `.duration`, `.target` and `.enabled` of every fault: its timing, where it hits and
+    /// whether it happens at all, for sweeps and searches. A fault switched off keeps only `.enabled`.
     var faultParameters: [Parameter] {
         faults.indices.flatMap { i in
             let name = faults[i].name
             return [Parameter.duration("faults.\(name).start", "when fault \(name) starts", \ScenarioSpec.faults[i].start,
                                        SimDuration.zero...Limits.runLength.upperBound),
                     Parameter.optionalDuration("faults.\(name).duration", "how long fault \(name) lasts (none = until the run ends)",
-                                               \ScenarioSpec.faults[i].duration, SimDuration.seconds(1)...Limits.runLength.upperBound)]
+                                               \ScenarioSpec.faults[i].duration, SimDuration.seconds(1)...Limits.runLength.upperBound),
+                    Parameter("faults.\(name).target", "what fault \(name) hits (\(FaultTarget.parameterForms))",
+                              get: { $0.faults[i].target.parameterText },
+                              set: { spec, v throws in
+                                  guard let target = FaultTarget(parameterText: v) else {
+                                      throw ParameterError(key: "faults.\(name).target", message: "\"\(v)\" is not a target; one of \(FaultTarget.parameterForms)")
+                                  }
+                                  spec.faults[i].target = target
+                              }),
+                    Parameter("faults.\(name).enabled", "whether fault \(name) happens (true, false)", get: { _ in "true" },
+                              set: { spec, v throws in try spec.switchFault(name, v) })]
+                + sizeParameters(of: i)
+        } + disabledFaults.map { f in
+            Parameter("faults.\(f.name).enabled", "whether fault \(f.name) happens (true, false)", get: { _ in "false" },
+                      set: { spec, v throws in try spec.switchFault(f.name, v) })
+        }
+    }
+
+    /// How big fault `i` is, for the built-in kinds that have a size: `faults.NAME.fixed` and `.jitter` of a latency,
+    /// `.fraction` of errors or a traffic drop, `.factor` of a CPU stress.
+    func sizeParameters(of i: Int) -> [Parameter] {
+        let name = faults[i].name, fault = \ScenarioSpec.faults[i]
+        func field<F: FaultEffect>(_ type: F.Type, _ field: String, _ help: String, get: @escaping @Sendable (F) -> String,
+                                   set: @escaping @Sendable (inout F, String, String) throws -> Void) -> Parameter {
+            let key = "faults.\(name).\(field)"
+            return Parameter(key, help, get: { ($0[keyPath: fault].kind as? F).map(get) ?? "" }, set: { spec, v throws in
+                guard var kind = spec[keyPath: fault].kind as? F else { return }
+                try set(&kind, v, key)
+                spec[keyPath: fault].kind = kind
+            })
+        }
+        switch faults[i].kind {
+        case is LatencyInjection:
+            return [field(LatencyInjection.self, "fixed", "latency fault \(name): extra latency on every request", get: { "\($0.fixed)" },
+                          set: { $0.fixed = try parseDuration($1, $2, Limits.latency) }),
+                    field(LatencyInjection.self, "jitter", "latency fault \(name): extra uniform jitter", get: { "\($0.jitter)" },
+                          set: { $0.jitter = try parseDuration($1, $2, Limits.latency) })]
+        case is ErrorInjection:
+            return [field(ErrorInjection.self, "fraction", "error fault \(name): the share of requests that fail", get: { "\($0.fraction)" },
+                          set: { $0.fraction = try parseDouble($1, $2, Limits.fraction) })]
+        case is TrafficDrop:
+            return [field(TrafficDrop.self, "fraction", "traffic drop \(name): the share of arrivals that vanish", get: { "\($0.fraction)" },
+                          set: { $0.fraction = try parseDouble($1, $2, Limits.fraction) })]
+        case is CPUStress:
+            return [field(CPUStress.self, "factor", "CPU stress \(name): how many times longer work takes", get: { "\($0.factor)" },
+                          set: { $0.factor = try parseDouble($1, $2, 0.01...1_000) })]
+        default:
+            return []
+        }
+    }
+
+    /// Moves a fault between `faults` and `disabledFaults` (`faults.NAME.enabled=false` takes it out of the run).
+    mutating func switchFault(_ name: String, _ value: String) throws {
+        guard let on = Bool(value) else { throw ParameterError(key: "faults.\(name).enabled", message: "\"\(value)\" is not true or false") }
+        if on, let i = disabledFaults.firstIndex(where: { $0.name == name }) {
+            faults.append(disabledFaults.remove(at: i))
+        } else if !on, let i = faults.firstIndex(where: { $0.name == name }) {
+            disabledFaults.append(faults.remove(at: i))
         }
     }
 
@@ -211,7 +269,26 @@ extension ServiceDefinition {
                                  spec[keyPath: service].policy = policy
                              })
         }
-        return edges + hpaTargets + [
+        // `checkout.hpa.scaleDown.window`: the behaviour's stabilization windows.
+        let directions: [(String, WritableKeyPath<HPA.Behavior, HPA.ScalingRules>)] = hpa.isEmpty ? [] : [("scaleUp", \.scaleUp), ("scaleDown", \.scaleDown)]
+        let windows: [Parameter] = directions.map { direction, rules -> Parameter in
+            let key = "\(k).hpa.\(direction).window"
+            return Parameter(key, "HPA \(direction) stabilization window",
+                             get: { spec in
+                                 guard let policy = spec[keyPath: service].policy as? HPAPolicy else { return "none" }
+                                 return "\(SimDuration.seconds(policy.config.behavior[keyPath: rules].stabilizationWindowSeconds))"
+                             },
+                             set: { spec, v throws in
+                                 guard var policy = spec[keyPath: service].policy as? HPAPolicy else {
+                                     throw ParameterError(key: key, message: "\(k) is not scaled by an HPA")
+                                 }
+                                 // Kubernetes allows 0…3600 seconds.
+                                 let window = try parseDuration(v, key, SimDuration.zero...SimDuration.hours(1))
+                                 policy.config.behavior[keyPath: rules].stabilizationWindowSeconds = window.seconds
+                                 spec[keyPath: service].policy = policy
+                             })
+        }
+        return edges + hpaTargets + windows + [
             .optionalInt("\(k).connectionPool", "database connections shared by the replicas: requests in service at once (none = no pool)",
                          model.appending(path: \.connectionPool), Limits.concurrency),
             .optionalInt("\(k).memoryLimitMiB", "container memory limit: OOM-killed above it (none = no limit)", model.appending(path: \.memoryLimitMiB), Limits.mebibytes),

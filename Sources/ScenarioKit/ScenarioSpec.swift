@@ -90,6 +90,8 @@ public struct ScenarioSpec: Sendable, Equatable {
     public var services: [ServiceDefinition] = []
     public var traffic: [TrafficDefinition] = []
     public var faults: [FaultSpec] = []
+    /// Faults taken out of the run by `faults.NAME.enabled=false`, kept so that `true` can put them back.
+    public var disabledFaults: [FaultSpec] = []
     public var predictor = PredictorSettings()
     public var limits = GlobalLimits()
     public var clusterAutoscaler: ClusterAutoscalerConfig?

@@ -140,3 +140,115 @@ import Testing
         #expect(hidden.isEmpty, "\(hidden)")
     }
 }
+
+/// Where a fault hits, whether it happens and how big it is are parameters too, and a search can move between
+/// listed values (a fault's target, a policy, a fault switched off).
+@Suite struct FaultChoiceParameterTests {
+    static func value(_ spec: ScenarioSpec, _ key: String) -> String? { spec.parameters.first { $0.key == key }?.value(in: spec) }
+
+    @Test func aFaultsTargetTakesEveryFormAndRefusesTheRest() throws {
+        var spec = try #require(Scenarios.named("node-crash")).spec
+        #expect(Self.value(spec, "faults.crash.target") == "random:1")
+        for text in ["node:general-1", "random:2,pool=general", "percent:50.0,zone=a", "zone:a", "pool:general", "service:api", "call:api>db"] {
+            try spec.set("faults.crash.target", text)
+            #expect(Self.value(spec, "faults.crash.target") == text)
+        }
+        try spec.set("faults.crash.target", "random:2,pool=general")
+        #expect(spec.faults[0].target == .randomNodes(count: 2, pool: "general", zone: nil))
+        for bad in ["random:x", "nowhere:1", "node:", "random:2,colour=red", "call:api", "service"] {
+            #expect(throws: ParameterError.self, "\(bad)") { try spec.set("faults.crash.target", bad) }
+        }
+        // Whether the node exists is validation's to say, by path.
+        try spec.set("faults.crash.target", "node:general-99")
+        #expect(spec.validate().contains { $0.path == "faults.crash" && $0.message.contains("unknown node \"general-99\"") })
+    }
+
+    @Test func aFaultSwitchedOffLeavesTheRunAndComesBack() throws {
+        var spec = try #require(Scenarios.named("retry-storm")).spec
+        try spec.set("faults.latency.fixed", "250ms")
+        #expect((spec.faults[0].kind as? LatencyInjection)?.fixed == .milliseconds(250))
+        #expect(throws: ParameterError.self) { try spec.set("faults.latency.fixed", "-1s") }
+        try spec.set("faults.latency.enabled", "false")
+        #expect(spec.faults.isEmpty && Self.value(spec, "faults.latency.enabled") == "false")
+        #expect(throws: ParameterError.self) { try spec.set("faults.latency.enabled", "maybe") }
+        try spec.set("faults.latency.enabled", "true")
+        #expect(spec.faults.map(\.name) == ["latency"] && (spec.faults[0].kind as? LatencyInjection)?.fixed == .milliseconds(250))
+    }
+
+    @Test func aListOfValuesIsADimensionAndEachValueIsCheckedFirst() throws {
+        let spec = try #require(Scenarios.named("node-crash")).spec
+        let d = try SearchDimension("faults.crash.enabled=true|false", in: spec)
+        #expect(d.unit == .choice(["true", "false"]) && d.value(at: 0) == "true" && d.value(at: 1) == "false" && d.asWritten == "true")
+        let targets = try SearchDimension("faults.crash.target=random:1|random:2|random:3", in: spec)
+        #expect(targets.value(at: 0.5) == "random:2" && targets.rangeText == "random:1|random:2|random:3")
+        #expect(throws: InvalidInput.self) { try SearchDimension("faults.crash.enabled=true|maybe", in: spec) }
+        #expect(throws: InvalidInput.self) { try SearchDimension("faults.crash.enabled=true|true", in: spec) }
+    }
+
+    /// The HPA's stabilization windows are parameters, and a changed window reaches the controller (the trap of
+    /// TimingWeaknessSearchTests holds with the default window and breaks with 30 s).
+    @Test func theHPAWindowsAreParameters() throws {
+        var spec = try #require(Scenarios.named("black-friday")).spec
+        let service = try #require(spec.services.first { $0.policy is HPAPolicy }).name
+        #expect(Self.value(spec, "\(service).hpa.scaleDown.window") == "5m")
+        try spec.set("\(service).hpa.scaleDown.window", "30s")
+        #expect(Self.value(spec, "\(service).hpa.scaleDown.window") == "30s")
+        #expect(throws: ParameterError.self) { try spec.set("\(service).hpa.scaleUp.window", "2h") }
+    }
+}
+
+/// `search --swift` and `gate --search`: a found case becomes a regression test in one step.
+@Suite struct SearchRegressionCommandTests {
+    @Test func searchWritesTheShrunkCaseAsASwiftScenarioMatchingItsGateCommand() throws {
+        let dir = temporaryDirectory()
+        let out = try stormglassProcess(["search", "node-crash", "--duration", "45m", "--vary", "api.replicas=2...8", "--vary", "faults.crash.start=10m...40m",
+                                         "--break", "slo-violation > 1m", "--budget", "8", "--swift", dir + "/Regression.swift", "--quiet"])
+        #expect(out.code == 0, "\(out.stderr)")
+        let gate = try #require(out.lines.first { $0.hasPrefix("  stormglass gate node-crash") }, "\(out.stdout)")
+        let swift = try String(contentsOfFile: dir + "/Regression.swift", encoding: .utf8)
+        #expect(swift.contains("public static let nodeCrashRegression = Scenario(\"node-crash-regression\"") && swift.contains("BasedOn(.nodeCrash)"))
+        #expect(swift.contains("Gates(\"slo-violation <= 1m\")"))
+        // The same overrides as the gate command, in the same order.
+        let sets = gate.components(separatedBy: "--set ").dropFirst().map { $0.split(separator: " ")[0] }
+        let overrides = swift.split(separator: "\n").filter { $0.contains("Override(") }.map { line -> String in
+            let parts = line.components(separatedBy: "\"")
+            return "\(parts[1])=\(parts[3])"
+        }
+        #expect(sets.map(String.init) == overrides, "\(gate)\n\(swift)")
+        #expect(out.lines.contains("as a Swift scenario: \(dir)/Regression.swift"))
+    }
+
+    @Test func theSwiftScenarioKeepsEveryTextAsText() throws {
+        let spec = try #require(Scenarios.named("node-crash")).spec
+        let search = WorstCaseSearch(dimensions: [try SearchDimension("api.replicas=2...8", in: spec)], breakCondition: try Gate("slo-violation > 1m"),
+                                     budget: 1, batch: 1, seed: 1)
+        let text = search.swiftScenario(SearchCase(position: [0], value: 2, badness: 1), base: "odd \"name\"\\", baseExpression: ".x",
+                                        provenance: "line one\rpublic func evil() {}\u{2028}more\nline two")
+        for line in text.split(separator: "\n") where line.contains("evil") || line.contains("line two") {
+            #expect(line.trimmingCharacters(in: .whitespaces).hasPrefix("///"), "\(line)")
+        }
+        #expect(text.contains("Scenario(\"odd \\\"name\\\"\\\\-regression\""), "\(text)")
+        #expect(text.contains("public static let oddNameRegression"), "\(text)")
+    }
+
+    @Test func gateSearchFailsWithTheShrunkCaseInTheJUnitMessage() throws {
+        let dir = temporaryDirectory()
+        let failing = try stormglassProcess(["gate", "node-crash", "--duration", "45m", "--replications", "1", "--gate", "slo-violation <= 1m",
+                                             "--search", "8", "--vary", "api.replicas=2...4", "--db", dir + "/g.sqlite", "--junit", dir + "/g.xml",
+                                             "--markdown", dir + "/g.md", "--quiet"])
+        #expect(failing.code == 1, "\(failing.stdout) \(failing.stderr)")
+        let junit = try String(contentsOfFile: dir + "/g.xml", encoding: .utf8)
+        #expect(junit.contains("name=\"slo-violation &lt;= 1m, searched over 8 runs\""), "\(junit)")
+        #expect(junit.contains("<failure message=\"a search of 8 runs broke it: --set api.replicas="), "\(junit)")
+        #expect(junit.contains("reproduce: stormglass gate node-crash --replications 1 --seed 1 --set api.replicas="), "\(junit)")
+        #expect(try String(contentsOfFile: dir + "/g.md", encoding: .utf8).contains("searched over 8 runs"))
+
+        let holding = try stormglassProcess(["gate", "node-crash", "--duration", "45m", "--replications", "1", "--gate", "slo-violation <= 45m",
+                                             "--search", "4", "--vary", "api.replicas=6...8", "--db", dir + "/h.sqlite", "--junit", dir + "/h.xml", "--quiet"])
+        #expect(holding.code == 0, "\(holding.stdout) \(holding.stderr)")
+        #expect(holding.stdout.contains("slo-violation <= 45m, searched over 4 runs"), "\(holding.stdout)")
+
+        let refused = try stormglassProcess(["gate", "node-crash", "--search", "4"])
+        #expect(refused.code == 2 && refused.stderr.contains("--search needs at least one --vary"), "\(refused.stderr)")
+    }
+}

@@ -134,3 +134,28 @@ public struct ClusterAutoscaling: ScenarioComponent {
     }
     public func apply(to spec: inout ScenarioSpec) { spec.clusterAutoscaler = config }
 }
+
+/// Everything another scenario has (pools, services, traffic, faults, gates, settings), to change with
+/// `Override` and add to: how a case found by `stormglass search` becomes a regression scenario. Put it first:
+/// it replaces whatever came before it, except this scenario's name and summary.
+public struct BasedOn: ScenarioComponent {
+    let base: Scenario
+    public init(_ base: Scenario) { self.base = base }
+    public func apply(to spec: inout ScenarioSpec) {
+        let (name, summary) = (spec.name, spec.summary)
+        spec = base.spec
+        spec.name = name; spec.summary = summary
+    }
+}
+
+/// One `--set key=value` inside a scenario: `Override("faults.crash.start", "1h10m")`. A key or value the
+/// scenario refuses is a problem validation reports, as `--set` would.
+public struct Override: ScenarioComponent {
+    let key: String, value: String
+    public init(_ key: String, _ value: String) { self.key = key; self.value = value }
+    public func apply(to spec: inout ScenarioSpec) {
+        do { try spec.set(key, value) } catch {
+            spec.buildProblems.append(ValidationProblem(path: key, message: "\(error)"))
+        }
+    }
+}

@@ -1,8 +1,10 @@
 import ArgumentParser
+import Charts
 import Foundation
 import Lab
 import Reports
 import ScenarioKit
+import SimulationKernel
 import Telemetry
 
 struct Search: ParsableCommand {
@@ -15,6 +17,10 @@ struct Search: ParsableCommand {
         at a time towards its written value while it still breaks, and prints the command that reproduces it as a \
         failing gate.
         Example: \(CommandName.current) search black-friday --vary surge.multiplier=2...10 --vary surge.start=1h...5h --break "slo-violation > 5m" --budget 200
+        With --boundary key=lo...hi instead of --vary, it maps where the system tips over: for every combination of the \
+        --over values, the smallest value of key that breaks the condition (bisection, --steps halvings), as a table and \
+        with --chart FILE a chart (the first --over along x, a line per value of the rest): a metastability phase diagram.
+        Example: \(CommandName.current) search retry-storm --boundary faults.latency.fixed=0ms...500ms --over faults.latency.duration=1m,2m,5m --over checkout.rate=600,800,1000 --break "recovery-after-end > 5m" --chart boundary.png
         """)
 
     @Argument(help: "Scenario name.")
@@ -35,11 +41,28 @@ struct Search: ParsableCommand {
     @Option(help: "Worst cases to list.")
     var top: Int = 5
 
+    @Option(help: "key=lo...hi: map the smallest value of key that breaks the condition, instead of searching (with --over).")
+    var boundary: String?
+
+    @Option(name: .customLong("over"), help: "key=v1,v2,…: the values the boundary is mapped over (repeatable; with --boundary).")
+    var grid: [String] = []
+
+    @Option(help: "Halvings of the --boundary range per point (with --boundary).")
+    var steps: Int = 6
+
+    @Option(help: "Draw the boundary to this file (.png or .svg; with --boundary).")
+    var chart: String?
+
+    @Option(help: "Write the shrunk case as a Swift scenario to this file (BasedOn the scenario, its overrides, the gate it fails), to commit as a regression test.")
+    var swift: String?
+
     @OptionGroup var options: ScenarioOptions
     @OptionGroup var progress: ProgressOptions
 
     func run() throws {
+        if boundary != nil { return try mapBoundary() }
         var problems: [String] = []
+        if !grid.isEmpty || chart != nil { problems.append("--over and --chart go with --boundary") }
         if ranges.isEmpty { problems.append("give at least one --vary key=lo...hi") }
         if breakCondition == nil { problems.append("give --break \"CONDITION\", e.g. --break \"slo-violation > 5m\"") }
         if !(1...100_000).contains(budget) { problems.append("--budget \(budget): must be in 1…100000 runs") }
@@ -58,14 +81,14 @@ struct Search: ParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let search = WorstCaseSearch(dimensions: dimensions, breakCondition: condition, budget: budget, batch: max(4, cores), seed: searchSeed)
         let evaluate = search.evaluator(for: spec, seed: spec.seed)
-        print("\(spec.name): searching " + dimensions.map { "\($0.key) in \($0.format($0.low))…\($0.format($0.high))" }.joined(separator: ", ")
+        print("\(spec.name): searching " + dimensions.map { "\($0.key) in \($0.rangeText)" }.joined(separator: ", ")
               + " for \(condition.text); \(budget) runs, seed \(spec.seed), search seed \(searchSeed)")
         let line = progress.line
         let started = Date()
         var done = 0
-        let cases = try search.run { positions in
-            let values = try evaluate(positions)
-            done += positions.count
+        let cases = try search.run { runs in
+            let values = try evaluate(runs)
+            done += runs.count
             line.update(done: done, of: budget, started: started)
             return values
         }
@@ -86,15 +109,123 @@ struct Search: ParsableCommand {
             print("nothing broke it: widen the ranges, or raise --budget")
             return
         }
-        let shrunk = try search.shrink(worst, evaluate: evaluate)
-        let sets = search.settings(shrunk.position)
-        let asWritten = zip(dimensions, sets).allSatisfy { $0.format($0.written) == $1.value }
-        print("\nshrunk towards the scenario as written: " + sets.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-              + ": \(condition.metricName) \(describe(shrunk, condition))"
-              + (asWritten ? " (every value as written: the scenario itself breaks it)" : ""))
+        let shrunk = try search.shrink(worst, removable: Removal.candidates(in: spec), evaluate: evaluate)
+        let sets = search.changes(shrunk)
+        print("\nshrunk towards the scenario as written: "
+              + (sets.isEmpty ? "every value as written (the scenario itself breaks it)" : sets.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+              + ": \(condition.metricName) \(describe(shrunk, condition))")
+        if !shrunk.removed.isEmpty {
+            print("not needed to break it: " + shrunk.removed.map(\.what).joined(separator: ", "))
+        }
+        if let swift {
+            let command = ([CommandName.current, "search", spec.name] + ranges.flatMap { ["--vary", $0] }
+                           + ["--break", "\"\(condition.text)\"", "--budget", "\(budget)", "--search-seed", "\(searchSeed)"]).joined(separator: " ")
+            let found = "Found by `\(command)`: \(condition.metricName) \(describe(shrunk, condition)), shrunk towards the scenario as written."
+            let text = search.swiftScenario(shrunk, base: spec.name, baseExpression: "." + WorstCaseSearch.identifier(spec.name), provenance: found
+                                            + (shrunk.removed.isEmpty ? "" : "\nNot needed to break it: " + shrunk.removed.map(\.what).joined(separator: ", ") + "."))
+            do { try AtomicWrite.write(text, to: swift) } catch { throw InputError("cannot write \(swift): \(error.localizedDescription)") }
+            print("as a Swift scenario: \(swift)")
+        }
         let quoted = sets.map { "--set \($0.key)=\($0.value)" }.joined(separator: " ")
         print("as a regression gate (fails until it is fixed):\n  \(CommandName.current) gate \(spec.name) --replications 1 --seed \(spec.seed) \(quoted) --gate \"\(condition.negated.text)\"")
         if Interrupt.isRequested { throw ExitCode.interrupted }
+    }
+
+    /// `--boundary`: the bisections over the grid, their table and chart.
+    func mapBoundary() throws {
+        var problems: [String] = []
+        if !ranges.isEmpty { problems.append("--vary goes with a search; --boundary maps with --over instead") }
+        if grid.isEmpty { problems.append("give at least one --over key=v1,v2,…") }
+        if breakCondition == nil { problems.append("give --break \"CONDITION\", e.g. --break \"recovery-after-end > 5m\"") }
+        if !(1...30).contains(steps) { problems.append("--steps \(steps): must be in 1…30") }
+        let condition: Gate?
+        do { condition = try breakCondition.map { try Gate($0) } } catch { problems.append("--break: \(error)"); condition = nil }
+        if let m = condition?.metric, !m.isSearchable { problems.append("--break: accuracy is read from recorded predictions, which a search does not keep") }
+        let (spec, _) = try options.resolve(scenario)
+        var axis: SearchDimension?
+        do { axis = try boundary.map { try SearchDimension($0, in: spec) } } catch { problems.append("--boundary: \(error)") }
+        if case .choice? = axis?.unit { problems.append("--boundary needs a range lo...hi, not a list of values") }
+        var over: [(key: String, values: [String])] = []
+        for g in grid {
+            guard let eq = g.firstIndex(of: "="), eq != g.startIndex else { problems.append("--over \(g): expected key=v1,v2,…"); continue }
+            let key = String(g[..<eq]), values = g[g.index(after: eq)...].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard !values.isEmpty, !values.contains(""), values.count <= 100 else { problems.append("--over \(g): 1 to 100 values, none empty"); continue }
+            for v in values {
+                var trial = spec
+                do { try trial.set(key, v) } catch let e as ParameterError { problems.append("--over \(key): \(e.message)") } catch { problems.append("--over \(key): \(error)") }
+            }
+            over.append((key, values))
+        }
+        let combinations = over.reduce(1) { $0 * $1.values.count }
+        if combinations > 10_000 { problems.append("--over: \(combinations) combinations; at most 10000") }
+        guard problems.isEmpty, let condition, let axis else { throw InputError(problems.joined(separator: "\n")) }
+
+        let map = BoundarySearch(axis: axis, grid: over, breakCondition: condition, steps: steps)
+        let runs = combinations * (2 + steps)
+        print("\(spec.name): the smallest \(axis.key) in \(axis.rangeText) for which \(condition.text), over "
+              + over.map { "\($0.key) = \($0.values.joined(separator: ", "))" }.joined(separator: "; ") + "; up to \(runs) runs, seed \(spec.seed)")
+        let evaluate = WorstCaseSearch(dimensions: [axis], breakCondition: condition, budget: 0, batch: 1, seed: 0).evaluator(for: spec, seed: spec.seed)
+        let line = progress.line
+        let started = Date()
+        var done = 0
+        let points = try map.run { batch in
+            let values = try evaluate(batch)
+            done += batch.count
+            line.update(done: done, of: runs, started: started)
+            return values
+        }
+        line.finish()
+        var table = TextTable(over.map(\.key) + ["\(axis.key) that breaks it", "\(condition.metricName) just below", "at it"])
+        func metric(_ v: Double??) -> String {
+            guard let v else { return "" }
+            guard let x = v else { return "never recovered" }
+            return x.isNaN ? "refused" : GateReport.format(x, condition.metric)
+        }
+        for p in points {
+            let threshold: String
+            switch p.threshold {
+            case .at(let x): threshold = axis.format(x)
+            case .belowRange: threshold = "≤ \(axis.format(axis.low)) (breaks at the low end)"
+            case .aboveRange: threshold = "> \(axis.format(axis.high)) (holds over the range)"
+            }
+            table.add(p.values + [threshold, metric(p.held.map(\.value)), metric(p.broke.map(\.value))])
+        }
+        print(table.rendered)
+        print("resolution: \(axis.format((axis.high - axis.low) / Double(1 << steps))) (\(steps) halvings)")
+        if let chart { try drawBoundary(points, axis: axis, over: over, condition: condition, spec: spec, to: chart) }
+        if Interrupt.isRequested { throw ExitCode.interrupted }
+    }
+
+    func drawBoundary(_ points: [BoundarySearch.Point], axis: SearchDimension, over: [(key: String, values: [String])], condition: Gate,
+                      spec: ScenarioSpec, to file: String) throws {
+        // x: the first --over (numbers, or durations in minutes); a line per combination of the others.
+        let first = over[0]
+        let xsSeconds = first.values.map { SimDuration(parsing: $0).map(\.seconds) ?? Double($0) }
+        guard xsSeconds.allSatisfy({ $0 != nil }) else { print("chart: \(first.key) is not numeric, so no chart"); return }
+        let durations = first.values.allSatisfy { Double($0) == nil }
+        let xs = xsSeconds.map { durations ? $0! / 60 : $0! }
+        // The grid's first key varies slowest: point a·rest + r is the a-th x of line r.
+        let rest = points.count / first.values.count
+        let lines: [(title: String, ys: [Double])] = (0..<rest).map { r in
+            let title = zip(over.dropFirst().map(\.key), points[r].values.dropFirst()).map { "\($0)=\($1)" }.joined(separator: ", ")
+            let ys = (0..<first.values.count).map { a -> Double in
+                switch points[a * rest + r].threshold {
+                case .at(let x): return x
+                case .belowRange: return axis.low
+                case .aboveRange: return .nan
+                }
+            }
+            return (title.isEmpty ? axis.key : title, ys)
+        }
+        let chart = BoundaryChart(title: "\(spec.name): where \(condition.text)", xLabel: first.key + (durations ? " (minutes)" : ""),
+                                  yLabel: "smallest \(axis.key) that breaks it" + (axis.unit == .duration ? " (seconds)" : ""),
+                                  xs: xs, lines: lines, yRange: axis.low...axis.high)
+        do {
+            try waitFor { try await chart.render(to: file) }
+            print("chart: \(file)")
+        } catch {
+            FileHandle.standardError.write(Data("warning: \(error)\n".utf8))
+        }
     }
 
     func describe(_ c: SearchCase, _ condition: Gate) -> String {

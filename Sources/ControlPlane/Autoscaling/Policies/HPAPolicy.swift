@@ -70,7 +70,8 @@ extension HPAConfig {
 /// The Kubernetes Horizontal Pod Autoscaler: the replica calculator at every sync period, then
 /// `behavior` (stabilization windows and rate policies).
 public struct HPAPolicy: ScalingPolicy, Equatable {
-    public var config: HPAConfig
+    /// The settings; a change to the behavior reaches the controller (a `--set` of a stabilization window).
+    public var config: HPAConfig { didSet { controller.behavior = config.behavior } }
     var controller: HPA.Controller
     var lastEvaluation = -Double.infinity
 
