@@ -13,6 +13,8 @@ public struct BoundarySearch: Sendable {
     public var grid: [(key: String, values: [String])]
     public var breakCondition: Gate
     public var steps: Int
+    /// Which grid points (by index in ``points``) this process maps: all, or a shard's (`--shard i/N`).
+    public var owns: @Sendable (Int) -> Bool = { _ in true }
 
     public init(axis: SearchDimension, grid: [(key: String, values: [String])], breakCondition: Gate, steps: Int) {
         self.axis = axis; self.grid = grid; self.breakCondition = breakCondition; self.steps = steps
@@ -45,7 +47,7 @@ public struct BoundarySearch: Sendable {
     /// Runs the bisections; `evaluate` is a search's (the metric per run's overrides, NaN for refused settings).
     public func run(evaluate: ([Overrides]) throws -> [Double?]) throws -> [Point] {
         let search = WorstCaseSearch(dimensions: [axis], breakCondition: breakCondition, budget: 0, batch: 1, seed: 0)
-        let combos = points
+        let combos = points.enumerated().filter { owns($0.offset) }.map(\.element)
         func overrides(_ combo: [String], _ x: Double) -> Overrides {
             zip(grid, combo).map { ($0.key, $1) } + [(axis.key, axis.format(x))]
         }

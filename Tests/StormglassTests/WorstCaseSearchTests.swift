@@ -252,3 +252,43 @@ import Testing
         #expect(refused.code == 2 && refused.stderr.contains("--search needs at least one --vary"), "\(refused.stderr)")
     }
 }
+
+/// A sharded search: each shard an independent search of its share of the budget, combined with --merge.
+@Suite struct SearchShardingTests {
+    @Test func shardsSearchIndependentlyAndMergeToTheWorst() throws {
+        let dir = temporaryDirectory()
+        let common = ["search", "node-crash", "--duration", "45m", "--vary", "api.replicas=2...8", "--break", "slo-violation > 1m", "--budget", "9", "--quiet"]
+        var seeds: [String] = []
+        for i in 0..<2 {
+            let out = try stormglassProcess(common + ["--shard", "\(i)/2", "--json", dir + "/s\(i).json"])
+            #expect(out.code == 0, "\(out.stderr)")
+            let line = try #require(out.lines.first { $0.hasPrefix("shard \(i)/2: an independent search of ") }, "\(out.stdout)")
+            #expect(line.contains("of \(i == 0 ? 5 : 4) runs"), "\(line)")   // 9 runs: 5 and 4
+            seeds.append(String(line.split(separator: " ").last!))
+        }
+        #expect(seeds[0] != seeds[1])
+        let merged = try stormglassProcess(["search", "--merge", dir + "/s0.json", "--merge", dir + "/s1.json"])
+        #expect(merged.code == 0, "\(merged.stderr)")
+        #expect(merged.lines.first?.hasPrefix("node-crash: 2 shards, 9 runs, ") == true, "\(merged.stdout)")
+        let worst = try #require(merged.lines.first { $0.hasPrefix("worst: api.replicas=") }, "\(merged.stdout)")
+        // The worst of the two shards' shrunk cases is the one merge names.
+        let results = try (0..<2).map { i -> [String: Any] in
+            try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/s\(i).json"))) as? [String: Any])
+        }
+        let shrunk = results.compactMap { $0["shrunk"] as? [String: Any] }
+        let best = try #require(shrunk.max { ($0["badness"] as? Double ?? 0) < ($1["badness"] as? Double ?? 0) })
+        #expect(worst.hasPrefix("worst: " + ((best["settings"] as? [String]) ?? []).joined(separator: " ")), "\(worst) \(best)")
+
+        let wrong = try stormglassProcess(["search", "--merge", dir + "/nothing.json", "--merge", dir])
+        #expect(wrong.code == 2 && wrong.stderr.contains("nothing.json: cannot be read"), "\(wrong.stderr)")
+    }
+
+    @Test func aShardedBoundaryMapsEveryNthPoint() throws {
+        let args = ["search", "retry-storm", "--duration", "35m", "--set", "faults.latency.start=10m", "--boundary", "faults.latency.fixed=0ms...1s",
+                    "--over", "checkout.rate=300,400,500", "--break", "recovery-after-end > 5m", "--steps", "1", "--quiet"]
+        let one = try stormglassProcess(args + ["--shard", "1/2"])
+        #expect(one.code == 0, "\(one.stderr)")
+        let rows = MetastabilityBoundaryTests.rows(one)
+        #expect(rows.map { $0[0] } == ["400"], "\(one.stdout)")
+    }
+}

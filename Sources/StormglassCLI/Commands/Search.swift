@@ -23,8 +23,8 @@ struct Search: ParsableCommand {
         Example: \(CommandName.current) search retry-storm --boundary faults.latency.fixed=0ms...500ms --over faults.latency.duration=1m,2m,5m --over checkout.rate=600,800,1000 --break "recovery-after-end > 5m" --chart boundary.png
         """)
 
-    @Argument(help: "Scenario name.")
-    var scenario: String
+    @Argument(help: "Scenario name (none with --merge).")
+    var scenario: String?
 
     @Option(name: .customLong("vary"), help: "key=lo...hi: a parameter and the range to search (repeatable), e.g. surge.start=10m...2h.")
     var ranges: [String] = []
@@ -56,10 +56,20 @@ struct Search: ParsableCommand {
     @Option(help: "Write the shrunk case as a Swift scenario to this file (BasedOn the scenario, its overrides, the gate it fails), to commit as a regression test.")
     var swift: String?
 
+    @Option(help: "Run only shard i of N (0-based; auto/N reads JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID): a search is N independent searches of budget/N runs each (islands, each with its own search seed); a --boundary map, every N-th point.")
+    var shard: String?
+
+    @Option(help: "Also write the result as JSON to this file (the shrunk case, its settings and value; one file per shard for --merge).")
+    var json: String?
+
+    @Option(name: .customLong("merge"), help: "Combine the --json files of a sharded search: the worst shrunk case over the shards (no runs).")
+    var merged: [String] = []
+
     @OptionGroup var options: ScenarioOptions
     @OptionGroup var progress: ProgressOptions
 
     func run() throws {
+        if !merged.isEmpty { return try merge() }
         if boundary != nil { return try mapBoundary() }
         var problems: [String] = []
         if !grid.isEmpty || chart != nil { problems.append("--over and --chart go with --boundary") }
@@ -70,6 +80,7 @@ struct Search: ParsableCommand {
         let condition: Gate?
         do { condition = try breakCondition.map { try Gate($0) } } catch { problems.append("--break: \(error)"); condition = nil }
         if case .accuracy? = condition?.metric { problems.append("--break: accuracy is read from recorded predictions, which a search does not keep") }
+        guard let scenario else { throw InputError("name the scenario to search") }
         let (spec, _) = try options.resolve(scenario)
         var dimensions: [SearchDimension] = []
         for r in ranges {
@@ -78,8 +89,14 @@ struct Search: ParsableCommand {
         if Set(dimensions.map(\.key)).count < dimensions.count { problems.append("--vary: a parameter is given twice") }
         guard problems.isEmpty, let condition else { throw InputError(problems.joined(separator: "\n")) }
 
+        let slice = try shard.map { try Shard($0) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let search = WorstCaseSearch(dimensions: dimensions, breakCondition: condition, budget: budget, batch: max(4, cores), seed: searchSeed)
+        // A shard is an island: its own seed, its share of the budget.
+        let myBudget = slice.map { budget / $0.count + ($0.index < budget % $0.count ? 1 : 0) } ?? budget
+        let mySeed = slice.map { searchSeed &+ UInt64($0.index) &* 0x9E37_79B9_7F4A_7C15 } ?? searchSeed
+        guard myBudget >= 1 else { throw InputError("--shard \(shard ?? ""): a budget of \(budget) leaves this shard no runs") }
+        let search = WorstCaseSearch(dimensions: dimensions, breakCondition: condition, budget: myBudget, batch: max(4, cores), seed: mySeed)
+        if let slice { print("shard \(slice.index)/\(slice.count): an independent search of \(myBudget) runs, search seed \(mySeed)") }
         let evaluate = search.evaluator(for: spec, seed: spec.seed)
         print("\(spec.name): searching " + dimensions.map { "\($0.key) in \($0.rangeText)" }.joined(separator: ", ")
               + " for \(condition.text); \(budget) runs, seed \(spec.seed), search seed \(searchSeed)")
@@ -89,7 +106,7 @@ struct Search: ParsableCommand {
         let cases = try search.run { runs in
             let values = try evaluate(runs)
             done += runs.count
-            line.update(done: done, of: budget, started: started)
+            line.update(done: done, of: myBudget, started: started)
             return values
         }
         line.finish()
@@ -107,6 +124,7 @@ struct Search: ParsableCommand {
         print(table.rendered)
         guard let worst = broken.first else {
             print("nothing broke it: widen the ranges, or raise --budget")
+            if let json { try write(SearchResult(scenario: spec.name, seed: spec.seed, condition: condition.text, runs: cases.count, broke: 0, shrunk: nil), to: json) }
             return
         }
         let shrunk = try search.shrink(worst, removable: Removal.candidates(in: spec), evaluate: evaluate)
@@ -128,7 +146,74 @@ struct Search: ParsableCommand {
         }
         let quoted = sets.map { "--set \($0.key)=\($0.value)" }.joined(separator: " ")
         print("as a regression gate (fails until it is fixed):\n  \(CommandName.current) gate \(spec.name) --replications 1 --seed \(spec.seed) \(quoted) --gate \"\(condition.negated.text)\"")
+        if let json {
+            let found = SearchResult.Case(settings: sets.map { "\($0.key)=\($0.value)" }, removed: shrunk.removed.map(\.what),
+                                          value: shrunk.value.map { $0.isFinite ? $0 : nil } ?? nil, neverRecovered: shrunk.value == nil,
+                                          badness: shrunk.badness.isFinite ? shrunk.badness : Double.greatestFiniteMagnitude, shown: describe(shrunk, condition))
+            try write(SearchResult(scenario: spec.name, seed: spec.seed, condition: condition.text, runs: cases.count, broke: broken.count, shrunk: found), to: json)
+        }
         if Interrupt.isRequested { throw ExitCode.interrupted }
+    }
+
+    /// What `--json` writes: enough to combine shards and reproduce the worst case.
+    struct SearchResult: Codable {
+        struct Case: Codable {
+            var settings: [String]
+            var removed: [String]
+            var value: Double?
+            var neverRecovered: Bool
+            /// How far past the break condition; the largest finite number for a run that never recovered.
+            var badness: Double
+            var shown: String
+        }
+        var scenario: String
+        var seed: UInt64
+        var condition: String
+        var runs: Int
+        var broke: Int
+        var shrunk: Case?
+    }
+
+    func write(_ result: SearchResult, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let text = String(decoding: try encoder.encode(result), as: UTF8.self) + "\n"
+        do { try AtomicWrite.write(text, to: path) } catch { throw InputError("cannot write \(path): \(error.localizedDescription)") }
+    }
+
+    /// `--merge`: the shards' results together; the worst shrunk case is the answer.
+    func merge() throws {
+        if scenario != nil || !ranges.isEmpty || boundary != nil { throw InputError("--merge combines results already written: no scenario, --vary or --boundary") }
+        var results: [(file: String, result: SearchResult)] = []
+        var problems: [String] = []
+        for file in merged {
+            guard let handle = FileHandle(forReadingAtPath: file) else { problems.append("\(file): cannot be read"); continue }
+            defer { try? handle.close() }
+            // Bounded before it is decoded: a search's result is a few kilobytes.
+            let data = (try? handle.read(upToCount: 1 << 20)) ?? Data()
+            if data.count >= 1 << 20 { problems.append("\(file): over 1 MiB, not a search result"); continue }
+            do { results.append((file, try JSONDecoder().decode(SearchResult.self, from: data))) } catch {
+                problems.append("\(file): not a search result written by --json")
+            }
+        }
+        let kinds = Set(results.map { "\($0.result.scenario) \($0.result.seed) \($0.result.condition)" })
+        if kinds.count > 1 { problems.append("the files are of different searches: " + kinds.sorted().joined(separator: "; ")) }
+        guard problems.isEmpty, let first = results.first?.result else { throw InputError(problems.joined(separator: "\n")) }
+        print("\(first.scenario): \(results.count) shards, \(results.reduce(0) { $0 + $1.result.runs }) runs, "
+              + "\(results.reduce(0) { $0 + $1.result.broke }) broke \(first.condition)")
+        var table = TextTable(["file", "runs", "broke", "shrunk case", first.condition.split(separator: " ").first.map(String.init) ?? "value"])
+        for (file, r) in results {
+            table.add([file, "\(r.runs)", "\(r.broke)", r.shrunk.map { $0.settings.joined(separator: " ") } ?? "nothing broke it", r.shrunk?.shown ?? ""])
+        }
+        print(table.rendered)
+        guard let worst = results.compactMap(\.result.shrunk).max(by: { $0.badness < $1.badness }) else {
+            print("nothing broke it in any shard")
+            return
+        }
+        let quoted = worst.settings.map { "--set \($0)" }.joined(separator: " ")
+        let negated = (try? Gate(first.condition).negated.text) ?? first.condition
+        print("\nworst: \(worst.settings.joined(separator: " ")): \(worst.shown)")
+        print("as a regression gate (fails until it is fixed):\n  \(CommandName.current) gate \(first.scenario) --replications 1 --seed \(first.seed) \(quoted) --gate \"\(negated)\"")
     }
 
     /// `--boundary`: the bisections over the grid, their table and chart.
@@ -138,9 +223,12 @@ struct Search: ParsableCommand {
         if grid.isEmpty { problems.append("give at least one --over key=v1,v2,…") }
         if breakCondition == nil { problems.append("give --break \"CONDITION\", e.g. --break \"recovery-after-end > 5m\"") }
         if !(1...30).contains(steps) { problems.append("--steps \(steps): must be in 1…30") }
+        if shard != nil && chart != nil { problems.append("--chart draws the whole map: not with --shard") }
+        if json != nil || swift != nil { problems.append("--json and --swift go with a search, not --boundary") }
         let condition: Gate?
         do { condition = try breakCondition.map { try Gate($0) } } catch { problems.append("--break: \(error)"); condition = nil }
         if let m = condition?.metric, !m.isSearchable { problems.append("--break: accuracy is read from recorded predictions, which a search does not keep") }
+        guard let scenario else { throw InputError("name the scenario to search") }
         let (spec, _) = try options.resolve(scenario)
         var axis: SearchDimension?
         do { axis = try boundary.map { try SearchDimension($0, in: spec) } } catch { problems.append("--boundary: \(error)") }
@@ -160,8 +248,10 @@ struct Search: ParsableCommand {
         if combinations > 10_000 { problems.append("--over: \(combinations) combinations; at most 10000") }
         guard problems.isEmpty, let condition, let axis else { throw InputError(problems.joined(separator: "\n")) }
 
-        let map = BoundarySearch(axis: axis, grid: over, breakCondition: condition, steps: steps)
-        let runs = combinations * (2 + steps)
+        let slice = try shard.map { try Shard($0) }
+        var map = BoundarySearch(axis: axis, grid: over, breakCondition: condition, steps: steps)
+        map.owns = { k in slice?.owns(k) ?? true }
+        let runs = (slice.map { (combinations + $0.count - 1 - $0.index) / $0.count } ?? combinations) * (2 + steps)
         print("\(spec.name): the smallest \(axis.key) in \(axis.rangeText) for which \(condition.text), over "
               + over.map { "\($0.key) = \($0.values.joined(separator: ", "))" }.joined(separator: "; ") + "; up to \(runs) runs, seed \(spec.seed)")
         let evaluate = WorstCaseSearch(dimensions: [axis], breakCondition: condition, budget: 0, batch: 1, seed: 0).evaluator(for: spec, seed: spec.seed)
