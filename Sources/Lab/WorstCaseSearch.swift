@@ -296,12 +296,12 @@ final class Locked<Value>: @unchecked Sendable {
 
 extension WorstCaseSearch {
     /// A case as a Swift scenario to commit as a regression gate: the scenario `base` (referred to by
-    /// `baseExpression`, e.g. `Scenarios.nodeCrash`), the case's overrides, and the break condition's negation as
+    /// `baseExpression`, e.g. `.nodeCrash`), the overrides the search ran with (`also`), the case's, and the break condition's negation as
     /// its gate, which fails until the weakness is fixed. `provenance` says how it was found (a comment).
-    public func swiftScenario(_ c: SearchCase, base: String, baseExpression: String, provenance: String) -> String {
+    public func swiftScenario(_ c: SearchCase, base: String, baseExpression: String, also: Overrides = [], provenance: String) -> String {
         let name = base + "-regression"
         let identifier = Self.identifier(name)
-        let lines = changes(c).map { "        Override(\(Self.literal($0.key)), \(Self.literal($0.value)))" }
+        let lines = (also + changes(c)).map { "        Override(\(Self.literal($0.key)), \(Self.literal($0.value)))" }
         // Each line a comment; any other line break or control character becomes a space, so no text leaves it.
         let comment = provenance.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             "    /// " + String(String.UnicodeScalarView(line.unicodeScalars.map { $0.properties.generalCategory == .control

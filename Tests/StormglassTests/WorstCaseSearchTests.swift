@@ -68,7 +68,7 @@ import Testing
                 "\(out.stdout)")
         let header = try #require(out.lines.firstIndex { $0.hasPrefix("rank") })
         #expect(out.lines[header].contains("api.replicas") && out.lines[header].contains("slo-violation"))
-        let gate = try #require(out.lines.first { $0.hasPrefix("  stormglass gate node-crash --replications 1 --seed 1 --set api.replicas=") })
+        let gate = try #require(out.lines.first { $0.hasPrefix("  stormglass gate node-crash --replications 1 --seed 1 --set duration=45m --set api.replicas=") })
         #expect(gate.hasSuffix("--gate \"slo-violation <= 1m\""), "\(gate)")
         // The printed command, run: it must fail the gate (exit 1), since the case it reproduces breaks it.
         let words = gate.trimmingCharacters(in: .whitespaces).split(separator: " ").dropFirst().map(String.init)
@@ -79,7 +79,7 @@ import Testing
             arguments.append(words[i]); i += 1
         }
         let dir = temporaryDirectory()
-        let replay = try stormglassProcess(arguments + ["--duration", "45m", "--db", dir + "/g.sqlite", "--junit", dir + "/g.xml", "--quiet"])
+        let replay = try stormglassProcess(arguments + ["--db", dir + "/g.sqlite", "--junit", dir + "/g.xml", "--quiet"])
         #expect(replay.code == 1, "\(arguments) \(replay.stdout) \(replay.stderr)")
     }
 
@@ -207,7 +207,7 @@ import Testing
         let gate = try #require(out.lines.first { $0.hasPrefix("  stormglass gate node-crash") }, "\(out.stdout)")
         let swift = try String(contentsOfFile: dir + "/Regression.swift", encoding: .utf8)
         #expect(swift.contains("public static let nodeCrashRegression = Scenario(\"node-crash-regression\"") && swift.contains("BasedOn(.nodeCrash)"))
-        #expect(swift.contains("Gates(\"slo-violation <= 1m\")"))
+        #expect(swift.contains("Gates(\"slo-violation <= 1m\")") && swift.contains("Override(\"duration\", \"45m\")"))
         // The same overrides as the gate command, in the same order.
         let sets = gate.components(separatedBy: "--set ").dropFirst().map { $0.split(separator: " ")[0] }
         let overrides = swift.split(separator: "\n").filter { $0.contains("Override(") }.map { line -> String in
@@ -239,8 +239,8 @@ import Testing
         #expect(failing.code == 1, "\(failing.stdout) \(failing.stderr)")
         let junit = try String(contentsOfFile: dir + "/g.xml", encoding: .utf8)
         #expect(junit.contains("name=\"slo-violation &lt;= 1m, searched over 8 runs\""), "\(junit)")
-        #expect(junit.contains("<failure message=\"a search of 8 runs broke it: --set api.replicas="), "\(junit)")
-        #expect(junit.contains("reproduce: stormglass gate node-crash --replications 1 --seed 1 --set api.replicas="), "\(junit)")
+        #expect(junit.contains("<failure message=\"a search of 8 runs broke it: --set duration=45m --set api.replicas="), "\(junit)")
+        #expect(junit.contains("reproduce: stormglass gate node-crash --replications 1 --seed 1 --set duration=45m --set api.replicas="), "\(junit)")
         #expect(try String(contentsOfFile: dir + "/g.md", encoding: .utf8).contains("searched over 8 runs"))
 
         let holding = try stormglassProcess(["gate", "node-crash", "--duration", "45m", "--replications", "1", "--gate", "slo-violation <= 45m",
@@ -270,7 +270,7 @@ import Testing
         let merged = try stormglassProcess(["search", "--merge", dir + "/s0.json", "--merge", dir + "/s1.json"])
         #expect(merged.code == 0, "\(merged.stderr)")
         #expect(merged.lines.first?.hasPrefix("node-crash: 2 shards, 9 runs, ") == true, "\(merged.stdout)")
-        let worst = try #require(merged.lines.first { $0.hasPrefix("worst: api.replicas=") }, "\(merged.stdout)")
+        let worst = try #require(merged.lines.first { $0.hasPrefix("worst: duration=45m api.replicas=") }, "\(merged.stdout)")
         // The worst of the two shards' shrunk cases is the one merge names.
         let results = try (0..<2).map { i -> [String: Any] in
             try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/s\(i).json"))) as? [String: Any])

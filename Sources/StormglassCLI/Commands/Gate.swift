@@ -163,7 +163,7 @@ struct GateCommand: ParsableCommand {
         var shown = worst
         if worst.breaks {
             shown = try search.shrink(worst, removable: Removal.candidates(in: spec), evaluate: evaluate)
-            let sets = search.changes(shown).map { "--set \($0.key)=\($0.value)" }
+            let sets = (options.settings + search.changes(shown)).map { "--set \($0.key)=\($0.value)" }
             outcome.verdict = .failed
             outcome.search?.breaking = sets.isEmpty ? ["(the scenario as written)"] : sets
             outcome.search?.reproduce = "\(CommandName.current) gate \(spec.name) --replications 1 --seed \(spec.seed) "

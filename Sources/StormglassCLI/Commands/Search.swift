@@ -128,7 +128,7 @@ struct Search: ParsableCommand {
             return
         }
         let shrunk = try search.shrink(worst, removable: Removal.candidates(in: spec), evaluate: evaluate)
-        let sets = search.changes(shrunk)
+        let sets = options.settings + search.changes(shrunk)
         print("\nshrunk towards the scenario as written: "
               + (sets.isEmpty ? "every value as written (the scenario itself breaks it)" : sets.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
               + ": \(condition.metricName) \(describe(shrunk, condition))")
@@ -139,13 +139,16 @@ struct Search: ParsableCommand {
             let command = ([CommandName.current, "search", spec.name] + ranges.flatMap { ["--vary", $0] }
                            + ["--break", "\"\(condition.text)\"", "--budget", "\(budget)", "--search-seed", "\(searchSeed)"]).joined(separator: " ")
             let found = "Found by `\(command)`: \(condition.metricName) \(describe(shrunk, condition)), shrunk towards the scenario as written."
-            let text = search.swiftScenario(shrunk, base: spec.name, baseExpression: "." + WorstCaseSearch.identifier(spec.name), provenance: found
-                                            + (shrunk.removed.isEmpty ? "" : "\nNot needed to break it: " + shrunk.removed.map(\.what).joined(separator: ", ") + "."))
+            let text = search.swiftScenario(shrunk, base: spec.name, baseExpression: "." + WorstCaseSearch.identifier(spec.name), also: options.settings,
+                                            provenance: found
+                                            + (shrunk.removed.isEmpty ? "" : "\nNot needed to break it: " + shrunk.removed.map(\.what).joined(separator: ", ") + ".")
+                                            + (options.replaysTraffic ? "\nThe search replayed traffic (--replay): replay the same trace into this scenario." : ""))
             do { try AtomicWrite.write(text, to: swift) } catch { throw InputError("cannot write \(swift): \(error.localizedDescription)") }
             print("as a Swift scenario: \(swift)")
         }
         let quoted = sets.map { "--set \($0.key)=\($0.value)" }.joined(separator: " ")
-        print("as a regression gate (fails until it is fixed):\n  \(CommandName.current) gate \(spec.name) --replications 1 --seed \(spec.seed) \(quoted) --gate \"\(condition.negated.text)\"")
+        print("as a regression gate (fails until it is fixed):\n  \(CommandName.current) gate \(spec.name) --replications 1 --seed \(spec.seed) \(quoted) --gate \"\(condition.negated.text)\""
+              + (options.replaysTraffic ? " (with the same --replay options)" : ""))
         if let json {
             let found = SearchResult.Case(settings: sets.map { "\($0.key)=\($0.value)" }, removed: shrunk.removed.map(\.what),
                                           value: shrunk.value.map { $0.isFinite ? $0 : nil } ?? nil, neverRecovered: shrunk.value == nil,

@@ -22,6 +22,15 @@ struct ScenarioOptions: ParsableArguments {
 
     @OptionGroup var replay: ReplayOptions
 
+    /// The scenario's own changes as `--set` pairs (each --set, then --duration and --fidelity), in the order
+    /// they apply: what a printed reproduction or a written regression scenario must carry. (Not the seed, which
+    /// commands print on their own, nor --replay and its knobs: `replaysTraffic` says when those are missing.)
+    var settings: [(key: String, value: String)] {
+        overrides.compactMap { o in o.firstIndex(of: "=").map { (String(o[..<$0]), String(o[o.index(after: $0)...])) } }
+            + (duration.map { [("duration", $0)] } ?? []) + (fidelity.map { [("fidelity", $0.rawValue)] } ?? [])
+    }
+    var replaysTraffic: Bool { !replay.replays.isEmpty }
+
     /// The scenario by name, with replays and overrides applied and validated.
     func resolve(_ name: String) throws -> (spec: ScenarioSpec, parameters: [String: String]) {
         let scenario = try ScenarioCatalog.require(name)
