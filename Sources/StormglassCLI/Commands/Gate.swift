@@ -146,15 +146,7 @@ struct GateCommand: ParsableCommand {
         let search = WorstCaseSearch(dimensions: dimensions, breakCondition: gate.negated, budget: budget,
                                      batch: max(4, ProcessInfo.processInfo.activeProcessorCount), seed: 1)
         let evaluate = search.evaluator(for: spec, seed: spec.seed)
-        let line = progress.line
-        var done = 0
-        let cases = try search.run { runs in
-            let values = try evaluate(runs)
-            done += runs.count
-            line.update(done: done, of: budget, started: started)
-            return values
-        }
-        line.finish()
+        let cases = try progress.tracking(budget, evaluate) { try search.run(evaluate: $0) }
         var outcome = GateOutcome.notEvaluated(gate, scenario: spec.name, because: "")
         outcome.verdict = .passed
         outcome.wallSeconds = Date().timeIntervalSince(started) / Double(budget)

@@ -100,16 +100,8 @@ struct Search: ParsableCommand {
         let evaluate = search.evaluator(for: spec, seed: spec.seed)
         print("\(spec.name): searching " + dimensions.map { "\($0.key) in \($0.rangeText)" }.joined(separator: ", ")
               + " for \(condition.text); \(budget) runs, seed \(spec.seed), search seed \(searchSeed)")
-        let line = progress.line
         let started = Date()
-        var done = 0
-        let cases = try search.run { runs in
-            let values = try evaluate(runs)
-            done += runs.count
-            line.update(done: done, of: myBudget, started: started)
-            return values
-        }
-        line.finish()
+        let cases = try progress.tracking(myBudget, evaluate) { try search.run(evaluate: $0) }
         let broken = cases.filter(\.breaks)
         let seconds = Date().timeIntervalSince(started)
         print("\(broken.count) of \(cases.count) runs broke it (\(String(format: "%.1f", Double(cases.count) / max(seconds, 1e-9))) runs/s on \(cores) cores)")
@@ -258,16 +250,7 @@ struct Search: ParsableCommand {
         print("\(spec.name): the smallest \(axis.key) in \(axis.rangeText) for which \(condition.text), over "
               + over.map { "\($0.key) = \($0.values.joined(separator: ", "))" }.joined(separator: "; ") + "; up to \(runs) runs, seed \(spec.seed)")
         let evaluate = WorstCaseSearch(dimensions: [axis], breakCondition: condition, budget: 0, batch: 1, seed: 0).evaluator(for: spec, seed: spec.seed)
-        let line = progress.line
-        let started = Date()
-        var done = 0
-        let points = try map.run { batch in
-            let values = try evaluate(batch)
-            done += batch.count
-            line.update(done: done, of: runs, started: started)
-            return values
-        }
-        line.finish()
+        let points = try progress.tracking(runs, evaluate) { try map.run(evaluate: $0) }
         var table = TextTable(over.map(\.key) + ["\(axis.key) that breaks it", "\(condition.metricName) just below", "at it"])
         func metric(_ v: Double??) -> String {
             guard let v else { return "" }

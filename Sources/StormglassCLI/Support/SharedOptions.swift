@@ -1,3 +1,5 @@
+import Foundation
+import Lab
 import ArgumentParser
 import Recorder
 
@@ -7,6 +9,20 @@ struct ProgressOptions: ParsableArguments {
     var quiet = false
 
     var line: ProgressLine { ProgressLine(quiet: quiet) }
+
+    /// `body` given `evaluate` (a search's batches of runs) counted on a progress line over `total` runs.
+    func tracking<T>(_ total: Int, _ evaluate: @escaping ([Overrides]) throws -> [Double?],
+                     _ body: (([Overrides]) throws -> [Double?]) throws -> T) rethrows -> T {
+        let line = self.line, started = Date()
+        defer { line.finish() }
+        var done = 0
+        return try body { runs in
+            let values = try evaluate(runs)
+            done += runs.count
+            line.update(done: done, of: total, started: started)
+            return values
+        }
+    }
 }
 
 /// `[FILE] [--run ID]`: one recorded run, the latest by default (`show`, `report`, `plot`).
