@@ -82,13 +82,13 @@ import Testing
     @Test func badLabelsAreRefusedWithEveryProblem() throws {
         let dir = temporaryDirectory()
         try #"{"a.csv": [["2014-01-01 00:00:00", "yesterday"]], "b.csv": [["2014-01-02 00:00:00", "2014-01-01 00:00:00"]], "c.csv": 3}"#
-            .write(toFile: dir + "/labels.json", atomically: true, encoding: .utf8)
+            .write(toFile: dir + "/labels.json", atomically: false, encoding: .utf8)
         let out = try stormglassProcess(["detect", "--csv", Self.traces.appendingPathComponent("art_daily_jumpsup.csv").path, "--score", dir + "/labels.json"])
         #expect(out.code == 2)
         #expect(out.stderr.contains("[\"a.csv\"][0][1]: \"yesterday\" is not a timestamp"), "\(out.stderr)")
         #expect(out.stderr.contains("[\"b.csv\"][0]: the window ends before it starts"))
         #expect(out.stderr.contains("[\"c.csv\"]: not a list of windows"))
-        try #"{"other.csv": []}"#.write(toFile: dir + "/other.json", atomically: true, encoding: .utf8)
+        try #"{"other.csv": []}"#.write(toFile: dir + "/other.json", atomically: false, encoding: .utf8)
         let missing = try stormglassProcess(["detect", "--csv", Self.traces.appendingPathComponent("art_daily_jumpsup.csv").path, "--score", dir + "/other.json"])
         #expect(missing.code == 2 && missing.stderr.contains("art_daily_jumpsup.csv: no windows for it in"), "\(missing.stderr)")
     }
@@ -149,7 +149,7 @@ import Testing
         }
         let dir = temporaryDirectory()
         try "timestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,1e308\n2014-01-01 00:10:00,-1e308\n2014-01-01 00:15:00,5\n"
-            .write(toFile: dir + "/wide.csv", atomically: true, encoding: .utf8)
+            .write(toFile: dir + "/wide.csv", atomically: false, encoding: .utf8)
         let out = try stormglassProcess(["detect", "--csv", dir + "/wide.csv", "--method", "context"])
         #expect(out.code == 0 && out.stdout.contains("wide.csv: 4 points"), "\(out.stderr)")
     }
@@ -206,11 +206,11 @@ import Testing
         var rows = ["timestamp,value"]
         for m in stride(from: 0, to: 180, by: 5) { rows.append(String(format: "2014-01-07 %02d:%02d:00,%d", m / 60, m % 60, 10 + m % 7)) }
         rows.insert("2014-01-07 01:00:00,12", at: 30)   // after 02:20, back 80 minutes: refused
-        try (rows.joined(separator: "\n") + "\n").write(toFile: dir + "/back.csv", atomically: true, encoding: .utf8)
+        try (rows.joined(separator: "\n") + "\n").write(toFile: dir + "/back.csv", atomically: false, encoding: .utf8)
         let refused = try stormglassProcess(["detect", "--csv", dir + "/back.csv"])
         #expect(refused.code == 2 && refused.stderr.contains("back.csv:31: timestamp 2014-01-07 01:00:00 is not after"), "\(refused.stderr)")
         rows[30] = "2014-01-07 01:30:00,12"   // back 50 minutes: within the repeated hour
-        try (rows.joined(separator: "\n") + "\n").write(toFile: dir + "/hour.csv", atomically: true, encoding: .utf8)
+        try (rows.joined(separator: "\n") + "\n").write(toFile: dir + "/hour.csv", atomically: false, encoding: .utf8)
         let read = try stormglassProcess(["detect", "--csv", dir + "/hour.csv"])
         #expect(read.code == 0, "\(read.stderr)")
         #expect(read.stdout.contains("hour.csv: 37 points"), "\(read.stdout)")

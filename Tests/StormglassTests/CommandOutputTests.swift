@@ -147,7 +147,7 @@ import Testing
             if i == 2 * 288 + 144 { v *= 4 }
             csv += "\(Int(t)),\(v)\n"
         }
-        try csv.write(toFile: dir + "/s.csv", atomically: true, encoding: .utf8)
+        try csv.write(toFile: dir + "/s.csv", atomically: false, encoding: .utf8)
         let out = try stormglassProcess(["detect", "--csv", dir + "/s.csv", "--method", "seasonal", "--baseline", "60", "--persistence", "1", "--cooldown", "0s"])
         #expect(out.code == 0, "\(out.stderr)")
         let spike = ISO8601DateFormatter.string(from: Date(timeIntervalSince1970: start + Double(2 * 288 + 144) * 300),

@@ -11,7 +11,7 @@ import Testing
     /// Writes an executable script and returns its path.
     func fakeGnuplot(_ body: String, in dir: String) throws -> String {
         let path = dir + "/gnuplot"
-        try ("#!/bin/sh\n" + body + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try ("#!/bin/sh\n" + body + "\n").write(toFile: path, atomically: false, encoding: .utf8)
         chmod(path, 0o755)
         return path
     }

@@ -57,8 +57,8 @@ import Testing
             // Peak 50 req/s in one row; the rest of the half day at 1 % of it (0.5 req/s).
             quiet += "\(t),\(i == 140 ? 100 : 1)\n"
         }
-        try flat.write(toFile: dir + "/flat.csv", atomically: true, encoding: .utf8)
-        try quiet.write(toFile: dir + "/quiet.csv", atomically: true, encoding: .utf8)
+        try flat.write(toFile: dir + "/flat.csv", atomically: false, encoding: .utf8)
+        try quiet.write(toFile: dir + "/quiet.csv", atomically: false, encoding: .utf8)
         let league = PolicyLeague(traces: [dir + "/flat.csv", dir + "/quiet.csv"], policies: ["hpa"], replications: 1)
         let jobs = try league.jobs()
         // 50 req/s at 60 % of 1 / E[work] per replica (E[work] of the gamma = shape × scale).

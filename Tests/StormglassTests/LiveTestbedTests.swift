@@ -55,7 +55,7 @@ struct LiveTestbedTests {
         let series = try MetricSeries.load(trace("art_daily_jumpsup.csv"))
         let day = Array(series.points[2880..<3168])
         try ("timestamp,value\n" + day.map { "\(Int($0.time)),\($0.value)" }.joined(separator: "\n") + "\n")
-            .write(toFile: dir + "/day.csv", atomically: true, encoding: .utf8)
+            .write(toFile: dir + "/day.csv", atomically: false, encoding: .utf8)
 
         let testbed = try BackgroundCommand(["testbed", "up", "--dir", tb, "--replicas", "1", "--startup-delay", "2", "--concurrency", "4",
                                              "--work-mean", "0.1", "--cpu-share", "0.05", "--for", "15m"])

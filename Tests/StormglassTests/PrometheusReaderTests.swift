@@ -54,7 +54,7 @@ struct PrometheusReaderTests {
 
         // The command line: the same forecast table from the file and from Prometheus.
         let cut = temporaryDirectory() + "/three-days.csv"
-        try ("timestamp,value\n" + file.points.map { "\(Int($0.time)),\($0.value)" }.joined(separator: "\n") + "\n").write(toFile: cut, atomically: true, encoding: .utf8)
+        try ("timestamp,value\n" + file.points.map { "\(Int($0.time)),\($0.value)" }.joined(separator: "\n") + "\n").write(toFile: cut, atomically: false, encoding: .utf8)
         let fileRun = try stormglassProcess(["forecast", "--csv", cut, "--model", "seasonal-naive", "--warmup", "1d"])
         let promRun = try stormglassProcess(["forecast", "--prometheus", server.url, "--csv", "promql:checkout_requests{service=\"checkout\"}",
                                              "--from", Self.rfc3339(first), "--to", Self.rfc3339(last), "--step", "5m",
@@ -121,8 +121,8 @@ struct PrometheusReaderTests {
 
     @Test func credentialsComeFromFilesOrTheEnvironmentAndBecomeTheStandardHeader() throws {
         let dir = temporaryDirectory()
-        try "Aladdin-token\n".write(toFile: dir + "/token", atomically: true, encoding: .utf8)
-        try "open sesame\n".write(toFile: dir + "/password", atomically: true, encoding: .utf8)
+        try "Aladdin-token\n".write(toFile: dir + "/token", atomically: false, encoding: .utf8)
+        try "open sesame\n".write(toFile: dir + "/password", atomically: false, encoding: .utf8)
         #expect(try PrometheusCredentials.resolve(tokenFile: dir + "/token", user: nil, passwordFile: nil, environment: [:]) == .bearer(token: "Aladdin-token"))
         // RFC 7617's own example of the Basic scheme.
         let basic = try PrometheusCredentials.resolve(tokenFile: nil, user: "Aladdin", passwordFile: dir + "/password", environment: [:])

@@ -47,7 +47,7 @@ import Scenarios
 
     @Test func badReplaysListEveryProblemAndRecordNothing() throws {
         let dir = temporaryDirectory("replay-bad")
-        try #"{"status":"success","data":{"resultType":"vector","result":[]}}"#.write(toFile: dir + "/v.json", atomically: true, encoding: .utf8)
+        try #"{"status":"success","data":{"resultType":"vector","result":[]}}"#.write(toFile: dir + "/v.json", atomically: false, encoding: .utf8)
         let db = dir + "/r.sqlite"
         let out = try stormglassProcess(["run", "black-friday", "--replay", "nope=x.csv", "--replay", "checkout=\(dir)/v.json",
                                          "--replay-scale=-1", "--db", db])
@@ -82,8 +82,8 @@ import Scenarios
     @Test func badManifestsAreExit2WithFileLineAndPath() throws {
         let dir = temporaryDirectory("replay-manifests")
         try "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    kind: Deployment\n    name: web\n  maxReplicas: 5\n"
-            .write(toFile: dir + "/hpa.yaml", atomically: true, encoding: .utf8)
-        try "timestamp,value\n".write(toFile: dir + "/empty.csv", atomically: true, encoding: .utf8)
+            .write(toFile: dir + "/hpa.yaml", atomically: false, encoding: .utf8)
+        try "timestamp,value\n".write(toFile: dir + "/empty.csv", atomically: false, encoding: .utf8)
         let db = dir + "/r.sqlite"
         let orphan = try stormglassProcess(["replay", "--manifests", dir + "/hpa.yaml", "--trace", "web=\(example)/checkout-requests.csv", "--db", db])
         #expect(orphan.code == 2 && orphan.stderr.contains("hpa.yaml:7: spec.scaleTargetRef: HorizontalPodAutoscaler web targets deployment web, which is not in the manifests"), "\(orphan.stderr)")

@@ -19,6 +19,15 @@ import SimulationKernel
         }
     }
 
+    /// `BasedOn(.nodeCrash)` (what `search --swift` writes) names the built-in scenario of that name.
+    @Test func everyBuiltInScenarioIsAScenarioStaticNamedAfterIt() {
+        let statics: [Scenario] = [.steadyDay, .blackFriday, .nodeCrash, .latencyInjection, .claimsBacklog, .retryStorm, .metricsOutage,
+                                   .probeCascade, .largeShop]
+        #expect(statics.map(\.name) == Scenarios.all.map(\.name))
+        #expect(statics.map { WorstCaseSearch.identifier($0.name) } == ["steadyDay", "blackFriday", "nodeCrash", "latencyInjection", "claimsBacklog",
+                                                                         "retryStorm", "metricsOutage", "probeCascade", "largeShop"])
+    }
+
     @Test func everyScenarioFileIsListedInTheCatalog() throws {
         let dir = repositoryRoot.appendingPathComponent("scenarios")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".swift") && $0 != "Catalog.swift" }

@@ -141,7 +141,7 @@ struct TestbedPartsTests {
     /// The signature checked by OpenSSL, an implementation of HMAC that is not the one signing.
     static func opensslHMAC(key: String, body: String) throws -> String {
         let file = temporaryDirectory("hmac") + "/body"
-        try body.write(toFile: file, atomically: true, encoding: .utf8)
+        try body.write(toFile: file, atomically: false, encoding: .utf8)
         let p = Process(), out = Pipe()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         p.arguments = ["dgst", "-sha256", "-hmac", key, "-r", file]
@@ -155,7 +155,7 @@ struct TestbedPartsTests {
     @Test func theWebhookActuatorSendsTheChangeSignedAndSaysWhatTheReceiverAnswered() async throws {
         let dir = temporaryDirectory()
         let key = "k3y with spaces & \"quotes\""
-        try key.appending("\n").write(toFile: dir + "/key", atomically: true, encoding: .utf8)
+        try key.appending("\n").write(toFile: dir + "/key", atomically: false, encoding: .utf8)
         let receiver = try OneRequestReceiver(status: 200)
         let actuator = try WebhookActuator(url: "http://127.0.0.1:\(receiver.port)/scale?team=sre", secretFile: dir + "/key", timeout: 30)
         let before = Int(Date().timeIntervalSince1970)
