@@ -120,9 +120,9 @@ struct Search: ParsableCommand {
             return
         }
         let shrunk = try search.shrink(worst, removable: Removal.candidates(in: spec), evaluate: evaluate)
-        let sets = options.settings + search.changes(shrunk)
+        let changes = search.changes(shrunk), sets = options.settings + changes
         print("\nshrunk towards the scenario as written: "
-              + (sets.isEmpty ? "every value as written (the scenario itself breaks it)" : sets.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+              + (changes.isEmpty ? "every value as written (the scenario itself breaks it)" : changes.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
               + ": \(condition.metricName) \(describe(shrunk, condition))")
         if !shrunk.removed.isEmpty {
             print("not needed to break it: " + shrunk.removed.map(\.what).joined(separator: ", "))
