@@ -51,9 +51,9 @@ public struct BoundarySearch: Sendable {
         func overrides(_ combo: [String], _ x: Double) -> Overrides {
             zip(grid, combo).map { ($0.key, $1) } + [(axis.key, axis.format(x))]
         }
-        func measure(_ xs: [Double]) throws -> [Double?] { try evaluate(zip(combos, xs).map { overrides($0, $1) }) }
-        let lows = try measure(Array(repeating: axis.low, count: combos.count))
-        let highs = try measure(Array(repeating: axis.high, count: combos.count))
+        // Both ends of every point in one batch.
+        let ends = try evaluate(combos.map { overrides($0, axis.low) } + combos.map { overrides($0, axis.high) })
+        let lows = Array(ends.prefix(combos.count)), highs = Array(ends.suffix(combos.count))
         var lo = Array(repeating: axis.low, count: combos.count), hi = Array(repeating: axis.high, count: combos.count)
         var loValue = lows, hiValue = highs
         let open = combos.indices.filter { search.badness(lows[$0]) <= 0 && search.badness(highs[$0]) > 0 }
