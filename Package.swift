@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "Testbed",
             dependencies: [
-                "ClusterModel", "LiveMetrics", "SimulationKernel",
+                "ClusterModel", "LiveMetrics", "SimulationKernel", "Telemetry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),

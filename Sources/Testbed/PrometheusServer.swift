@@ -1,6 +1,7 @@
 import ClusterModel
 import Foundation
 import LiveMetrics
+import Telemetry
 
 /// A real Prometheus (Debian's `prometheus`) on a loopback port, in a folder of its own: optionally
 /// backfilled with series (through `promtool tsdb create-blocks-from openmetrics`) and scraping targets.
@@ -25,7 +26,7 @@ public final class PrometheusServer: @unchecked Sendable {
         public static func writeTargets(_ targets: [String], labels: [String: String] = [:], to path: String) throws {
             let groups: [[String: Any]] = targets.isEmpty ? [] : [["targets": targets, "labels": labels]]
             let data = try JSONSerialization.data(withJSONObject: groups, options: [.sortedKeys])
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            try AtomicWrite.write(data, to: path)
         }
     }
 
@@ -46,7 +47,7 @@ public final class PrometheusServer: @unchecked Sendable {
         let data = folder + "/data"
         if !backfill.isEmpty { try BackfillSeries.load(backfill, into: data, scratch: folder) }
         let configuration = folder + "/prometheus.yml"
-        try configurationText(jobs: jobs, scrapeInterval: scrapeInterval).write(toFile: configuration, atomically: true, encoding: .utf8)
+        try AtomicWrite.write(configurationText(jobs: jobs, scrapeInterval: scrapeInterval), to: configuration)
         // The port is free when asked; another process may take it first, so try a few.
         var lastLog = ""
         for attempt in 1...3 {
@@ -152,7 +153,7 @@ public struct BackfillSeries: Sendable {
     /// Writes the series as TSDB blocks into `data` with promtool.
     static func load(_ series: [BackfillSeries], into data: String, scratch: String) throws {
         let input = scratch + "/backfill.om"
-        try openMetrics(series).write(toFile: input, atomically: true, encoding: .utf8)
+        try AtomicWrite.write(openMetrics(series), to: input)
         let promtool = try ManagedProcess(name: "promtool", executable: "promtool",
                                           arguments: ["tsdb", "create-blocks-from", "openmetrics", input, data], log: scratch + "/promtool.log")
         // promtool ends by itself; a bounded wait keeps a broken one from hanging the caller.

@@ -3,12 +3,24 @@ import Foundation
 import Scenarios
 @testable import StormglassCLI
 
-/// A fresh temporary folder per test.
+/// A fresh temporary folder per test, removed when the test process exits (STORMGLASS_KEEP_TEST_FILES=1 keeps
+/// them, to look at after a failure): a full run makes hundreds.
 func temporaryDirectory(_ name: String = #function) -> String {
     let dir = FileManager.default.temporaryDirectory
         .appendingPathComponent("stormglass-tests-\(getpid())-\(name.filter { $0.isLetter || $0.isNumber })-\(UUID().uuidString.prefix(6))").path
     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    TestFiles.created.mutate { created in
+        if created.isEmpty, ProcessInfo.processInfo.environment["STORMGLASS_KEEP_TEST_FILES"] != "1" {
+            atexit { for dir in TestFiles.created.value { try? FileManager.default.removeItem(atPath: dir) } }
+        }
+        created.append(dir)
+    }
     return dir
+}
+
+/// The temporary folders this process made.
+enum TestFiles {
+    static let created = Locked([String]())
 }
 
 /// Runs the command line in-process and returns its exit code.
