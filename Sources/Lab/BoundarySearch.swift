@@ -46,7 +46,6 @@ public struct BoundarySearch: Sendable {
 
     /// Runs the bisections; `evaluate` is a search's (the metric per run's overrides, NaN for refused settings).
     public func run(evaluate: ([Overrides]) throws -> [Double?]) throws -> [Point] {
-        let search = WorstCaseSearch(dimensions: [axis], breakCondition: breakCondition, budget: 0, batch: 1, seed: 0)
         let combos = points.enumerated().filter { owns($0.offset) }.map(\.element)
         func overrides(_ combo: [String], _ x: Double) -> Overrides {
             zip(grid, combo).map { ($0.key, $1) } + [(axis.key, axis.format(x))]
@@ -56,17 +55,17 @@ public struct BoundarySearch: Sendable {
         let lows = Array(ends.prefix(combos.count)), highs = Array(ends.suffix(combos.count))
         var lo = Array(repeating: axis.low, count: combos.count), hi = Array(repeating: axis.high, count: combos.count)
         var loValue = lows, hiValue = highs
-        let open = combos.indices.filter { search.badness(lows[$0]) <= 0 && search.badness(highs[$0]) > 0 }
+        let open = combos.indices.filter { breakCondition.margin(past: lows[$0]) <= 0 && breakCondition.margin(past: highs[$0]) > 0 }
         for _ in 0..<steps where !open.isEmpty {
             let mids = open.map { (lo[$0] + hi[$0]) / 2 }
             let values = try evaluate(zip(open, mids).map { overrides(combos[$0], $1) })
             for (k, i) in open.enumerated() {
-                if search.badness(values[k]) > 0 { hi[i] = mids[k]; hiValue[i] = values[k] } else { lo[i] = mids[k]; loValue[i] = values[k] }
+                if breakCondition.margin(past: values[k]) > 0 { hi[i] = mids[k]; hiValue[i] = values[k] } else { lo[i] = mids[k]; loValue[i] = values[k] }
             }
         }
         return combos.indices.map { i in
             let threshold: Point.Threshold
-            if search.badness(lows[i]) > 0 { threshold = .belowRange } else if search.badness(highs[i]) <= 0 { threshold = .aboveRange } else {
+            if breakCondition.margin(past: lows[i]) > 0 { threshold = .belowRange } else if breakCondition.margin(past: highs[i]) <= 0 { threshold = .aboveRange } else {
                 threshold = .at(hi[i])
             }
             return Point(values: combos[i], threshold: threshold,

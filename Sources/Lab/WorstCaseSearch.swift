@@ -151,16 +151,8 @@ public struct WorstCaseSearch: Sendable {
         self.dimensions = dimensions; self.breakCondition = breakCondition; self.budget = budget; self.batch = max(1, batch); self.seed = seed
     }
 
-    /// How far `value` is past the break condition: positive when it breaks. Not measured (nil: a fault that never
-    /// recovered) is as broken as it gets; not a number (settings the scenario refuses) never breaks.
-    public func badness(_ value: Double?) -> Double {
-        guard let value else { return .infinity }
-        guard !value.isNaN else { return -.infinity }
-        switch breakCondition.comparison {
-        case .gt, .ge: return value - breakCondition.threshold + (breakCondition.comparison == .ge ? 1e-12 : 0)
-        case .lt, .le: return breakCondition.threshold - value + (breakCondition.comparison == .le ? 1e-12 : 0)
-        }
-    }
+    /// How far `value` is past the break condition: positive when it breaks (`Gate.margin(past:)`).
+    public func badness(_ value: Double?) -> Double { breakCondition.margin(past: value) }
 
     /// The `--set` overrides of a position.
     public func settings(_ position: [Double]) -> Overrides {
@@ -258,6 +250,11 @@ extension WorstCaseSearch {
     /// Measures runs of `spec` with their overrides and `seed`, on all cores (each run on one): the break
     /// condition's metric per run, or NaN for settings the scenario refuses.
     public func evaluator(for spec: ScenarioSpec, seed: UInt64) -> ([Overrides]) throws -> [Double?] {
+        Self.evaluator(for: spec, seed: seed, metric: breakCondition.metric)
+    }
+
+    /// The same for any gate metric (a boundary map's).
+    public static func evaluator(for spec: ScenarioSpec, seed: UInt64, metric: Gate.Metric) -> ([Overrides]) throws -> [Double?] {
         { runs in
             if Interrupt.isRequested { throw Interrupted() }
             let results = Locked(Array(repeating: Double?.some(.nan), count: runs.count))
@@ -268,7 +265,7 @@ extension WorstCaseSearch {
                     try s.apply(overrides: runs[i])
                     guard s.validate().isEmpty else { return }
                     let result = try ScenarioRunner(spec: s, seed: seed).run(shouldStop: { Interrupt.isRequested })
-                    let value = GateEvaluation.value(breakCondition.metric, summary: result.summary)
+                    let value = GateEvaluation.value(metric, summary: result.summary)
                     results.mutate { $0[i] = value }
                 } catch is ParameterError {
                     return
@@ -281,6 +278,20 @@ extension WorstCaseSearch {
             if Interrupt.isRequested { throw Interrupted() }
             if let first = failures.value.first { throw InvalidInput(first) }
             return results.value
+        }
+    }
+}
+
+extension Gate {
+    /// How far `value` is past this condition when it is read as what a broken run meets: positive when it
+    /// breaks. Not measured (nil: a fault that never recovered) is as broken as it gets; not a number (settings
+    /// the scenario refuses) never breaks.
+    public func margin(past value: Double?) -> Double {
+        guard let value else { return .infinity }
+        guard !value.isNaN else { return -.infinity }
+        switch comparison {
+        case .gt, .ge: return value - threshold + (comparison == .ge ? 1e-12 : 0)
+        case .lt, .le: return threshold - value + (comparison == .le ? 1e-12 : 0)
         }
     }
 }

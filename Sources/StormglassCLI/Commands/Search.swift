@@ -249,7 +249,7 @@ struct Search: ParsableCommand {
         let runs = (slice.map { (combinations + $0.count - 1 - $0.index) / $0.count } ?? combinations) * (2 + steps)
         print("\(spec.name): the smallest \(axis.key) in \(axis.rangeText) for which \(condition.text), over "
               + over.map { "\($0.key) = \($0.values.joined(separator: ", "))" }.joined(separator: "; ") + "; up to \(runs) runs, seed \(spec.seed)")
-        let evaluate = WorstCaseSearch(dimensions: [axis], breakCondition: condition, budget: 0, batch: 1, seed: 0).evaluator(for: spec, seed: spec.seed)
+        let evaluate = WorstCaseSearch.evaluator(for: spec, seed: spec.seed, metric: condition.metric)
         let points = try progress.tracking(runs, evaluate) { try map.run(evaluate: $0) }
         var table = TextTable(over.map(\.key) + ["\(axis.key) that breaks it", "\(condition.metricName) just below", "at it"])
         func metric(_ v: Double??) -> String {
