@@ -37,6 +37,7 @@ let package = Package(
         .target(name: "SimulationKernel"),
         .target(name: "Statistics"),
         .target(name: "Telemetry"),
+        .target(name: "Calibration", dependencies: ["ClusterModel", "SimulationKernel", "Statistics"]),
         .target(
             name: "ClusterModel",
             dependencies: [
@@ -59,7 +60,7 @@ let package = Package(
         ),
         .target(
             name: "Kubernetes",
-            dependencies: ["ScenarioKit", "ControlPlane", "ClusterModel", "SimulationKernel", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Calibration", "ScenarioKit", "ControlPlane", "ClusterModel", "SimulationKernel", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "Charts",
@@ -91,7 +92,7 @@ let package = Package(
         .target(
             name: "StormglassCLI",
             dependencies: [
-                "ScenarioKit", "Lab", "Reports", "Recorder", "Charts", "ControlPlane", "Kubernetes", "LiveMetrics", "LiveControl", "Testbed",
+                "Calibration", "ScenarioKit", "Lab", "Reports", "Recorder", "Charts", "ControlPlane", "Kubernetes", "LiveMetrics", "LiveControl", "Testbed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -116,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "StormglassTests",
             dependencies: ["Stormglass", "ScenarioKit", "Scenarios", "Lab", "Kubernetes", "Reports", "Recorder", "StormglassCLI", "ControlPlane", "Charts", "Chaos", "Statistics",
-                           "Telemetry", "ClusterModel", "SimulationKernel", "LiveMetrics", "LiveControl", "Testbed", .product(name: "GRDB", package: "GRDB.swift"),
+                           "Telemetry", "ClusterModel", "SimulationKernel", "LiveMetrics", "LiveControl", "Testbed", "Calibration", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PropertyBased", package: "swift-property-based")]
         ),
     ],

@@ -1,3 +1,4 @@
+import Calibration
 import ClusterModel
 import ControlPlane
 import ScenarioKit
@@ -13,7 +14,10 @@ public struct ReplayScenario: Sendable {
     public struct TracedService: Sendable {
         public var deployment: String
         public var trace: String
+        /// The traffic itself, when it is not read from `trace` (`validate` replays a history's rate column).
+        public var series: MetricSeries?
         public init(deployment: String, trace: String) { self.deployment = deployment; self.trace = trace }
+        public init(deployment: String, series: MetricSeries) { self.deployment = deployment; trace = series.origin; self.series = series }
     }
     /// How to measure the CPU one request uses.
     public enum CPUWork: Sendable {
@@ -32,6 +36,8 @@ public struct ReplayScenario: Sendable {
     public var duration: SimDuration?
     public var seed: UInt64 = 1
     public var metrics: [String: SimulatedMetric] = [:]
+    /// Calibrated service models (`--model`), by Deployment: they replace the assumed work, slots and start-up.
+    public var models: [String: CalibratedModel] = [:]
 
     public init(services: [TracedService]) { self.services = services }
 
@@ -52,7 +58,7 @@ public struct ReplayScenario: Sendable {
             }
             let series: MetricSeries, source: TraceReplay
             do {
-                series = try MetricSeries.load(traced.trace, options: TraceReadOptions(nonNegative: true))
+                series = try traced.series ?? MetricSeries.load(traced.trace, options: TraceReadOptions(nonNegative: true))
                 source = try TraceReplay(checking: series, settings: replay)
             } catch {
                 problems.append("\(error)"); continue
@@ -78,6 +84,10 @@ public struct ReplayScenario: Sendable {
             def.model.concurrency = max(1, Int((Double(def.model.cpuMillicores) / 1000).rounded(.up)))
             if let startup { def.model.startup = .constant(startup.seconds) }
             else if workload.deployment.readinessDelay == nil { def.model.startup = .lognormal(median: 30, p99: 90) }
+            if let model = models[traced.deployment] {
+                model.apply(to: &def.model, cpuPerRequest: false)
+                notes.append("\(traced.deployment): the calibrated model \(model.summary)")
+            }
             def.slo = slo
             cpuNeeded += Double(def.maxReplicas * def.model.cpuMillicores)
             spec.services.append(def)

@@ -37,6 +37,13 @@ public enum Distribution: Sendable, Equatable, CustomStringConvertible {
         .gamma(shape: Double(k), scale: mean / Double(k))
     }
 
+    /// Work with this mean and coefficient of variation: constant at 0, exponential at 1, gamma otherwise.
+    public static func work(mean: Double, cv: Double) -> Distribution {
+        if cv <= 0 { return .constant(mean) }
+        let shape = 1 / (cv * cv)
+        return .gamma(shape: shape, scale: mean / shape)
+    }
+
     public static func empirical(_ samples: [Double]) -> Distribution {
         .empirical(sortedSamples: samples.sorted())
     }

@@ -20,7 +20,7 @@ public struct Stormglass: ParsableCommand {
         commandName: commandName,
         abstract: "Discrete-event simulation and chaos lab for predictive autoscaling.",
         version: toolVersion,
-        subcommands: [List.self, Run.self, Compare.self, Replay.self, GateCommand.self, Sweep.self, Search.self, Plan.self, Merge.self, Show.self, Report.self, Export.self, Plot.self, Forecast.self, Detect.self, League.self, FidelityCommand.self, Shadow.self, Control.self, TestbedCommand.self, Bench.self, BenchMemory.self]) }
+        subcommands: [List.self, Run.self, Compare.self, Replay.self, GateCommand.self, Sweep.self, Search.self, Plan.self, Merge.self, Show.self, Report.self, Export.self, Plot.self, Forecast.self, Detect.self, League.self, FidelityCommand.self, Shadow.self, Control.self, TestbedCommand.self, Calibrate.self, Validate.self, Bench.self, BenchMemory.self]) }
 
     public init() {}
 

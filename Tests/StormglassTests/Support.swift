@@ -60,13 +60,15 @@ final class BackgroundCommand: @unchecked Sendable {
     let process = Process()
     let out: String, err: String
 
-    init(_ args: [String]) throws {
+    /// Runs `stormglass ARGS` (or another executable, with variables added to the environment) in the background.
+    init(_ args: [String], executable: String = stormglassExecutable, environment: [String: String] = [:]) throws {
         let dir = temporaryDirectory("background")
         out = dir + "/stdout"; err = dir + "/stderr"
         _ = FileManager.default.createFile(atPath: out, contents: nil)
         _ = FileManager.default.createFile(atPath: err, contents: nil)
-        process.executableURL = URL(fileURLWithPath: stormglassExecutable)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = args
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = FileHandle(forWritingAtPath: out)
         process.standardError = FileHandle(forWritingAtPath: err)
         try process.run()

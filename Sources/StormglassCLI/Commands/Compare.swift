@@ -1,4 +1,5 @@
 import Telemetry
+import Calibration
 import Reports
 import Lab
 import ArgumentParser
@@ -22,6 +23,7 @@ struct Compare: ParsableCommand {
     var replications: Int = 1
 
     @OptionGroup var options: ScenarioOptions
+    @OptionGroup var calibrated: ModelOptions
     @OptionGroup var database: DatabaseOption
     @OptionGroup var charts: ChartOptions
 
@@ -30,7 +32,15 @@ struct Compare: ParsableCommand {
     func run() throws {
         guard policies.count >= 1 else { throw InputError("give at least one --policy (e.g. --policy hpa --policy predictive)") }
         guard (1...10_000).contains(replications) else { throw InputError("--replications \(replications): must be in 1…10000") }
-        let (base, params) = try options.resolve(scenario)
+        var (base, params) = try options.resolve(scenario)
+        let models = try calibrated.load()
+        for m in models {
+            guard let i = base.services.firstIndex(where: { $0.name == m.service }) else {
+                throw InputError("--model: the model is for \(m.service); \(scenario) has \(base.services.map(\.name).joined(separator: ", "))")
+            }
+            m.apply(to: &base.services[i].model, cpuPerRequest: base.services[i].model.cpuSecondsPerRequest != nil)
+            params["model.\(m.service)"] = m.summary
+        }
         var jobs: [RunJob] = []
         for p in policies {
             var spec = base
@@ -53,6 +63,7 @@ struct Compare: ParsableCommand {
             for p in policies { if let id = done.first(where: { $0.job.label == p })?.runID { charts.draw(database: database.db, run: id, prefix: "\(scenario)-\(p)") } }
             charts.drawSweep(database: database.db, scenario: scenario, labels: policies, keys: ["policy"])
         }
+        for m in models { m.validationLines.forEach { print($0) } }
         print("\nresults: \(database.db) (runs \(done.map(\.runID).min() ?? 0)…\(done.map(\.runID).max() ?? 0))")
         if Interrupt.isRequested { throw ExitCode.interrupted }
     }

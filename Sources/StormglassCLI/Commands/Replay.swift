@@ -1,4 +1,5 @@
 import Telemetry
+import Calibration
 import ArgumentParser
 import ClusterModel
 import ControlPlane
@@ -56,6 +57,8 @@ struct Replay: ParsableCommand {
     @Option(help: "Random seed.")
     var seed: UInt64 = 1
 
+    @OptionGroup var calibrated: ModelOptions
+
     @OptionGroup var database: DatabaseOption
     @OptionGroup var charts: ChartOptions
 
@@ -94,6 +97,7 @@ struct Replay: ParsableCommand {
         if charts.plots {
             for d in done { charts.draw(database: database.db, run: d.runID, prefix: "replay-\(d.job.label)") }
         }
+        for m in try calibrated.load() { m.validationLines.forEach { print($0) } }
         print("\nresults: \(database.db) (runs \(done.map(\.runID).min() ?? 0)…\(done.map(\.runID).max() ?? 0))")
         if Interrupt.isRequested { throw ExitCode.interrupted }
     }
@@ -115,6 +119,12 @@ struct Replay: ParsableCommand {
         var study = ReplayScenario(services: pairs.map { ReplayScenario.TracedService(deployment: $0.key, trace: $0.value) })
         study.replay = settings
         study.seed = seed
+        let models: [CalibratedModel]
+        do { models = try calibrated.load() } catch let e as InputError { problems.append(e.description); models = [] }
+        for m in models {
+            if pairs.contains(where: { $0.key == m.service }) { study.models[m.service] = m }
+            else { problems.append("--model: the model is for \(m.service), which has no --trace (\(pairs.map(\.key).joined(separator: ", ")))") }
+        }
         for (name, meaning) in metricPairs {
             if let m = SimulatedMetric(rawValue: meaning) { study.metrics[name] = m } else {
                 problems.append("--metric \(name)=\(meaning): one of \(SimulatedMetric.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -180,17 +180,25 @@ struct TestbedStatus: Decodable {
     var prometheus: String
     var workers: [WorkerStatus]
     var maxReplicas: Int
+    /// The workers' configured truth (concurrency, work_mean, work_cv, startup_delay …).
+    var worker: [String: Double]?
+    /// When the testbed started (Unix seconds), from its event log.
+    var started: Double?
 
     static func read(_ dir: String) throws -> TestbedStatus {
         let path = dir + "/testbed.json"
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError("\(path): no testbed here (start one with `testbed up --dir \(dir)`)")
         }
-        do { return try JSONDecoder().decode(TestbedStatus.self, from: data) }
+        var status: TestbedStatus
+        do { status = try JSONDecoder().decode(TestbedStatus.self, from: data) }
         catch { throw InputError("\(path): not a testbed status file: \(error)") }
+        let log = (try? String(contentsOfFile: dir + "/events.csv", encoding: .utf8)) ?? ""
+        status.started = log.split(separator: "\n").dropFirst().first.flatMap { Double($0.prefix { $0 != "," }) }
+        return status
     }
 
-    enum CodingKeys: String, CodingKey { case balancer, prometheus, workers, maxReplicas = "max_replicas" }
+    enum CodingKeys: String, CodingKey { case balancer, prometheus, workers, worker, maxReplicas = "max_replicas" }
 }
 
 extension TestbedCommand {

@@ -205,6 +205,10 @@ public final class TestbedSupervisor: @unchecked Sendable {
             "workers": workers.map { ["index": $0.index, "pid": Int($0.process.pid), "port": $0.port ?? 0, "ready": $0.ready, "stopping": $0.stopping] as [String: Any] },
             // What `shadow` and `control` read here, ready to pass as --signal NAME=QUERY and --replica-health.
             "signals": TestbedSignals.queries().map { "\($0.signal)=\($0.query)" }, "replica_health": TestbedSignals.replicaHealth(),
+            // The configured truth a calibration is held to.
+            "worker": ["concurrency": settings.worker.concurrency, "queue_limit": settings.worker.queueLimit, "work_mean": settings.worker.work.mean,
+                       "work_cv": settings.worker.work.coefficientOfVariation, "cpu_share": settings.worker.cpuShare,
+                       "startup_delay": settings.worker.startupDelay] as [String: Any],
         ]
         let data = try JSONSerialization.data(withJSONObject: status, options: [.sortedKeys, .prettyPrinted])
         try AtomicWrite.write(data, to: settings.folder + "/testbed.json")
@@ -225,13 +229,6 @@ extension Distribution {
         default: return 0
         }
     }
-
-    /// Work with this mean and coefficient of variation: constant at 0, exponential at 1, gamma otherwise.
-    public static func work(mean: Double, cv: Double) -> Distribution {
-        if cv <= 0 { return .constant(mean) }
-        let shape = 1 / (cv * cv)
-        return .gamma(shape: shape, scale: mean / shape)
-    }
 }
 
 /// The PromQL that reads each signal a live session needs from the testbed's Prometheus: what
@@ -247,6 +244,30 @@ public enum TestbedSignals {
             ("errors", "sum(rate(stormglass_worker_requests_total{code!=\"200\"}[\(window)]))"),
             ("p95", "histogram_quantile(0.95, sum by (le) (rate(stormglass_worker_request_duration_seconds_bucket[\(window)])))"),
         ]
+    }
+
+    /// The PromQL behind each column of a service history (`calibrate --testbed`), over windows of one
+    /// step so that every request is counted once: rates, the latency histogram's sum, count, quantiles
+    /// and buckets, process CPU, busy slots, ready workers.
+    public static func history(step: String) -> [(column: String, query: String)] {
+        let h = "stormglass_worker_request_duration_seconds"
+        var out: [(String, String)] = [
+            ("rate", "sum(rate(stormglass_worker_requests_total[\(step)]))"),
+            ("served", "sum(rate(stormglass_worker_requests_total{code=\"200\"}[\(step)]))"),
+            ("errors", "sum(rate(stormglass_worker_requests_total{code!=\"200\"}[\(step)]))"),
+            ("latency_sum", "sum(rate(\(h)_sum[\(step)]))"),
+            ("latency_count", "sum(rate(\(h)_count[\(step)]))"),
+        ]
+        for (name, q) in [("p50", "0.5"), ("p95", "0.95"), ("p99", "0.99")] {
+            out.append((name, "histogram_quantile(\(q), sum by (le) (rate(\(h)_bucket[\(step)])))"))
+        }
+        out.append(("cpu", "sum(rate(process_cpu_seconds_total{job=\"workers\"}[\(step)]))"))
+        out.append(("busy", "sum(rate(stormglass_worker_busy_seconds_total[\(step)])) / sum(stormglass_worker_slots)"))
+        out.append(("ready", "sum(up{job=\"workers\"})"))
+        for bound in WorkerMetrics.buckets.map({ String($0) }) + ["+Inf"] {
+            out.append(("le_" + bound, "sum(rate(\(h)_bucket{le=\"\(bound)\"}[\(step)]))"))
+        }
+        return out
     }
 
     /// The self-healer's query (`--replica-health`): each worker's share of requests not answered 500 —

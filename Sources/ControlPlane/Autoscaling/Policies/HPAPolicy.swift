@@ -7,9 +7,27 @@ public struct HPAConfig: Sendable, Equatable {
     public var tolerance: Double
     /// `--horizontal-pod-autoscaler-sync-period`.
     public var syncPeriod: Double
+    /// Seconds of scrapes the metrics are averaged over (metrics-server's resolution, a Prometheus
+    /// adapter's `rate(…[W])`); 0: the latest scrape alone.
+    public var metricWindow: Double
     public init(metrics: [HPA.MetricTarget] = [.cpu(60)], behavior: HPA.Behavior = HPA.Behavior(), tolerance: Double = 0.1,
-                syncPeriod: Double = 15) {
+                syncPeriod: Double = 15, metricWindow: Double = 0) {
         self.metrics = metrics; self.behavior = behavior; self.tolerance = tolerance; self.syncPeriod = syncPeriod
+        self.metricWindow = metricWindow
+    }
+
+    /// The latest sample with its utilizations and arrivals averaged over `samples` (weighted by their intervals).
+    static func averaged(_ samples: [ServiceSample]) -> ServiceSample {
+        var s = samples[samples.count - 1]
+        let measured = samples.filter(\.metricsAvailable)
+        let seconds = measured.reduce(0) { $0 + $1.interval }
+        guard measured.count > 1, seconds > 0 else { return s }
+        s.cpuUtilization = measured.reduce(0) { $0 + $1.cpuUtilization * $1.interval } / seconds
+        s.memoryUtilization = measured.reduce(0) { $0 + $1.memoryUtilization * $1.interval } / seconds
+        // The arrival rate is arrivals ÷ interval: over the window, all its arrivals over all its seconds.
+        s.arrivals = measured.reduce(0) { $0 + $1.arrivals }
+        s.interval = seconds
+        return s
     }
 }
 
@@ -74,17 +92,24 @@ public struct HPAPolicy: ScalingPolicy, Equatable {
     public var config: HPAConfig { didSet { controller.behavior = config.behavior } }
     var controller: HPA.Controller
     var lastEvaluation = -Double.infinity
+    /// The scrapes within `config.metricWindow` of now (empty without a window).
+    var recent: [ServiceSample] = []
 
     public init(_ config: HPAConfig = HPAConfig()) { self.config = config; controller = HPA.Controller(behavior: config.behavior) }
     public var name: String { "hpa" }
     public var handlesMissingMetrics: Bool { true }
 
     public mutating func propose(_ c: PolicyContext) -> ScalingProposal? {
+        if config.metricWindow > 0 {
+            recent.append(c.sample)
+            recent.removeAll { $0.time <= c.now - config.metricWindow + 1e-9 && $0.time != c.sample.time }
+        }
         guard c.now - lastEvaluation >= config.syncPeriod - 1e-9 else { return nil }
         lastEvaluation = c.now
         // The metrics could not be read: upstream records FailedGetMetrics and leaves the scale alone.
         guard c.sample.metricsAvailable else { return nil }
-        let (p, rule) = config.proposal(c.sample, current: c.currentReplicas)
+        let sample = recent.count > 1 ? HPAConfig.averaged(recent) : c.sample
+        let (p, rule) = config.proposal(sample, current: c.currentReplicas)
         let n = controller.normalize(proposal: p, current: c.currentReplicas, min: c.bounds.minReplicas, max: c.bounds.maxReplicas, now: c.now)
         return ScalingProposal(c.proposal(p, final: n.replicas, rule: rule, reason: "HPA: ceil(replicas × metric ÷ target)", limitedBy: n.limitedBy))
     }
