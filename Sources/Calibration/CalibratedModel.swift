@@ -214,7 +214,9 @@ public struct CalibratedModel: Codable, Sendable, Equatable {
 
     /// The model as components of a scenario's `Service { … }`, with the figures behind them as comments.
     public var swiftSnippet: String {
-        var lines = ["// Calibrated by `stormglass calibrate` from \(data["origin"] ?? "metrics") (\(data["scrapes"] ?? "?") scrapes)."]
+        // Comments carry text from files and servers: one line each, control characters taken out, so none can end the comment.
+        func comment(_ text: String) -> String { "// " + String(text.unicodeScalars.map { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" ? " " : Character($0) }) }
+        var lines = [comment("Calibrated by `stormglass calibrate` from \(data["origin"] ?? "metrics") (\(data["scrapes"] ?? "?") scrapes).")]
         if let w = work {
             let d: String
             switch w.family {
@@ -238,7 +240,7 @@ public struct CalibratedModel: Codable, Sendable, Equatable {
         if let q = queueLimit { lines.append("QueueCapacity(\(q))") }
         if let t = timeout { lines.append("Timeout(.seconds(\(Self.literal(t))))") }
         if let c = cpu { lines.append("Resources(cpuPerRequest: .milliseconds(\(Self.literal(c.perRequest.value * 1000))))  // R² \(String(format: "%.2f", c.r2))") }
-        for r in refusals { lines.append("// not fitted: " + r) }
+        for r in refusals { lines.append(comment("not fitted: " + r)) }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -15,7 +15,8 @@ import Statistics
 ///
 /// A part the data cannot identify is left out with its refusal in words.
 public struct Calibrator: Sendable {
-    /// The lightest share of the scrapes the work is fitted from (with those within 1.5× of its heaviest load).
+    /// The lightest share of the scrapes the work is fitted from (with those within 1.5× of its heaviest load,
+    /// and more, lightest first, until they hold `minimumRequests`).
     public var lowLoadShare = 0.25
     /// A scrape whose mean latency is this many times the work is saturated.
     public var saturationFactor = 3.0
@@ -93,7 +94,11 @@ public struct Calibrator: Sendable {
         guard all.count >= 6 else { return .failure(Refusal("work: \(all.count) scrapes with served requests; at least 6 are needed")) }
         // The lightest quarter, and every scrape nearly as light (within 1.5× of its heaviest), at least 6.
         let quartile = all[min(all.count - 1, max(5, Int((Double(all.count) * lowLoadShare).rounded()) - 1))].perReplica
-        let n = max(6, all.prefix { $0.perReplica <= 1.5 * quartile }.count)
+        var n = max(6, all.prefix { $0.perReplica <= 1.5 * quartile }.count)
+        // Too few requests there (replicas added for a surge make the quiet scrapes after it the lightest):
+        // take the next lightest until there are enough; the flatness check below still guards against waiting.
+        var held = all.prefix(n).reduce(0) { $0 + $1.requests }
+        while held < Double(minimumRequests) && n < all.count { held += all[n].requests; n += 1 }
         let low = Array(all.prefix(n))
         let requests = low.reduce(0) { $0 + $1.requests }
         guard requests >= Double(minimumRequests) else {

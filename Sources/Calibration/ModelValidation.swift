@@ -62,6 +62,8 @@ public struct ModelValidation: Sendable {
         public var error: Double?
         public var allowed: Double
         public var passed: Bool
+        /// How a scale-up's event begins (`scale-up to 3`).
+        public static let scaleUpPrefix = "scale-up to "
     }
 
     public var rows: [Row] = []
@@ -77,7 +79,7 @@ public struct ModelValidation: Sendable {
 
     /// The validation in brief, as a model file keeps it.
     public func record(history: String, scrapes: Int) -> CalibratedModel.ValidationRecord {
-        let scaleUps = timings.filter { $0.event.hasPrefix("scale-up") }
+        let scaleUps = timings.filter { $0.event.hasPrefix(Timing.scaleUpPrefix) }
         return .init(history: history, scrapes: scrapes, passed: passed,
                      replicasMAPE: rows.first { $0.metric == "replicas" }?.mape,
                      p95MAPE: rows.first { $0.metric == "p95" && $0.regime == "unsaturated" }?.mape,
@@ -150,15 +152,13 @@ public struct ModelValidation: Sendable {
             let candidates = Self.upCrossings(times: simTimes, values: simReady).filter { $0.level == level }
             let nearest = candidates.min { abs($0.time - time) < abs($1.time - time) }
             let error = nearest.map { $0.time - time }
-            timings.append(Timing(event: "scale-up to \(Int(level))", real: time, simulated: nearest?.time, error: error,
+            timings.append(Timing(event: Timing.scaleUpPrefix + "\(Int(level))", real: time, simulated: nearest?.time, error: error,
                                   allowed: t.scaleUpSeconds, passed: error.map { abs($0) <= t.scaleUpSeconds } ?? false))
         }
         // Recovery after each death: from the death to the first scrape with as many ready replicas as just before it.
         for death in deaths {
             let d = death - t0
-            guard let realRecovery = Self.recovery(after: d, times: realTimes, ready: realReady),
-                  let before = realTimes.lastIndex(where: { $0 < d }) else { continue }
-            _ = before
+            guard let realRecovery = Self.recovery(after: d, times: realTimes, ready: realReady) else { continue }
             let simRecovery = Self.recovery(after: d, times: simTimes, ready: simReady)
             let allowed = max(t.recoveryShare * realRecovery, step)
             let error = simRecovery.map { $0 - realRecovery }

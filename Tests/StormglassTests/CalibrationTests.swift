@@ -140,3 +140,13 @@ import Testing
         #expect(!v.passed)
     }
 }
+
+extension CalibrationTests {
+    @Test func theSwiftSnippetKeepsTextFromFilesInsideItsComments() {
+        var model = CalibratedModel(service: "api")
+        model.data = ["origin": "h.csv\nfatalError()\r\u{2028}exit(1)", "scrapes": "3"]
+        model.refusals = ["concurrency: x\ny()"]
+        let lines = model.swiftSnippet.split(separator: "\n")
+        #expect(lines.count == 2 && lines.allSatisfy { $0.hasPrefix("// ") }, "\(lines)")
+    }
+}

@@ -189,9 +189,9 @@ struct Calibrate: ParsableCommand {
             guard history.count >= 2 else { throw InputError("--first \(first!): fewer than 2 scrapes in it") }
         }
         let model = Calibrator().calibrate(service: service, history: history, events: events, given: given)
-        print("calibrate \(service): \(history.count) scrapes of \(SimDuration.seconds(history.step)) from \(history.origin)")
+        print(TerminalText.escaped("calibrate \(service): \(history.count) scrapes of \(SimDuration.seconds(history.step)) from \(history.origin)"))
         print(Self.table(model, truth: configured).rendered)
-        for r in model.refusals { print("not fitted: \(r)") }
+        for r in model.refusals { print(TerminalText.escaped("not fitted: \(r)")) }
         if let swift {
             do { try AtomicWrite.write(model.swiftSnippet, to: swift); print("swift: \(swift)") }
             catch { throw InputError("--swift \(swift): cannot write: \(error.localizedDescription)") }

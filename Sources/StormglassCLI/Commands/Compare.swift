@@ -63,7 +63,7 @@ struct Compare: ParsableCommand {
             for p in policies { if let id = done.first(where: { $0.job.label == p })?.runID { charts.draw(database: database.db, run: id, prefix: "\(scenario)-\(p)") } }
             charts.drawSweep(database: database.db, scenario: scenario, labels: policies, keys: ["policy"])
         }
-        for m in models { m.validationLines.forEach { print($0) } }
+        for m in models { m.validationLines.forEach { print(TerminalText.escaped($0)) } }
         print("\nresults: \(database.db) (runs \(done.map(\.runID).min() ?? 0)…\(done.map(\.runID).max() ?? 0))")
         if Interrupt.isRequested { throw ExitCode.interrupted }
     }

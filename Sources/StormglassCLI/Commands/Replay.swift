@@ -97,7 +97,7 @@ struct Replay: ParsableCommand {
         if charts.plots {
             for d in done { charts.draw(database: database.db, run: d.runID, prefix: "replay-\(d.job.label)") }
         }
-        for m in try calibrated.load() { m.validationLines.forEach { print($0) } }
+        for m in try calibrated.load() { m.validationLines.forEach { print(TerminalText.escaped($0)) } }
         print("\nresults: \(database.db) (runs \(done.map(\.runID).min() ?? 0)…\(done.map(\.runID).max() ?? 0))")
         if Interrupt.isRequested { throw ExitCode.interrupted }
     }

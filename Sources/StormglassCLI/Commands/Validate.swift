@@ -93,7 +93,7 @@ struct Validate: ParsableCommand {
         }
         let report = try Self.validate(full, comparing: history, events: events, model: calibrated, manifests: manifests,
                                       metricWindow: window.seconds, tolerances: tolerances, seed: seed)
-        print("validate \(calibrated.service) (\(calibrated.summary)) on \(history.count) scrapes of \(SimDuration.seconds(history.step)) from \(history.origin)")
+        print(TerminalText.escaped("validate \(calibrated.service) (\(calibrated.summary)) on \(history.count) scrapes of \(SimDuration.seconds(history.step)) from \(history.origin)"))
         print(Self.table(report.validation).rendered)
         if !report.validation.timings.isEmpty { print(Self.timingTable(report.validation).rendered) }
         for n in report.validation.notes + report.notes { print("note: \(n)") }
