@@ -102,7 +102,7 @@ public struct HPAPolicy: ScalingPolicy, Equatable {
     public mutating func propose(_ c: PolicyContext) -> ScalingProposal? {
         if config.metricWindow > 0 {
             recent.append(c.sample)
-            recent.removeAll { $0.time <= c.now - config.metricWindow + 1e-9 && $0.time != c.sample.time }
+            recent.removeAll { $0.time <= c.now - config.metricWindow + 1e-9 }
         }
         guard c.now - lastEvaluation >= config.syncPeriod - 1e-9 else { return nil }
         lastEvaluation = c.now
