@@ -11,6 +11,8 @@ public struct Estimate: Codable, Sendable, Equatable, CustomStringConvertible {
     public var source: Source
     public init(_ value: Double, error: Double, source: Source = .fitted) { self.value = value; self.error = error; self.source = source }
     public static func given(_ value: Double) -> Estimate { Estimate(value, error: 0, source: .given) }
+    /// The value as a whole number of requests (slots, queue places).
+    public var requests: Int { Int(max(0, value).rounded()) }
     public var description: String { CalibratedModel.plain(self) }
 
     enum CodingKeys: String, CodingKey { case value, error, source }
@@ -91,8 +93,8 @@ public struct CalibratedModel: Codable, Sendable, Equatable {
     public var concurrency: Estimate?
     public var cpu: CPU?
     public var startup: StartUp?
-    /// Requests that may wait per replica (given: not identified from metrics).
-    public var queueLimit: Int?
+    /// Requests that may wait per replica: fitted where requests were turned away, or given.
+    public var queueLimit: Estimate?
     /// Seconds before a client gives up (given).
     public var timeout: Double?
     /// Why a part is missing, in words, one per part.
@@ -150,7 +152,7 @@ public struct CalibratedModel: Codable, Sendable, Equatable {
         if let work { model.serviceTime = work.distribution }
         if let concurrency { model.concurrency = max(1, Int(concurrency.value.rounded())) }
         if let startup { model.startup = startup.distribution }
-        if let queueLimit { model.queueCapacity = queueLimit }
+        if let queueLimit { model.queueCapacity = queueLimit.requests }
         if let timeout { model.timeout = .seconds(timeout) }
         if useCPU, let cpu { model.cpuSecondsPerRequest = cpu.perRequest.value }
     }
@@ -161,7 +163,7 @@ public struct CalibratedModel: Codable, Sendable, Equatable {
         if let w = work { parts.append(String(format: "%@ work %.3g ms (CV %.2f)", w.family, w.mean.value * 1000, w.cv.value)) }
         if let c = concurrency { parts.append("\(max(1, Int(c.value.rounded()))) slots") }
         if let s = startup { parts.append(String(format: "start-up %.3g s", s.mean.value)) }
-        if let q = queueLimit { parts.append("queue \(q)") }
+        if let q = queueLimit { parts.append("queue \(q.requests)") }
         return parts.joined(separator: ", ")
     }
 
@@ -194,7 +196,7 @@ public struct CalibratedModel: Codable, Sendable, Equatable {
         if let s = model.startup, !(s.mean.value >= 0 && s.mean.value <= 86_400 && s.sd >= 0 && s.sd.isFinite) {
             problems.append("\(path): startup: mean 0…86400 s and sd ≥ 0")
         }
-        if let q = model.queueLimit, !(0...1_000_000).contains(q) { problems.append("\(path): queueLimit \(q): 0…1000000") }
+        if let q = model.queueLimit, !(q.value >= 0 && q.value <= 1_000_000) { problems.append("\(path): queueLimit \(q.value): 0…1000000") }
         if let t = model.timeout, !(t > 0 && t <= 86_400) { problems.append("\(path): timeout \(t): more than 0 and at most 86400 s") }
         if let c = model.cpu, !(c.perRequest.value >= 0 && c.perRequest.value <= 3600) { problems.append("\(path): cpu.perRequest \(c.perRequest.value): 0…3600 s") }
         guard problems.isEmpty else { throw CalibrationError(problems) }
@@ -237,7 +239,7 @@ public struct CalibratedModel: Codable, Sendable, Equatable {
                 : ".constant(\(Self.literal(s.mean.value)))"
             lines.append("Startup(\(d))  // mean \(Self.plain(s.mean)) s over \(s.observations) start-ups")
         }
-        if let q = queueLimit { lines.append("QueueCapacity(\(q))") }
+        if let q = queueLimit { lines.append("QueueCapacity(\(q.requests))") }
         if let t = timeout { lines.append("Timeout(.seconds(\(Self.literal(t))))") }
         if let c = cpu { lines.append("Resources(cpuPerRequest: .milliseconds(\(Self.literal(c.perRequest.value * 1000))))  // R² \(String(format: "%.2f", c.r2))") }
         for r in refusals { lines.append(comment("not fitted: " + r)) }

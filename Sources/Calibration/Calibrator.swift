@@ -10,6 +10,8 @@ import Statistics
 ///   latency histogram's at its bucket bounds; errors by bootstrap over scrapes.
 /// - Concurrency: from saturated scrapes (mean latency ≥ `saturationFactor` × the work, or requests
 ///   turned away), where every slot is busy, so Little's law gives slots = served × work ÷ replicas.
+/// - Queue per replica: from scrapes that turned requests away (errors count as turned away), where the
+///   queue was full, so Little's law gives slots + queue = served × mean latency ÷ replicas.
 /// - CPU per request: least squares of CPU cores on the served rate.
 /// - Start-up: the replicas' start → ready times in the event log.
 ///
@@ -43,7 +45,6 @@ public struct Calibrator: Sendable {
         var model = CalibratedModel(service: service)
         model.data = ["origin": history.origin, "from": String(history.times.first ?? 0), "to": String(history.times.last ?? 0),
                       "scrapes": String(history.count), "step": String(history.step)]
-        model.queueLimit = given.queueLimit
         model.timeout = given.timeout
         switch fitWork(history, givenCV: given.workCV) {
         case .success(let w): model.work = w
@@ -55,6 +56,12 @@ public struct Calibrator: Sendable {
             case .failure(let refusal): model.refusals.append(refusal.reason)
             }
         } else { model.refusals.append("concurrency: needs the work's mean, which was not fitted") }
+        if let q = given.queueLimit { model.queueLimit = .given(Double(q)) } else if let c = model.concurrency {
+            switch fitQueueLimit(history, slots: c.value) {
+            case .success(let q): model.queueLimit = q
+            case .failure(let refusal): model.refusals.append(refusal.reason)
+            }
+        }
         switch fitCPU(history) {
         case .success(let c): model.cpu = c
         case .failure(let refusal): model.refusals.append(refusal.reason)
@@ -235,6 +242,25 @@ public struct Calibrator: Sendable {
         }
         let (median, sigma) = SampleStatistics.robustStandardDeviation(slots)
         return .success(Estimate(median, error: 1.2533 * sigma / Double(slots.count).squareRoot()))
+    }
+
+    /// Where requests were turned away while the ready count held, each replica's queue was full, so Little's
+    /// law gives what waited: served × mean latency ÷ replicas, less the slots.
+    func fitQueueLimit(_ h: ServiceHistory, slots: Double) -> Result<Estimate, Refusal> {
+        var waiting: [Double] = []
+        for i in h.times.indices.dropFirst() {
+            let served = h.value(.served, i).isFinite ? h.value(.served, i) : h.value(.latencyCount, i)
+            let ready = h.value(.ready, i), rate = h.value(.rate, i), errors = h.value(.errors, i)
+            let meanLatency = h.value(.latencySum, i) / h.value(.latencyCount, i)
+            guard ready >= 1, ready == h.value(.ready, i - 1), served > 0, meanLatency.isFinite,
+                  errors.isFinite, rate.isFinite, errors > 0.01 * rate else { continue }
+            waiting.append(max(0, served * meanLatency / ready - slots))
+        }
+        guard waiting.count >= 3 else {
+            return .failure(Refusal("queue limit: requests were turned away in \(waiting.count) scrapes with a steady replica count, and at least 3 are needed to see how many may wait; give --queue-limit (the default is the scenario's)"))
+        }
+        let (median, sigma) = SampleStatistics.robustStandardDeviation(waiting)
+        return .success(Estimate(median, error: 1.2533 * sigma / Double(waiting.count).squareRoot()))
     }
 
     // MARK: CPU

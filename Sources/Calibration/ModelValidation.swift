@@ -66,8 +66,22 @@ public struct ModelValidation: Sendable {
         public static let scaleUpPrefix = "scale-up to "
     }
 
+    /// One scrape's figures, real and simulated side by side.
+    public struct ScrapePair: Codable, Sendable, Equatable {
+        /// Seconds since the start of the validated period (the end of the scrape's step).
+        public var time: Double
+        public var saturated: Bool
+        public var real: Figures, simulated: Figures
+        /// Requests served and errors are counts over the step; NaN: not recorded.
+        public struct Figures: Codable, Sendable, Equatable {
+            public var ready: Double, p95: Double, busy: Double, served: Double, errors: Double
+        }
+    }
+
     public var rows: [Row] = []
     public var timings: [Timing] = []
+    /// Every compared scrape, in time order.
+    public var scrapes: [ScrapePair] = []
     public var notes: [String] = []
     public var passed: Bool { rows.allSatisfy { $0.passed != false } && timings.allSatisfy(\.passed) }
 
@@ -104,6 +118,11 @@ public struct ModelValidation: Sendable {
             let mean = real(.latencySum, i) / real(.latencyCount, i)
             return (mean.isFinite && mean >= 2 * workMean) || (real(.errors, i) > 0.01 * real(.rate, i) && real(.errors, i) > 0)
         })
+        scrapes = pairs.map { i, sim in
+            ScrapePair(time: h.times[i] - t0, saturated: saturated.contains(i),
+                       real: .init(ready: real(.ready, i), p95: real(.p95, i), busy: real(.busy, i), served: real(.served, i) * step, errors: real(.errors, i) * step),
+                       simulated: .init(ready: sim.ready, p95: sim.p95, busy: sim.busy, served: sim.served, errors: sim.errors))
+        }
         func row(_ metric: String, _ regime: String, _ xs: [(Double, Double)], tolerance: (String, Double)?) -> Row {
             let usable = xs.filter { $0.0.isFinite && $0.1.isFinite }
             let nonzero = usable.filter { $0.0 > 0 }

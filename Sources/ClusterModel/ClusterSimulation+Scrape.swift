@@ -73,6 +73,7 @@ extension ClusterSimulation {
         o.desiredReplicas = s.desired
         o.concurrencyPerReplica = Int(s.concurrency)
         o.replicaSeconds = s.interval.replicaArea
+        o.slotSeconds = s.interval.slotArea
         if s.spec.connectionPool != nil {
             o.connectionPool = s.connectionPool
             o.connectionPoolUtilization = interval > 0 ? min(1, s.interval.busyArea / (Double(s.connectionPool) * interval)) : 0

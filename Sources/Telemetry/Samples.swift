@@ -33,6 +33,9 @@ public struct ServiceSample: Sendable, Equatable, Codable {
     public var concurrencyPerReplica: Int = 1
     /// Replica-seconds accrued in the interval (ready + starting replicas hold resources).
     public var replicaSeconds: Double = 0
+    /// Ready worker-slot seconds over the interval: the capacity `cpuUtilization` is a share of (0 when
+    /// not known, as in a live sample).
+    public var slotSeconds: Double = 0
     /// Database connection pool size (0 = the service has none).
     public var connectionPool: Int = 0
     /// What the metrics pipeline could not deliver (set only by metrics-pipeline faults, never

@@ -28,3 +28,23 @@ import Testing
         #expect(Self.decide(window: 10) == 3)
     }
 }
+
+extension HPAMetricWindowTests {
+    /// Right after a scale-up the two readings part: every slot busy throughout, but a second replica of 4 slots
+    /// ready for the last 2.8 s of a 15 s window.
+    @Test func aPromQLRatioReadsANewReplicaWholeFromTheStartOfTheWindow() {
+        var scrapes: [ServiceSample] = []
+        for (t, ready, slotSeconds) in [(5.0, 1, 20.0), (10, 1, 20), (15, 2, 20 + 4 * 2.8)] {
+            var s = sample(time: t, ready: ready, cpu: 1.0, rate: 40, desired: 2)
+            s.interval = 5; s.concurrencyPerReplica = 4; s.slotSeconds = slotSeconds
+            scrapes.append(s)
+        }
+        // Busy time over the capacity the window held: every slot was busy, 100 %.
+        #expect(abs(HPAConfig.averaged(scrapes, reading: .timeWeighted).cpuUtilization - 1) < 1e-12)
+        // Busy time, 20 + 20 + 31.2 slot-seconds, over the window times the 8 slots now: 71.2 / 120.
+        #expect(abs(HPAConfig.averaged(scrapes, reading: .currentCapacity).cpuUtilization - 71.2 / 120) < 1e-12)
+        // Without the capacity each scrape held (a live sample), the time-weighted reading stands.
+        let live = scrapes.map { var s = $0; s.slotSeconds = 0; return s }
+        #expect(abs(HPAConfig.averaged(live, reading: .currentCapacity).cpuUtilization - 1) < 1e-12)
+    }
+}

@@ -60,6 +60,9 @@ import Testing
         #expect(work.family == "gamma")
         let slots = try #require(model.concurrency, Comment(rawValue: model.refusals.joined(separator: "; ")))
         #expect(abs(slots.value - 4) < 0.3, "\(slots)")
+        // Saturated, a replica serves 4 ÷ mean requests/s that each spend 6 × mean in it: 24 inside, 4 of them in service.
+        let queue = try #require(model.queueLimit)
+        #expect(abs(queue.value - 20) < 0.5, "\(queue)")
         let cpu = try #require(model.cpu)
         #expect(abs(cpu.perRequest.value - 0.004) < 1e-6 && cpu.r2 > 0.999)
         let startup = try #require(model.startup)
@@ -93,6 +96,8 @@ import Testing
         // Given values take the refused parts' place.
         let given = Calibrator().calibrate(service: "api", history: h, events: nil, given: .init(concurrency: 4, startupSeconds: 3))
         #expect(given.missing.isEmpty && given.concurrency?.source == .given)
+        // Nothing was turned away, so the queue is not known either; the scenario's stays (not a missing part).
+        #expect(given.queueLimit == nil && given.refusals.contains { $0.hasPrefix("queue limit: requests were turned away in 0 scrapes") && $0.contains("give --queue-limit") })
 
         // Latency still rising at the lightest load: waiting cannot be told from work.
         var busy = Self.history(work: .constant(0.1), mean: 0.1, slots: 4, saturated: 0)

@@ -18,7 +18,7 @@ import Testing
     static func calibrate(_ session: String, first: String?, into dir: String) throws -> (CommandOutput, CalibratedModel?) {
         let out = dir + "/\(session).model.json"
         let r = try stormglassProcess(["calibrate", "--history", "\(sessions)/\(session)/history.csv", "--events", "\(sessions)/\(session)/events.csv",
-                                       "--truth", "\(sessions)/\(session)/truth.json", "--service", "worker", "--queue-limit", "64", "--timeout", "30s",
+                                       "--truth", "\(sessions)/\(session)/truth.json", "--service", "worker", "--timeout", "30s",
                                        "--out", out, "--swift", dir + "/\(session).swift"] + (first.map { ["--first", $0] } ?? []))
         return (r, try? CalibratedModel.load(out))
     }
@@ -43,9 +43,12 @@ import Testing
         #expect(Int(slots.value.rounded()) == Int(configuredSlots), "\(slots)")
         // Start-up: the configured delay plus launching a process and the supervisor's 0.2 s look at /ready.
         #expect(startup.mean.value >= configuredStartup && startup.mean.value <= configuredStartup + 1.5, "\(startup.mean)")
-        #expect(r.stdout.contains("configured") && r.stdout.contains("work mean (ms)") && r.stdout.contains("slots per replica"))
+        // The queue: where requests were turned away, Little's law over the full queue and the slots.
+        let queue = try #require(model.queueLimit), configuredQueue = try #require(truth["queue_limit"])
+        #expect(abs(queue.value / configuredQueue - 1) <= 0.15, "\(queue) vs \(configuredQueue)")
+        #expect(r.stdout.contains("configured") && r.stdout.contains("work mean (ms)") && r.stdout.contains("slots per replica") && r.stdout.contains("queue per replica"))
         let swift = try String(contentsOfFile: dir + "/\(session).swift", encoding: .utf8)
-        #expect(swift.contains("ServiceTime(.gamma(shape:") && swift.contains("Concurrency(\(Int(configuredSlots)))") && swift.contains("QueueCapacity(64)"))
+        #expect(swift.contains("ServiceTime(.gamma(shape:") && swift.contains("Concurrency(\(Int(configuredSlots)))") && swift.contains("QueueCapacity(\(queue.requests))"))
     }
 }
 
@@ -106,18 +109,25 @@ extension TestbedCalibrationTests {
 }
 
 extension TestbedCalibrationTests {
-    /// The model fitted on the whole surge-day, validated on the four sessions it never saw. What holds on all of
-    /// them is asserted; what does not (see docs/results/calibration.md) is reported by the command and exit 1.
-    @Test func theSurgeDayModelIsValidatedOnTheSessionsItWasNotFittedOn() throws {
+    /// The model fitted on the whole surge-day, validated on the three sessions of the same worker it never saw;
+    /// slow-startup (a worker configured with a 10 s start-up) on the model of its own first two minutes. The
+    /// testbed's HPA reads a PromQL ratio over the capacity now (`--window-reading current-capacity`). What
+    /// holds is asserted at the tolerances; what does not (see docs/results/calibration.md) is reported
+    /// by the command and exit 1.
+    @Test func theModelsAreValidatedOnWhatTheyWereNotFittedOn() throws {
         let dir = temporaryDirectory()
         let s = Self.sessions
         let fit = try stormglassProcess(["calibrate", "--history", s + "/surge-day/history.csv", "--events", s + "/surge-day/events.csv",
-                                         "--service", "worker", "--queue-limit", "64", "--timeout", "30s", "--out", dir + "/model.json"])
+                                         "--service", "worker", "--timeout", "30s", "--out", dir + "/model.json"])
         #expect(fit.code == 0, "\(fit.stdout)\(fit.stderr)")
+        let (own, _) = try Self.calibrate("slow-startup", first: "2m", into: dir)
+        #expect(own.code == 0, "\(own.stdout)\(own.stderr)")
         for session in ["quiet-day", "killed-worker", "slow-startup", "public-trace"] {
             let json = dir + "/\(session).json"
-            let r = try stormglassProcess(["validate", "--model", dir + "/model.json", "--history", "\(s)/\(session)/history.csv",
-                                           "--events", "\(s)/\(session)/events.csv", "--manifests", Self.manifests, "--after", "2m", "--json", json]
+            let model = session == "slow-startup" ? dir + "/slow-startup.model.json" : dir + "/model.json"
+            let r = try stormglassProcess(["validate", "--model", model, "--history", "\(s)/\(session)/history.csv",
+                                           "--events", "\(s)/\(session)/events.csv", "--manifests", Self.manifests, "--after", "2m",
+                                           "--window-reading", "current-capacity", "--json", json]
                                           + (session == "killed-worker" ? ["--charts", dir + "/charts", "--record"] : []))
             #expect(r.code == 0 || r.code == 1, "\(session): \(r.stderr)")
             let data = try #require(FileManager.default.contents(atPath: json), "\(session): \(r.stdout)\(r.stderr)")
@@ -126,22 +136,24 @@ extension TestbedCalibrationTests {
             #expect(r.stdout.contains(r.code == 0 ? "valid: every tolerance holds" : "not valid: "), "\(session): \(r.stdout)")
             let rows = try #require(doc["rows"] as? [[String: Any]])
             let replicas = try #require(rows.first { $0["metric"] as? String == "replicas" })
-            #expect((replicas["scrapes"] as? Int ?? 0) >= 40, "\(session): \(replicas)")
+            #expect((replicas["scrapes"] as? Int ?? 0) >= 40 && (doc["compared"] as? [Any])?.count == replicas["scrapes"] as? Int, "\(session): \(replicas)")
+            let served = try #require(rows.first { ($0["metric"] as? String ?? "").hasPrefix("served total") })
             let timings = try #require(doc["timings"] as? [[String: Any]])
             let scaleUps = timings.filter { ($0["event"] as? String ?? "").hasPrefix("scale-up") }
             if session == "public-trace" {
                 // One worker serves most of this day (the real HPA scaled up only in the prelude): no scale-up to
-                // time, and the requests served agree (what failed here is listed in docs/results/calibration.md).
-                let served = try #require(rows.first { ($0["metric"] as? String ?? "").hasPrefix("served total") })
+                // time, and the requests served agree. The replica count is not asserted: the day sits at the
+                // HPA's threshold (docs/results/calibration.md).
                 #expect(scaleUps.isEmpty && served["passed"] as? Bool == true, "\(served)")
             } else {
-                // Through a surge the simulated replicas follow the real ones (r ≥ 0.8), and every real scale-up
-                // has a simulated one within two sync periods.
-                #expect((replicas["pearson"] as? Double ?? 0) >= 0.8, "\(session): \(replicas)")
-                #expect(!scaleUps.isEmpty && scaleUps.allSatisfy { abs($0["error"] as? Double ?? .infinity) <= 30 }, "\(session): \(scaleUps)")
+                // Through a surge the simulated replicas follow the real ones within the 10 %, and every
+                // real scale-up has a simulated one within one sync period.
+                #expect((replicas["mape"] as? Double ?? 1) <= 0.10, "\(session): \(r.stdout)")
+                #expect(!scaleUps.isEmpty && scaleUps.allSatisfy { $0["passed"] as? Bool == true }, "\(session): \(r.stdout)")
             }
+            if session == "quiet-day" { #expect(r.code == 0, "\(r.stdout)") }
             if session == "killed-worker" {
-                #expect(timings.contains { $0["event"] as? String == "recovery after a death" }, "\(timings)")
+                #expect(timings.contains { $0["event"] as? String == "recovery after a death" && $0["passed"] as? Bool == true }, "\(timings)")
                 for chart in ["replicas.png", "p95.png", "error.png"] { #expect(FileManager.default.fileExists(atPath: dir + "/charts/" + chart), "\(chart)") }
             }
         }

@@ -119,9 +119,9 @@ struct Calibrate: ParsableCommand {
         discussion: """
         The work is fitted from the lightest-loaded quarter of the scrapes (mean from the latency histogram's \
         sum and count, shape from its buckets); slots per replica from saturated scrapes (queueing or requests \
-        turned away) by Little's law; CPU per request by least squares of CPU on the served rate; start-up from \
+        turned away) by Little's law, and the queue per replica from those that turned requests away; CPU per request by least squares of CPU on the served rate; start-up from \
         the event log's start → ready times. A part the data cannot identify is refused in words: give it \
-        (--concurrency, --startup, --work-cv). Writes the model for `validate`, `replay --model` and \
+        (--concurrency, --startup, --work-cv, --queue-limit). Writes the model for `validate`, `replay --model` and \
         `compare --model` (--out) and as Swift (--swift). Exit 2 when a part the simulation needs is missing.
         Example: \(CommandName.current) calibrate --history first-hour.csv --events events.csv --service checkout --out checkout.model.json
         """)
@@ -143,7 +143,7 @@ struct Calibrate: ParsableCommand {
     @Option(help: "The work's coefficient of variation, when known (only the mean is fitted).")
     var workCV: Double?
 
-    @Option(help: "Requests that may wait per replica (a given, not identified from metrics).")
+    @Option(help: "Requests that may wait per replica, when known (not fitted).")
     var queueLimit: Int?
 
     @Option(help: ArgumentHelp("Seconds before a client gives up (a given), e.g. 30s.", valueName: "duration"))
@@ -223,6 +223,7 @@ struct Calibrate: ParsableCommand {
         add("work mean (ms)", w?.mean, unit: 1000, "%.2f", fit: w.map { "\($0.requests) requests at \(String(format: "%.1f–%.1f", $0.loadPerReplica.first ?? 0, $0.loadPerReplica.last ?? 0))/s per replica" } ?? "", truth: "work_mean")
         add("work CV (\(w?.family ?? "?"))", w?.cv, unit: 1, "%.3f", fit: w?.histogramDistance.map { String(format: "CDF distance %.3f; ", $0) + quantiles } ?? "", truth: "work_cv")
         add("slots per replica", m.concurrency, unit: 1, "%.2f", fit: "", truth: "concurrency")
+        add("queue per replica", m.queueLimit, unit: 1, "%.1f", fit: "", truth: "queue_limit")
         add("CPU per request (ms)", m.cpu?.perRequest, unit: 1000, "%.3f", fit: m.cpu.map { String(format: "R² %.2f over %d scrapes, idle %.3f cores", $0.r2, $0.scrapes, $0.idleCores) } ?? "", truth: nil)
         add("start-up (s)", m.startup?.mean, unit: 1, "%.2f", fit: m.startup.map { "\($0.family), sd \(String(format: "%.2f", $0.sd)) s, \($0.observations) start-ups" } ?? "", truth: "startup_delay")
         return table

@@ -54,6 +54,9 @@ struct Validate: ParsableCommand {
     @Option(help: ArgumentHelp("What the real autoscaler's metric averaged over (metrics-server's resolution, the window of a Prometheus query): the simulated HPA averages its scrapes over as long.", valueName: "duration"))
     var metricWindow = "15s"
 
+    @Option(help: ArgumentHelp("How the real autoscaler's CPU utilization read the window: time-weighted (per-pod metrics, metrics-server) or current-capacity (a PromQL ratio over the capacity now, such as the testbed's `sum(rate(busy[15s])) / sum(slots)`; a new replica counts whole at once).", valueName: "reading"))
+    var windowReading = HPAConfig.WindowReading.timeWeighted.rawValue
+
     @Option(help: "Random seed of the simulation.")
     var seed: UInt64 = 1
 
@@ -77,6 +80,10 @@ struct Validate: ParsableCommand {
         else { problems.append("--scale-up-within \(scaleUpWithin): not a duration from 0s to 1d") }
         let window = SimDuration(parsing: metricWindow)
         if window == nil || !(0...3600).contains(window!.seconds) { problems.append("--metric-window \(metricWindow): not a duration from 0s to 1h") }
+        let reading = HPAConfig.WindowReading(rawValue: windowReading)
+        if reading == nil {
+            problems.append("--window-reading \(windowReading): not one of " + HPAConfig.WindowReading.allCases.map(\.rawValue).joined(separator: ", "))
+        }
         if !(minRequests >= 0 && minRequests <= 1e9) { problems.append("--min-requests must be 0…1e9, not \(minRequests)") }
         tolerances.minimumRequests = minRequests
         if manifests.isEmpty { problems.append("--manifests FILE-OR-FOLDER: the Deployment and autoscaler that scaled the real service") }
@@ -85,14 +92,14 @@ struct Validate: ParsableCommand {
         if let m = calibrated, !m.missing.isEmpty { problems.append("--model \(model): the model lacks " + m.missing.joined(separator: "; ")) }
         let skip = after.map { SimDuration(parsing: $0) }
         if let skip, skip == nil || skip!.seconds < 0 { problems.append("--after \(after!): not a duration") }
-        guard problems.isEmpty, let calibrated, let window else { throw InputError(problems.joined(separator: "\n")) }
+        guard problems.isEmpty, let calibrated, let window, let reading else { throw InputError(problems.joined(separator: "\n")) }
         let (full, events, _) = try source.read()
         let history: ServiceHistory = (skip ?? nil).map { full.between(full.times[0] + $0.seconds, .infinity) } ?? full
         guard history.count >= 3, history[.rate] != nil, history[.ready] != nil else {
             throw InputError("\(history.origin): validating needs at least 3 scrapes with rate and ready columns (\(history.count) scrapes)")
         }
         let report = try Self.validate(full, comparing: history, events: events, model: calibrated, manifests: manifests,
-                                      metricWindow: window.seconds, tolerances: tolerances, seed: seed)
+                                      metricWindow: window.seconds, reading: reading, tolerances: tolerances, seed: seed)
         print(TerminalText.escaped("validate \(calibrated.service) (\(calibrated.summary)) on \(history.count) scrapes of \(SimDuration.seconds(history.step)) from \(history.origin)"))
         print(Self.table(report.validation).rendered)
         if !report.validation.timings.isEmpty { print(Self.timingTable(report.validation).rendered) }
@@ -113,19 +120,31 @@ struct Validate: ParsableCommand {
     /// Simulates the whole history on the model and compares the stretch `compared` (the simulation runs
     /// from the history's start, so the autoscaler arrives there with the state it had built up).
     static func validate(_ history: ServiceHistory, comparing compared: ServiceHistory, events: ReplicaEvents?, model: CalibratedModel, manifests: [String],
-                         metricWindow: Double, tolerances: ValidationTolerances, seed: UInt64) throws -> Report {
+                         metricWindow: Double, reading: HPAConfig.WindowReading = .timeWeighted, tolerances: ValidationTolerances,
+                         seed: UInt64) throws -> Report {
         let step = history.step, t0 = history.times[0]
         // The HPA decides every sync period; its phase in wall time shows in when the real one changed the
-        // desired count. The simulation starts early enough (in whole steps) for its syncs to fall in phase.
+        // desired count (a circular median: phases near 0 s and near 15 s are neighbours). That sync had read
+        // the scrapes up to the last step boundary before it; the simulated HPA first decides at the first
+        // scrape, one step after the start, so the start is padded (in whole steps) for its syncs to read the
+        // same scrapes.
         let sync = 15.0
-        let phases = (events?.desired ?? []).map { $0.time.truncatingRemainder(dividingBy: sync) }.sorted()
-        let phase = phases.isEmpty ? nil : phases[phases.count / 2]
-        let pad = phase.map { p in (((t0 - step - p).truncatingRemainder(dividingBy: sync) + sync).truncatingRemainder(dividingBy: sync) / step).rounded() * step } ?? 0
+        let phase = Self.circularMedian((events?.desired ?? []).map(\.time), period: sync)
+        let pad = phase.map { p in
+            let sincePhase = { (x: Double) in (x.truncatingRemainder(dividingBy: sync) + sync).truncatingRemainder(dividingBy: sync) }
+            let read = (sincePhase(p - t0) / step).rounded(.down) * step     // the last row before the sync, after t0 (mod sync)
+            return (sincePhase(-read) / step).rounded() * step
+        } ?? 0
         let start = t0 - step - pad
-        // Row i covers the step before its time: the trace starts one step before the first row.
-        let first = max(0, history.value(.rate, 0).isFinite ? history.value(.rate, 0) : 0)
-        let rate = MetricSeries(points: (pad > 0 ? [.init(time: start, value: first)] : [])
-                                    + history.times.indices.map { .init(time: history.times[$0] - step, value: max(0, history.value(.rate, $0).isFinite ? history.value(.rate, $0) : 0)) },
+        // Row i counts the requests of the step before its time. The replay is piecewise linear, so each row
+        // becomes a flat stretch over its own step (a knot at each end): a ramp from one row's rate to the
+        // next would move half of every change one step early (a surge would start 5 s before it did).
+        let rates = history.times.indices.map { max(0, history.value(.rate, $0).isFinite ? history.value(.rate, $0) : 0) }
+        let flat = min(step / 1000, 0.001)
+        let rate = MetricSeries(points: (pad > 0 ? [.init(time: start, value: rates[0])] : [])
+                                    + history.times.indices.flatMap { i in
+                                        [MetricSeries.Point(time: history.times[i] - step, value: rates[i]),
+                                         MetricSeries.Point(time: history.times[i] - flat, value: rates[i])] },
                                 origin: history.origin)
         let deployments = Manifests.read(manifests).deployments.map(\.name)
         guard deployments.count == 1 else { throw InputError("--manifests: \(deployments.count) Deployments (\(deployments.joined(separator: ", "))); validate needs the one that served the history") }
@@ -141,6 +160,7 @@ struct Validate: ParsableCommand {
         spec.scrapeInterval = .seconds(step)
         if var hpa = spec.services[0].policy as? HPAPolicy {
             hpa.config.metricWindow = metricWindow
+            hpa.config.windowReading = reading
             spec.services[0].policy = hpa
         }
         let initial = max(1, Int(history.value(.ready, 0).isFinite ? history.value(.ready, 0) : 1))
@@ -165,6 +185,18 @@ struct Validate: ParsableCommand {
         return Report(validation: validation, simulated: simulated, offset: offset, notes: built.notes.filter { !$0.contains("calibrated model") }
                       + [phase.map { String(format: "the HPA's syncs in phase with the real one's (%.1f s past each %.0f s, from the event log's desired changes)", $0, sync) }
                          ?? "no desired changes in the event log: the HPA's sync phase is unknown (up to one sync period of timing error)"])
+    }
+
+    /// The median of `times` modulo `period`, taken on the circle (around the first one), in 0..<period; nil if empty.
+    static func circularMedian(_ times: [Double], period: Double) -> Double? {
+        guard let first = times.first else { return nil }
+        let anchor = first.truncatingRemainder(dividingBy: period)
+        let offsets = times.map { t in
+            let d = (t - anchor).truncatingRemainder(dividingBy: period)
+            return d >= period / 2 ? d - period : d < -period / 2 ? d + period : d
+        }.sorted()
+        let m = anchor + offsets[offsets.count / 2]
+        return (m.truncatingRemainder(dividingBy: period) + period).truncatingRemainder(dividingBy: period)
     }
 
     final class SampleCollector: RunObserver {
@@ -201,11 +233,12 @@ struct Validate: ParsableCommand {
         struct Document: Encodable {
             var service: String; var history: String; var scrapes: Int; var passed: Bool
             var rows: [ModelValidation.Row]; var timings: [ModelValidation.Timing]; var notes: [String]
+            var compared: [ModelValidation.ScrapePair]
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let doc = Document(service: model.service, history: history.origin, scrapes: history.count, passed: v.passed, rows: v.rows, timings: v.timings, notes: v.notes)
+        let doc = Document(service: model.service, history: history.origin, scrapes: history.count, passed: v.passed, rows: v.rows, timings: v.timings, notes: v.notes, compared: v.scrapes)
         return String(decoding: (try? encoder.encode(doc)) ?? Data(), as: UTF8.self) + "\n"
     }
 

@@ -10,19 +10,38 @@ public struct HPAConfig: Sendable, Equatable {
     /// Seconds of scrapes the metrics are averaged over (metrics-server's resolution, a Prometheus
     /// adapter's `rate(…[W])`); 0: the latest scrape alone.
     public var metricWindow: Double
+    /// How CPU utilization over `metricWindow` is read.
+    public var windowReading: WindowReading
     public init(metrics: [HPA.MetricTarget] = [.cpu(60)], behavior: HPA.Behavior = HPA.Behavior(), tolerance: Double = 0.1,
-                syncPeriod: Double = 15, metricWindow: Double = 0) {
+                syncPeriod: Double = 15, metricWindow: Double = 0, windowReading: WindowReading = .timeWeighted) {
         self.metrics = metrics; self.behavior = behavior; self.tolerance = tolerance; self.syncPeriod = syncPeriod
-        self.metricWindow = metricWindow
+        self.metricWindow = metricWindow; self.windowReading = windowReading
     }
 
-    /// The latest sample with its utilizations and arrivals averaged over `samples` (weighted by their intervals).
-    static func averaged(_ samples: [ServiceSample]) -> ServiceSample {
+    /// How a utilization over a window of scrapes is read; the two differ only while the capacity changes.
+    public enum WindowReading: String, Sendable, CaseIterable {
+        /// Busy time ÷ the capacity the window held: per-pod metrics (metrics-server), and what each
+        /// simulated scrape reports.
+        case timeWeighted = "time-weighted"
+        /// Busy time ÷ (window × the capacity at its end): a PromQL ratio such as
+        /// `sum(rate(busy_seconds[15s])) / sum(slots)`. A replica ready for part of the window counts whole
+        /// in the denominator, so right after a scale-up the metric reads low and the next step comes later.
+        case currentCapacity = "current-capacity"
+    }
+
+    /// The latest sample with its utilizations and arrivals averaged over `samples` (weighted by their
+    /// intervals; CPU read as `reading` says).
+    static func averaged(_ samples: [ServiceSample], reading: WindowReading = .timeWeighted) -> ServiceSample {
         var s = samples[samples.count - 1]
         let measured = samples.filter(\.metricsAvailable)
         let seconds = measured.reduce(0) { $0 + $1.interval }
         guard measured.count > 1, seconds > 0 else { return s }
         s.cpuUtilization = measured.reduce(0) { $0 + $1.cpuUtilization * $1.interval } / seconds
+        let capacity = Double(s.readyReplicas * s.concurrencyPerReplica) * seconds
+        // Only where every scrape says what capacity it held (a live sample does not).
+        if reading == .currentCapacity, capacity > 0, measured.allSatisfy({ $0.slotSeconds > 0 || $0.cpuUtilization == 0 }) {
+            s.cpuUtilization = measured.reduce(0) { $0 + $1.cpuUtilization * $1.slotSeconds } / capacity
+        }
         s.memoryUtilization = measured.reduce(0) { $0 + $1.memoryUtilization * $1.interval } / seconds
         // The arrival rate is arrivals ÷ interval: over the window, all its arrivals over all its seconds.
         s.arrivals = measured.reduce(0) { $0 + $1.arrivals }
@@ -108,7 +127,7 @@ public struct HPAPolicy: ScalingPolicy, Equatable {
         lastEvaluation = c.now
         // The metrics could not be read: upstream records FailedGetMetrics and leaves the scale alone.
         guard c.sample.metricsAvailable else { return nil }
-        let sample = recent.count > 1 ? HPAConfig.averaged(recent) : c.sample
+        let sample = recent.count > 1 ? HPAConfig.averaged(recent, reading: config.windowReading) : c.sample
         let (p, rule) = config.proposal(sample, current: c.currentReplicas)
         let n = controller.normalize(proposal: p, current: c.currentReplicas, min: c.bounds.minReplicas, max: c.bounds.maxReplicas, now: c.now)
         return ScalingProposal(c.proposal(p, final: n.replicas, rule: rule, reason: "HPA: ceil(replicas × metric ÷ target)", limitedBy: n.limitedBy))
