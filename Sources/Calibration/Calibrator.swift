@@ -32,6 +32,8 @@ public struct Calibrator: Sendable {
     /// Values the user knows (not fitted, and not refused).
     public struct Given: Sendable {
         public var workCV: Double?
+        /// The work's mean, seconds (with `workCV`: the whole work given, a gamma).
+        public var workMean: Double?
         public var concurrency: Int?
         public var startupSeconds: Double?
         public var queueLimit: Int?
@@ -46,9 +48,13 @@ public struct Calibrator: Sendable {
         model.data = ["origin": history.origin, "from": String(history.times.first ?? 0), "to": String(history.times.last ?? 0),
                       "scrapes": String(history.count), "step": String(history.step)]
         model.timeout = given.timeout
-        switch fitWork(history, givenCV: given.workCV) {
-        case .success(let w): model.work = w
-        case .failure(let refusal): model.refusals.append(refusal.reason)
+        if let mean = given.workMean, let cv = given.workCV {
+            model.work = .init(family: cv == 0 ? "constant" : "gamma", mean: .given(mean), cv: .given(cv), requests: 0, loadPerReplica: [])
+        } else {
+            switch fitWork(history, givenCV: given.workCV) {
+            case .success(let w): model.work = w
+            case .failure(let refusal): model.refusals.append(refusal.reason)
+            }
         }
         if let c = given.concurrency { model.concurrency = .given(Double(c)) } else if let w = model.work {
             switch fitConcurrency(history, work: w.mean.value) {
@@ -211,7 +217,7 @@ public struct Calibrator: Sendable {
 
     /// A quantile read from cumulative shares at bucket bounds as Prometheus' histogram_quantile does
     /// (linear within the bucket; the lowest bucket starts at 0; in the +Inf bucket, the highest finite bound).
-    static func histogramQuantile(_ q: Double, bounds: [Double], cdf: [Double]) -> Double {
+    public static func histogramQuantile(_ q: Double, bounds: [Double], cdf: [Double]) -> Double {
         var previousBound = 0.0, previousShare = 0.0
         for (b, f) in zip(bounds, cdf) {
             if f >= q {

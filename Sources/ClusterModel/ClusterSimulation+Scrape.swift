@@ -53,6 +53,9 @@ extension ClusterSimulation {
             o.p95 = Double(p[1]) / 1e6
             o.p99 = Double(p[2]) / 1e6
         }
+        if !s.spec.latencyBuckets.isEmpty {
+            o.latencyBuckets = s.latencies.cumulativeCounts(atOrBelow: s.spec.latencyBuckets.map { UInt64(max(0, min($0 * 1e6, 3.6e9))) }).map(Double.init)
+        }
         o.meanQueueWait = s.interval.waitCount > 0 ? s.interval.waitSum / Double(s.interval.waitCount) : 0
         o.started = s.interval.waitCount
         o.queueDepth = s.queuedTotal

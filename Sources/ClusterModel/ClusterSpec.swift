@@ -49,6 +49,9 @@ public struct ServiceSpec: Sendable, Equatable {
     public var queueCapacity: Int?
     /// A client gives up after this long: queued requests are dropped, late responses count as errors.
     public var timeout: SimDuration?
+    /// Latency bounds (seconds, ascending) at which each scrape also counts the interval's requests, as a
+    /// Prometheus histogram's `le` buckets (`ServiceSample.latencyBuckets`); empty: none counted.
+    public var latencyBuckets: [Double] = []
     public var routing: Routing
     public var pricePerReplicaHour: Double
     /// Services called, in order, after this service's own work, each holding the worker slot.

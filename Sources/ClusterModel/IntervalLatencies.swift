@@ -92,6 +92,23 @@ struct IntervalLatencies: ~Copyable {
         }
     }
 
+    /// The requests at or below each bound (µs, ascending), cumulative as a Prometheus histogram's `le`
+    /// buckets (once `flush` has counted in the buffer). A bucket that straddles a bound counts below it:
+    /// exact to the histogram's 2 significant digits.
+    func cumulativeCounts(atOrBelow bounds: [UInt64]) -> [UInt64] {
+        precondition(buffered == 0, "flush before reading counts")
+        var out = [UInt64](repeating: 0, count: bounds.count)
+        guard totalCount > 0 else { return out }
+        var k = 0, seen: UInt64 = 0
+        for i in lowIndex...highIndex {
+            let lowest = IntervalLatencies.lowestValue(at: i)
+            while k < bounds.count && lowest > bounds[k] { out[k] = seen; k += 1 }
+            seen &+= counts[i]
+        }
+        while k < bounds.count { out[k] = seen; k += 1 }
+        return out
+    }
+
     /// Adds this interval's counts to the run's (same buckets, so exactly).
     mutating func add(into run: inout RunLatencies) {
         flush()

@@ -36,6 +36,9 @@ public struct ServiceSample: Sendable, Equatable, Codable {
     /// Ready worker-slot seconds over the interval: the capacity `cpuUtilization` is a share of (0 when
     /// not known, as in a live sample).
     public var slotSeconds: Double = 0
+    /// Requests answered in the interval with latency at or below each of the model's `latencyBuckets`
+    /// bounds (cumulative, as Prometheus' `le` buckets); nil unless the model asks for them.
+    public var latencyBuckets: [Double]?
     /// Database connection pool size (0 = the service has none).
     public var connectionPool: Int = 0
     /// What the metrics pipeline could not deliver (set only by metrics-pipeline faults, never

@@ -90,6 +90,14 @@ extension TestbedCalibrationTests {
         try "time,rate\n1,x\n1,2\n".write(toFile: dir + "/bad.csv", atomically: false, encoding: .utf8)
         let bad = try stormglassProcess(["calibrate", "--history", dir + "/bad.csv", "--concurrency", "0"])
         #expect(bad.code == 2 && bad.stderr.contains("--concurrency must be 1…10000, not 0"), "\(bad.stderr)")
+        let shapeless = try stormglassProcess(["calibrate", "--history", dir + "/bad.csv", "--work-mean", "100ms"])
+        #expect(shapeless.code == 2 && shapeless.stderr.contains("--work-mean needs --work-cv"), "\(shapeless.stderr)")
+        // Everything given: the configured truth as a model, nothing fitted but CPU.
+        let s0 = "\(Self.sessions)/surge-day"
+        let given = try stormglassProcess(["calibrate", "--history", s0 + "/history.csv", "--work-mean", "100ms", "--work-cv", "1", "--concurrency", "4",
+                                           "--startup", "2s", "--queue-limit", "64", "--out", dir + "/truth.json"])
+        let truth = try CalibratedModel.load(dir + "/truth.json")
+        #expect(given.code == 0 && truth.work?.mean == .given(0.1) && truth.work?.cv == .given(1) && truth.queueLimit == .given(64), "\(given.stdout)\(given.stderr)")
         let lines = try stormglassProcess(["calibrate", "--history", dir + "/bad.csv"])
         #expect(lines.code == 2 && lines.stderr.contains("bad.csv:2: rate \"x\" is not a number ≥ 0") && lines.stderr.contains("bad.csv:3: time 1 is not after the row before (1)"), "\(lines.stderr)")
         // The quiet stretch of a session never saturates a worker and starts none: both refused, in words, and no model written.

@@ -143,6 +143,9 @@ struct Calibrate: ParsableCommand {
     @Option(help: "The work's coefficient of variation, when known (only the mean is fitted).")
     var workCV: Double?
 
+    @Option(help: ArgumentHelp("The work's mean, when known (with --work-cv: the work is given, not fitted), e.g. 100ms.", valueName: "duration"))
+    var workMean: String?
+
     @Option(help: "Requests that may wait per replica, when known (not fitted).")
     var queueLimit: Int?
 
@@ -168,10 +171,13 @@ struct Calibrate: ParsableCommand {
             return d.seconds
         }
         let firstSeconds = duration(first, "--first", 1...(366 * 86_400))
-        let given = Calibrator.Given(workCV: workCV, concurrency: concurrency, startupSeconds: duration(startup, "--startup", 0...86_400),
+        var given = Calibrator.Given(workCV: workCV, concurrency: concurrency, startupSeconds: duration(startup, "--startup", 0...86_400),
                                      queueLimit: queueLimit, timeout: duration(timeout, "--timeout", 0.001...86_400))
         if let c = concurrency, !(1...10_000).contains(c) { problems.append("--concurrency must be 1…10000, not \(c)") }
         if let v = workCV, !(v >= 0 && v <= 20) { problems.append("--work-cv must be 0…20, not \(v)") }
+        let workMeanSeconds = duration(workMean, "--work-mean", 0.000_001...3600)
+        if workMean != nil && workCV == nil { problems.append("--work-mean needs --work-cv (the work's shape; 1 for exponential)") }
+        given.workMean = workMeanSeconds
         if let q = queueLimit, !(0...1_000_000).contains(q) { problems.append("--queue-limit must be 0…1000000, not \(q)") }
         if service.isEmpty || service.count > 253 { problems.append("--service: a name of 1…253 characters") }
         guard problems.isEmpty else { throw InputError(problems.joined(separator: "\n")) }
@@ -220,7 +226,7 @@ struct Calibrate: ParsableCommand {
         }
         let w = m.work
         let quantiles = w?.quantileErrors.map { q in ["p50", "p95", "p99"].compactMap { k in q[k].map { String(format: "%@ %+.0f%%", k, $0 * 100) } }.joined(separator: " ") } ?? ""
-        add("work mean (ms)", w?.mean, unit: 1000, "%.2f", fit: w.map { "\($0.requests) requests at \(String(format: "%.1f–%.1f", $0.loadPerReplica.first ?? 0, $0.loadPerReplica.last ?? 0))/s per replica" } ?? "", truth: "work_mean")
+        add("work mean (ms)", w?.mean, unit: 1000, "%.2f", fit: w.flatMap { $0.requests == 0 ? nil : "\($0.requests) requests at \(String(format: "%.1f–%.1f", $0.loadPerReplica.first ?? 0, $0.loadPerReplica.last ?? 0))/s per replica" } ?? "", truth: "work_mean")
         add("work CV (\(w?.family ?? "?"))", w?.cv, unit: 1, "%.3f", fit: w?.histogramDistance.map { String(format: "CDF distance %.3f; ", $0) + quantiles } ?? "", truth: "work_cv")
         add("slots per replica", m.concurrency, unit: 1, "%.2f", fit: "", truth: "concurrency")
         add("queue per replica", m.queueLimit, unit: 1, "%.1f", fit: "", truth: "queue_limit")
