@@ -111,8 +111,9 @@ extension TestbedCalibrationTests {
         let model = try stormglassProcess(["validate", "--model", dir + "/model.json", "--history", s + "/history.csv", "--manifests", Self.manifests])
         #expect(model.code == 2 && model.stderr.contains("work.family \"weibull\": one of constant, gamma, lognormal")
                 && model.stderr.contains("work.mean -1.0: more than 0 and at most 3600 s") && model.stderr.contains("concurrency 0.0: 1…10000"), "\(model.stderr)")
-        let noManifests = try stormglassProcess(["validate", "--model", dir + "/nothing.json", "--history", s + "/history.csv"])
-        #expect(noManifests.code == 2 && noManifests.stderr.contains("--manifests FILE-OR-FOLDER") && noManifests.stderr.contains("nothing.json: cannot read it"), "\(noManifests.stderr)")
+        let noManifests = try stormglassProcess(["validate", "--model", dir + "/nothing.json", "--history", s + "/history.csv", "--window-reading", "promql"])
+        #expect(noManifests.code == 2 && noManifests.stderr.contains("--manifests FILE-OR-FOLDER") && noManifests.stderr.contains("nothing.json: cannot read it")
+                && noManifests.stderr.contains("--window-reading promql: not one of time-weighted, current-capacity"), "\(noManifests.stderr)")
     }
 }
 
